@@ -1,0 +1,163 @@
+/* ==== xalloc common implementation prelude v1 (identical in every xalloc header) ==== */
+#ifndef XALLOC_COMMON_IMPL_V1
+#define XALLOC_COMMON_IMPL_V1
+/* Private helpers shared by the headers: bit scans, byte fills and copies,
+ * a division that never calls libgcc, and a line builder for the dumps.
+ * All are `static`, so two headers' implementations in one program, in one
+ * or in several translation units, never clash. */
+#define XALLOC__PRIV static XALLOC_UNUSED
+
+/* Bit-scan builtins only where the target has the instruction: elsewhere
+ * (Cortex-M0, RISC-V without Zbb) they become libgcc calls. */
+#if (defined(__GNUC__) || defined(__clang__)) && !defined(XALLOC_NO_BUILTINS) && \
+    !(defined(__arm__) && !defined(__ARM_FEATURE_CLZ)) && !(defined(__riscv) && !defined(__riscv_zbb))
+#define XALLOC__HAVE_CLZ 1
+#endif
+#if (defined(__GNUC__) || defined(__clang__)) && !defined(XALLOC_NO_BUILTINS)
+#define XALLOC__LIKELY(x)   __builtin_expect(!!(x), 1)
+#define XALLOC__UNLIKELY(x) __builtin_expect(!!(x), 0)
+#else
+#define XALLOC__LIKELY(x)   (x)
+#define XALLOC__UNLIKELY(x) (x)
+#endif
+
+/* Index of the lowest set bit; x != 0. One or two instructions with
+ * builtins, a multiply and a table lookup without. */
+XALLOC__PRIV unsigned xalloc__ctz32(uint32_t x)
+{
+#if defined(XALLOC__HAVE_CLZ) && defined(__arm__)
+    return 31u - (unsigned)__builtin_clz(x & (0u - x));
+#elif defined(XALLOC__HAVE_CLZ)
+    return (unsigned)__builtin_ctz(x);
+#else
+    static const unsigned char debruijn[32] = {
+        0, 1, 28, 2, 29, 14, 24, 3, 30, 22, 20, 15, 25, 17, 4, 8,
+        31, 27, 13, 23, 21, 19, 16, 7, 26, 12, 18, 6, 11, 5, 10, 9 };
+    return debruijn[(uint32_t)((x & (0u - x)) * 0x077CB531u) >> 27];
+#endif
+}
+
+/* Index of the highest set bit (floor of log2); x != 0. */
+XALLOC__PRIV unsigned xalloc__log2_32(uint32_t x)
+{
+#if defined(XALLOC__HAVE_CLZ)
+    return 31u - (unsigned)__builtin_clz(x);
+#else
+    unsigned r = 0;
+    if (x >> 16) { x >>= 16; r += 16; }
+    if (x >> 8)  { x >>= 8;  r += 8; }
+    if (x >> 4)  { x >>= 4;  r += 4; }
+    if (x >> 2)  { x >>= 2;  r += 2; }
+    return r + (unsigned)(x >> 1);
+#endif
+}
+
+XALLOC__PRIV unsigned xalloc__ctz64(uint64_t x)
+{
+    return (uint32_t)x ? xalloc__ctz32((uint32_t)x) : 32u + xalloc__ctz32((uint32_t)(x >> 32));
+}
+
+XALLOC__PRIV unsigned xalloc__log2_64(uint64_t x)
+{
+    return (x >> 32) ? 32u + xalloc__log2_32((uint32_t)(x >> 32)) : xalloc__log2_32((uint32_t)x);
+}
+
+/* Byte fill and copy. A platform may supply its own (XALLOC_MEMSET,
+ * XALLOC_MEMCPY, with the libc signatures); the fallbacks are plain loops,
+ * which a hosted -O2 build may itself turn into memset/memcpy calls. */
+#ifndef XALLOC_MEMSET
+#define XALLOC_MEMSET(d, c, n) xalloc__memset((d), (c), (n))
+XALLOC__PRIV void *xalloc__memset(void *dst, int c, size_t n)
+{
+    unsigned char *d = (unsigned char *)dst;
+    while (n--) *d++ = (unsigned char)c;
+    return dst;
+}
+#endif
+#ifndef XALLOC_MEMCPY
+#define XALLOC_MEMCPY(d, s, n) xalloc__memcpy((d), (s), (n))
+XALLOC__PRIV void *xalloc__memcpy(void *dst, const void *src, size_t n)
+{
+    unsigned char *d = (unsigned char *)dst;
+    const unsigned char *s = (const unsigned char *)src;
+    while (n--) *d++ = *s++;
+    return dst;
+}
+#endif
+
+/* n / d by shift and subtract, with shifts by constants only, so that no
+ * 32-bit target needs a libgcc helper. Off the hot paths (dumps). d != 0. */
+XALLOC__PRIV uint64_t xalloc__divmod64(uint64_t n, uint64_t d, uint64_t *rem)
+{
+    uint64_t q = 0, r = 0;
+    int i;
+    for (i = 0; i < 64; i++) {
+        r = (r << 1) | (n >> 63);
+        n <<= 1;
+        q <<= 1;
+        if (r >= d) { r -= d; q |= 1u; }
+    }
+    if (rem) *rem = r;
+    return q;
+}
+#define xalloc__div64(n, d) xalloc__divmod64((n), (d), NULL)
+
+/* A line of dump output, built without printf. */
+typedef struct xalloc__line { char buf[192]; unsigned len; } xalloc__line;
+
+XALLOC__PRIV void xalloc__put_str(xalloc__line *l, const char *s)
+{
+    while (*s && l->len < sizeof l->buf - 2) l->buf[l->len++] = *s++;
+}
+
+/* Decimal, through xalloc__div64 (a 64-bit division on a 32-bit target
+ * would otherwise call a libgcc helper). */
+XALLOC__PRIV void xalloc__put_u(xalloc__line *l, uint64_t v)
+{
+    char digits[20];
+    unsigned n = 0;
+    do {
+        uint64_t r;
+        v = xalloc__divmod64(v, 10, &r);
+        digits[n++] = (char)('0' + (int)r);
+    } while (v);
+    while (n && l->len < sizeof l->buf - 2) l->buf[l->len++] = digits[--n];
+}
+
+XALLOC__PRIV void xalloc__put_hex(xalloc__line *l, uint64_t v)
+{
+    uint32_t half[2];
+    int i, shift, started = 0;
+    half[0] = (uint32_t)(v >> 32);
+    half[1] = (uint32_t)v;
+    xalloc__put_str(l, "0x");
+    for (i = 0; i < 2; i++)
+        for (shift = 28; shift >= 0; shift -= 4) {
+            unsigned d = (half[i] >> shift) & 0xFu;
+            if (!(started |= d != 0 || (i == 1 && shift == 0))) continue;
+            if (l->len < sizeof l->buf - 2) l->buf[l->len++] = "0123456789abcdef"[d];
+        }
+}
+
+/* Percentage with one decimal, num/den (den may be 0). */
+XALLOC__PRIV void xalloc__put_pct(xalloc__line *l, uint64_t num, uint64_t den)
+{
+    /* scale down so that num * 1000 is a 32-bit multiply (no libgcc call) */
+    uint64_t t, frac;
+    while (num >> 22) { num >>= 1; den >>= 1; }
+    t = den ? xalloc__div64((uint32_t)num * 1000u, den) : 0;
+    xalloc__put_u(l, xalloc__divmod64(t, 10, &frac));
+    xalloc__put_str(l, ".");
+    xalloc__put_u(l, frac);
+    xalloc__put_str(l, "%");
+}
+
+XALLOC__PRIV void xalloc__put_end(xalloc__line *l, xalloc_print_fn print, void *user)
+{
+    l->buf[l->len++] = '\n';
+    l->buf[l->len] = '\0';
+    print(user, l->buf);
+    l->len = 0;
+}
+#endif /* XALLOC_COMMON_IMPL_V1 */
+/* ==== end of xalloc common implementation prelude v1 ==== */

@@ -1,0 +1,1549 @@
+/* xalloc.h - a boundary-tag heap over memory you hand it.   v0.1
+ * Part of xalloc: drop-in, freestanding allocators in single C headers.
+ *
+ * WHAT IT IS
+ *   malloc/free/realloc/calloc/aligned alloc over one or more caller regions.
+ *   Boundary tags with immediate coalescing, segregated free lists found
+ *   through two levels of bitmaps (as in TLSF), and a fallback search that
+ *   makes sure no request fails while a free block could hold it.
+ *   No libc, no global state, no recursion; C99/C++11 and later.
+ *
+ * USE
+ *   In exactly one C or C++ file:
+ *       #define XALLOC_IMPLEMENTATION
+ *       #include "xalloc.h"
+ *   Everywhere else just #include "xalloc.h".
+ *
+ *       static unsigned char arena[64 * 1024];
+ *       xalloc_heap *h = xalloc_init(arena, sizeof arena, NULL);
+ *       char *p = (char *)xalloc_alloc(h, 100);
+ *       xalloc_free(h, p);
+ *
+ * API (every function takes the heap first; cost in brackets, n = number of
+ * free blocks in one size class, R = number of regions)
+ *   xalloc_init(mem, size, desc)     -> heap or NULL (region too small, bad
+ *                                       arguments)                       [O(size/max_block)]
+ *   xalloc_add_region(h, mem, size)  -> false if too small               [O(size/max_block)]
+ *   xalloc_alloc(h, size)            -> NULL when nothing fits            [O(1), fallback O(n)]
+ *   xalloc_calloc(h, count, size)    -> zeroed; NULL on overflow          [+ O(size)]
+ *   xalloc_aligned_alloc(h, a, size) -> a: any power of two, else NULL    [O(1), fallback O(free blocks)]
+ *   xalloc_realloc(h, p, size)       -> in place when it can; on failure
+ *                                       NULL and p intact; size 0 frees p  [O(1) + copy]
+ *   xalloc_realloc_aligned(h, p, a, size)  keeps alignment a               [same]
+ *   xalloc_free(h, p)                -> NULL is a no-op                    [O(1)]
+ *   xalloc_usable_size(h, p)         -> bytes the caller may use at p       [O(1)]
+ *   xalloc_max_alloc(h)              -> largest size that would succeed now [O(n)]
+ *   xalloc_overhead(size)            -> bytes of a region of `size` that
+ *                                       never become block space            [O(1)]
+ *   xalloc_stats / xalloc_reset_peak / xalloc_check / xalloc_walk / xalloc_dump
+ *
+ * ERRORS
+ *   Misuse (double free, foreign or interior pointer, damaged header, bad
+ *   alignment, overrun canary, write after free) is reported through
+ *   desc->hooks.error with an xalloc_error code and the pointer; the call
+ *   then does nothing (free) or returns NULL/0, and every live block is left
+ *   as it was. Running out of memory is not an error: the call returns NULL
+ *   and stats.failures counts it.
+ *
+ * CONFIGURATION (define before including; the same in every file)
+ *   XALLOC_ALIGNMENT   default alignment and granule: 2*sizeof(void*)
+ *                      (16 on 64-bit, 8 on 32-bit); a power of two >= 8
+ *   XALLOC_SL_LOG2     log2 of size classes per power of two (default 4:
+ *                      16 classes, so a class spans at most 1/16 of its size)
+ *   XALLOC_DEBUG       0..4, see below (default 1)
+ *   XALLOC_STATIC      make every function static
+ *   XALLOC_ASSERT(x)   internal sanity asserts (default: none)
+ *   XALLOC_MEMSET / XALLOC_MEMCPY   libc-compatible replacements
+ *   XALLOC_NO_BUILTINS portable bit scans instead of compiler builtins
+ *
+ * DEBUG LEVELS (XALLOC_DEBUG)
+ *   0  no checks: a bad free corrupts the heap
+ *   1  O(1) checks on free and realloc: alignment, bounds, the used bit
+ *      (double free), a sane size, the next block's prev-used bit and the
+ *      previous free block's footer (back-links). Catches every double free
+ *      of a block that is still free and every pointer outside the heap;
+ *      interior pointers and overwritten headers with high probability.
+ *   2  + freed memory filled with XALLOC_POISON_BYTE; the fill is checked
+ *      when the memory is handed out again (write after free)   [O(size)]
+ *   3  + a canary after each block's requested size and the size itself,
+ *      checked on free (overruns of even one byte); usable size becomes the
+ *      requested size                                           [O(slack)]
+ *   4  + xalloc_check() on every call                           [O(heap)]
+ *
+ * BLOCK LAYOUT (G = XALLOC_ALIGNMENT, P = sizeof(void *))
+ *   A block is addressed by its payload pointer b, which is G-aligned. Its
+ *   4-byte header sits just before b; its size is a multiple of G that
+ *   counts the header:
+ *
+ *      b-4   b                                        b+size-8  b+size-4
+ *      [hdr ][ payload ........................................][next hdr]
+ *   used:    [ caller's bytes (size - 4) ...........................]
+ *   free:    [ next | prev | (poison) .................. | footer ]
+ *
+ *   hdr = granules << 2 | PREV_USED << 1 | USED   (granules = size / G)
+ *   A free block's footer repeats its granule count, so the block after it
+ *   can find its start; a used block needs no footer, its successor's
+ *   PREV_USED bit says so. Overhead of a used block: 4 bytes, plus rounding
+ *   up to G. Smallest block: 4 + 2P + 4 rounded up to G (32 bytes on 64-bit,
+ *   16 on 32-bit).
+ *
+ * INVARIANTS (all checked by xalloc_check)
+ *   - Blocks tile each region from its first block to its sentinel (a used
+ *     header of 0 granules); regions larger than the largest block are cut
+ *     into segments separated by fences (used headers of 1 granule).
+ *   - No two free blocks are adjacent (coalescing is immediate).
+ *   - A block's PREV_USED bit equals its predecessor's USED bit (1 for the
+ *     first block of a segment).
+ *   - Every free block is in exactly the bin of its size class, its footer
+ *     equals its size, and bitmap bits are set exactly for non-empty bins.
+ *   - used + free bytes = the sum of all segments; counters match a walk.
+ *
+ * SIZE CLASSES AND COST
+ *   Sizes below 2*SL granules (512 bytes at G=16) have one class each;
+ *   above, each power of two splits into SL classes. Alloc looks at the head
+ *   of its own class (O(1)); if that does not fit, it takes the head of the
+ *   first non-empty larger class, found with two bit scans (O(1)). Only if
+ *   no larger class has a block does it search its own class list (O(n), n
+ *   the blocks of that class): that is the no-false-out-of-memory fallback,
+ *   which only runs when the O(1) path would have failed. Free is O(1):
+ *   at most two unlinks and one insert.
+ *
+ * FRAGMENTATION BOUND
+ *   No allocator that never moves blocks can avoid Robson's bound: with
+ *   live data at most M and block sizes between m and n (n/m a power of
+ *   two), some request sequence needs M * (1 + log2(n/m) / 2) bytes. This
+ *   heap is a segregated good fit with immediate coalescing; its worst case
+ *   is that of first fit within a class, about M * log2(n/m) + n bytes
+ *   (Robson's first-fit bound). To size a firmware heap for a known mix of
+ *   block sizes between m and n with at most M bytes live, provide
+ *       M * (1 + log2(n/m)) + n + xalloc_overhead(size)
+ *   bytes; in practice (see README, `make bench`) random workloads fill
+ *   more than 90 % of a 128 KiB region before the first failure.
+ *
+ * THREADS
+ *   A heap is not thread-safe by itself; set desc.hooks.lock/unlock (for
+ *   example to xalloc_spin_lock/xalloc_spin_unlock) to serialise calls.
+ *
+ * LICENSE: MIT or public domain (Unlicense), at the end of this file.
+ */
+#ifndef XALLOC_H
+#define XALLOC_H
+
+/* ==== xalloc common prelude v1 (identical in every xalloc header; `make check-prelude`) ==== */
+#ifndef XALLOC_COMMON_PRELUDE_V1
+#define XALLOC_COMMON_PRELUDE_V1
+#include <stddef.h>
+#include <stdint.h>
+#include <stdbool.h>
+#include <limits.h>
+
+/* XALLOC_STATIC: every public function of every xalloc header in this
+ * translation unit becomes `static` (define it before the first include). */
+#if defined(__GNUC__) || defined(__clang__)
+#define XALLOC_UNUSED __attribute__((unused))
+#else
+#define XALLOC_UNUSED
+#endif
+#ifndef XALLOC_DEF
+#ifdef XALLOC_STATIC
+#define XALLOC_DEF static XALLOC_UNUSED
+#else
+#define XALLOC_DEF extern
+#endif
+#endif
+
+/* Assertions guard internal invariants only (never user input, which is
+ * reported through the error hook). Off unless the user supplies one. */
+#ifndef XALLOC_ASSERT
+#define XALLOC_ASSERT(x) ((void)0)
+#endif
+
+/* Debug level, shared by every header (0..4). Each header documents what
+ * each level adds for it; the common meaning is:
+ *   0  no checks at all (trust the caller)
+ *   1  cheap O(1) checks on free: double free, foreign pointer, broken
+ *      back-links (the default)
+ *   2  + poisoning: freed memory is filled and checked when handed out again
+ *   3  + canaries / red zones after each block, checked on free
+ *   4  + the full structural check on every public call (slow) */
+#ifndef XALLOC_DEBUG
+#define XALLOC_DEBUG 1
+#endif
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* What went wrong, as passed to the error hook. XALLOC_OK is never passed. */
+typedef enum xalloc_error {
+    XALLOC_OK = 0,
+    XALLOC_E_BADARG,        /* bad argument: size, count, alignment, region  */
+    XALLOC_E_FOREIGN,       /* pointer outside everything this allocator owns */
+    XALLOC_E_NOT_BLOCK,     /* inside the allocator, but not a block's start */
+    XALLOC_E_DOUBLE_FREE,   /* the block is already free                     */
+    XALLOC_E_CORRUPT,       /* metadata damaged (header, back-link, list)     */
+    XALLOC_E_OVERRUN,       /* canary or red zone after a block overwritten   */
+    XALLOC_E_USE_AFTER_FREE,/* poison in freed memory overwritten             */
+    XALLOC_E_RESERVED,      /* free of reserved memory                        */
+    XALLOC_E_SIZE_MISMATCH, /* size given to free does not match the block    */
+    XALLOC_E_COUNT
+} xalloc_error;
+
+/* Error hook: `ptr` is the offending pointer (or address/index cast to a
+ * pointer-sized integer where the header hands out no pointers), `what` a
+ * short static text. The call that reported the error returns its failure
+ * value and leaves the allocator unchanged. */
+typedef void (*xalloc_error_fn)(void *user, xalloc_error err, uintptr_t ptr, const char *what);
+/* Lock hook: called with `user` on entry to and exit from every public call. */
+typedef void (*xalloc_lock_fn)(void *user);
+/* Print hook for the dump functions: one NUL-terminated line per call,
+ * newline included. */
+typedef void (*xalloc_print_fn)(void *user, const char *line);
+
+/* Hooks every allocator takes in its description; all may be NULL. */
+typedef struct xalloc_hooks {
+    xalloc_error_fn error;  /* misuse reports (NULL: not reported)          */
+    xalloc_lock_fn  lock;   /* both or neither: lock around every call      */
+    xalloc_lock_fn  unlock;
+    void           *user;   /* passed to all three                          */
+} xalloc_hooks;
+
+static inline const char *xalloc_error_name(xalloc_error e)
+{
+    switch (e) {
+    case XALLOC_OK:               return "ok";
+    case XALLOC_E_BADARG:         return "bad argument";
+    case XALLOC_E_FOREIGN:        return "foreign pointer";
+    case XALLOC_E_NOT_BLOCK:      return "not the start of a block";
+    case XALLOC_E_DOUBLE_FREE:    return "double free";
+    case XALLOC_E_CORRUPT:        return "corrupt metadata";
+    case XALLOC_E_OVERRUN:        return "overrun";
+    case XALLOC_E_USE_AFTER_FREE: return "write after free";
+    case XALLOC_E_RESERVED:       return "reserved memory";
+    case XALLOC_E_SIZE_MISMATCH:  return "size mismatch";
+    case XALLOC_E_COUNT:          break;
+    }
+    return "unknown";
+}
+
+/* A ready-made spinlock for the lock hooks, on compiler atomics (gcc and
+ * clang builtins). Point hooks.user at an xalloc_spinlock initialised to 0.
+ * Needs hardware atomics: on Cortex-M0 (no LDREX/STREX) use a hook that
+ * masks interrupts instead. */
+typedef struct xalloc_spinlock { volatile int word; } xalloc_spinlock;
+#if defined(__GNUC__) || defined(__clang__)
+static inline void xalloc_spin_lock(void *lock)
+{
+    xalloc_spinlock *l = (xalloc_spinlock *)lock;
+    while (__atomic_exchange_n(&l->word, 1, __ATOMIC_ACQUIRE))
+        while (__atomic_load_n(&l->word, __ATOMIC_RELAXED)) { }
+}
+static inline void xalloc_spin_unlock(void *lock)
+{
+    __atomic_store_n(&((xalloc_spinlock *)lock)->word, 0, __ATOMIC_RELEASE);
+}
+#endif
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* XALLOC_COMMON_PRELUDE_V1 */
+/* ==== end of xalloc common prelude v1 ==== */
+
+/* ---- configuration ------------------------------------------------------ */
+#ifndef XALLOC_ALIGNMENT
+#define XALLOC_ALIGNMENT (2 * sizeof(void *))
+#endif
+#ifndef XALLOC_SL_LOG2
+#define XALLOC_SL_LOG2 4
+#endif
+#ifndef XALLOC_POISON_BYTE
+#define XALLOC_POISON_BYTE 0xDC /* bits 0 and 1 clear: reads as a free header */
+#endif
+#ifndef XALLOC_CANARY_BYTE
+#define XALLOC_CANARY_BYTE 0xCA
+#endif
+
+/* Smallest region xalloc_init accepts at any start address (the heap's own
+ * record, one class level, one smallest block, sentinel, alignment slack).
+ * Checked against the implementation by a static assert. */
+#define XALLOC_MIN_REGION (80 * sizeof(void *) + 24 * sizeof(uint32_t) + 4 * XALLOC_ALIGNMENT)
+/* Bytes a used block costs beyond the caller's request, before rounding up
+ * to XALLOC_ALIGNMENT (XALLOC_DEBUG >= 3 adds 4 more). */
+#define XALLOC_BLOCK_OVERHEAD 4
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct xalloc_heap xalloc_heap; /* lives at the start of the first region */
+
+typedef enum xalloc_trace_op { XALLOC_TRACE_ALLOC = 1, XALLOC_TRACE_FREE = 2 } xalloc_trace_op;
+/* Trace hook: every successful allocation and every free (a realloc is a
+ * free of the old block and an allocation of the new, even in place). */
+typedef void (*xalloc_trace_fn)(void *user, xalloc_trace_op op, void *ptr, size_t size);
+
+/* Description for xalloc_init; zero (or NULL) means defaults. */
+typedef struct xalloc_desc {
+    xalloc_hooks    hooks;     /* error, lock, unlock, user                   */
+    xalloc_trace_fn trace;     /* alloc/free trace (NULL: none), gets hooks.user */
+    size_t          max_block; /* largest block, in bytes; sizes the class table
+                                  (0: the first region's size). Regions added
+                                  later are cut into segments of at most this. */
+} xalloc_desc;
+
+typedef struct xalloc_stats {
+    size_t   region_bytes;    /* all bytes handed to init and add_region       */
+    size_t   block_bytes;     /* of those, in blocks (the rest is overhead)     */
+    size_t   used_bytes;      /* in used blocks, headers included               */
+    size_t   free_bytes;      /* in free blocks                                 */
+    size_t   peak_used_bytes; /* highest used_bytes since init or reset_peak    */
+    size_t   largest_free;    /* largest request that would succeed now         */
+    size_t   free_blocks;
+    size_t   live_blocks;
+    size_t   regions;
+    uint64_t allocs, frees, failures; /* successful allocs, frees; NULL returns */
+} xalloc_stats;
+
+/* Walk callback: one call per block, in address order, region by region.
+ * size: usable bytes of a used block, payload bytes of a free one.
+ * Return false to stop. The heap must not be changed during the walk. */
+typedef bool (*xalloc_walk_fn)(void *user, void *ptr, size_t size, bool used);
+
+XALLOC_DEF xalloc_heap *xalloc_init(void *mem, size_t size, const xalloc_desc *desc);
+XALLOC_DEF bool   xalloc_add_region(xalloc_heap *h, void *mem, size_t size);
+XALLOC_DEF void  *xalloc_alloc(xalloc_heap *h, size_t size);
+XALLOC_DEF void  *xalloc_calloc(xalloc_heap *h, size_t count, size_t size);
+XALLOC_DEF void  *xalloc_aligned_alloc(xalloc_heap *h, size_t align, size_t size);
+XALLOC_DEF void  *xalloc_realloc(xalloc_heap *h, void *ptr, size_t size);
+XALLOC_DEF void  *xalloc_realloc_aligned(xalloc_heap *h, void *ptr, size_t align, size_t size);
+XALLOC_DEF void   xalloc_free(xalloc_heap *h, void *ptr);
+XALLOC_DEF size_t xalloc_usable_size(xalloc_heap *h, const void *ptr);
+XALLOC_DEF size_t xalloc_max_alloc(xalloc_heap *h);
+XALLOC_DEF size_t xalloc_overhead(size_t region_size);
+XALLOC_DEF void   xalloc_stats_get(xalloc_heap *h, xalloc_stats *out);
+XALLOC_DEF void   xalloc_reset_peak(xalloc_heap *h);
+/* NULL when every invariant holds, else a static text naming the first one
+ * that broke (also reported through the error hook as XALLOC_E_CORRUPT). */
+XALLOC_DEF const char *xalloc_check(xalloc_heap *h);
+XALLOC_DEF void   xalloc_walk(xalloc_heap *h, xalloc_walk_fn fn, void *user);
+XALLOC_DEF void   xalloc_dump(xalloc_heap *h, xalloc_print_fn print, void *user);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* XALLOC_H */
+
+/* ========================================================================= */
+/*                              IMPLEMENTATION                               */
+/* ========================================================================= */
+#if defined(XALLOC_IMPLEMENTATION) && !defined(XALLOC_HEAP_IMPLEMENTED)
+#define XALLOC_HEAP_IMPLEMENTED
+
+/* ==== xalloc common implementation prelude v1 (identical in every xalloc header) ==== */
+#ifndef XALLOC_COMMON_IMPL_V1
+#define XALLOC_COMMON_IMPL_V1
+/* Private helpers shared by the headers: bit scans, byte fills and copies,
+ * a division that never calls libgcc, and a line builder for the dumps.
+ * All are `static`, so two headers' implementations in one program, in one
+ * or in several translation units, never clash. */
+#define XALLOC__PRIV static XALLOC_UNUSED
+
+/* Bit-scan builtins only where the target has the instruction: elsewhere
+ * (Cortex-M0, RISC-V without Zbb) they become libgcc calls. */
+#if (defined(__GNUC__) || defined(__clang__)) && !defined(XALLOC_NO_BUILTINS) && \
+    !(defined(__arm__) && !defined(__ARM_FEATURE_CLZ)) && !(defined(__riscv) && !defined(__riscv_zbb))
+#define XALLOC__HAVE_CLZ 1
+#endif
+#if (defined(__GNUC__) || defined(__clang__)) && !defined(XALLOC_NO_BUILTINS)
+#define XALLOC__LIKELY(x)   __builtin_expect(!!(x), 1)
+#define XALLOC__UNLIKELY(x) __builtin_expect(!!(x), 0)
+#else
+#define XALLOC__LIKELY(x)   (x)
+#define XALLOC__UNLIKELY(x) (x)
+#endif
+
+/* Index of the lowest set bit; x != 0. One or two instructions with
+ * builtins, a multiply and a table lookup without. */
+XALLOC__PRIV unsigned xalloc__ctz32(uint32_t x)
+{
+#if defined(XALLOC__HAVE_CLZ) && defined(__arm__)
+    return 31u - (unsigned)__builtin_clz(x & (0u - x));
+#elif defined(XALLOC__HAVE_CLZ)
+    return (unsigned)__builtin_ctz(x);
+#else
+    static const unsigned char debruijn[32] = {
+        0, 1, 28, 2, 29, 14, 24, 3, 30, 22, 20, 15, 25, 17, 4, 8,
+        31, 27, 13, 23, 21, 19, 16, 7, 26, 12, 18, 6, 11, 5, 10, 9 };
+    return debruijn[(uint32_t)((x & (0u - x)) * 0x077CB531u) >> 27];
+#endif
+}
+
+/* Index of the highest set bit (floor of log2); x != 0. */
+XALLOC__PRIV unsigned xalloc__log2_32(uint32_t x)
+{
+#if defined(XALLOC__HAVE_CLZ)
+    return 31u - (unsigned)__builtin_clz(x);
+#else
+    unsigned r = 0;
+    if (x >> 16) { x >>= 16; r += 16; }
+    if (x >> 8)  { x >>= 8;  r += 8; }
+    if (x >> 4)  { x >>= 4;  r += 4; }
+    if (x >> 2)  { x >>= 2;  r += 2; }
+    return r + (unsigned)(x >> 1);
+#endif
+}
+
+XALLOC__PRIV unsigned xalloc__ctz64(uint64_t x)
+{
+    return (uint32_t)x ? xalloc__ctz32((uint32_t)x) : 32u + xalloc__ctz32((uint32_t)(x >> 32));
+}
+
+XALLOC__PRIV unsigned xalloc__log2_64(uint64_t x)
+{
+    return (x >> 32) ? 32u + xalloc__log2_32((uint32_t)(x >> 32)) : xalloc__log2_32((uint32_t)x);
+}
+
+/* Byte fill and copy. A platform may supply its own (XALLOC_MEMSET,
+ * XALLOC_MEMCPY, with the libc signatures); the fallbacks are plain loops,
+ * which a hosted -O2 build may itself turn into memset/memcpy calls. */
+#ifndef XALLOC_MEMSET
+#define XALLOC_MEMSET(d, c, n) xalloc__memset((d), (c), (n))
+XALLOC__PRIV void *xalloc__memset(void *dst, int c, size_t n)
+{
+    unsigned char *d = (unsigned char *)dst;
+    while (n--) *d++ = (unsigned char)c;
+    return dst;
+}
+#endif
+#ifndef XALLOC_MEMCPY
+#define XALLOC_MEMCPY(d, s, n) xalloc__memcpy((d), (s), (n))
+XALLOC__PRIV void *xalloc__memcpy(void *dst, const void *src, size_t n)
+{
+    unsigned char *d = (unsigned char *)dst;
+    const unsigned char *s = (const unsigned char *)src;
+    while (n--) *d++ = *s++;
+    return dst;
+}
+#endif
+
+/* n / d by shift and subtract, with shifts by constants only, so that no
+ * 32-bit target needs a libgcc helper. Off the hot paths (dumps). d != 0. */
+XALLOC__PRIV uint64_t xalloc__divmod64(uint64_t n, uint64_t d, uint64_t *rem)
+{
+    uint64_t q = 0, r = 0;
+    int i;
+    for (i = 0; i < 64; i++) {
+        r = (r << 1) | (n >> 63);
+        n <<= 1;
+        q <<= 1;
+        if (r >= d) { r -= d; q |= 1u; }
+    }
+    if (rem) *rem = r;
+    return q;
+}
+#define xalloc__div64(n, d) xalloc__divmod64((n), (d), NULL)
+
+/* A line of dump output, built without printf. */
+typedef struct xalloc__line { char buf[192]; unsigned len; } xalloc__line;
+
+XALLOC__PRIV void xalloc__put_str(xalloc__line *l, const char *s)
+{
+    while (*s && l->len < sizeof l->buf - 2) l->buf[l->len++] = *s++;
+}
+
+/* Decimal, through xalloc__div64 (a 64-bit division on a 32-bit target
+ * would otherwise call a libgcc helper). */
+XALLOC__PRIV void xalloc__put_u(xalloc__line *l, uint64_t v)
+{
+    char digits[20];
+    unsigned n = 0;
+    do {
+        uint64_t r;
+        v = xalloc__divmod64(v, 10, &r);
+        digits[n++] = (char)('0' + (int)r);
+    } while (v);
+    while (n && l->len < sizeof l->buf - 2) l->buf[l->len++] = digits[--n];
+}
+
+XALLOC__PRIV void xalloc__put_hex(xalloc__line *l, uint64_t v)
+{
+    uint32_t half[2];
+    int i, shift, started = 0;
+    half[0] = (uint32_t)(v >> 32);
+    half[1] = (uint32_t)v;
+    xalloc__put_str(l, "0x");
+    for (i = 0; i < 2; i++)
+        for (shift = 28; shift >= 0; shift -= 4) {
+            unsigned d = (half[i] >> shift) & 0xFu;
+            if (!(started |= d != 0 || (i == 1 && shift == 0))) continue;
+            if (l->len < sizeof l->buf - 2) l->buf[l->len++] = "0123456789abcdef"[d];
+        }
+}
+
+/* Percentage with one decimal, num/den (den may be 0). */
+XALLOC__PRIV void xalloc__put_pct(xalloc__line *l, uint64_t num, uint64_t den)
+{
+    /* scale down so that num * 1000 is a 32-bit multiply (no libgcc call) */
+    uint64_t t, frac;
+    while (num >> 22) { num >>= 1; den >>= 1; }
+    t = den ? xalloc__div64((uint32_t)num * 1000u, den) : 0;
+    xalloc__put_u(l, xalloc__divmod64(t, 10, &frac));
+    xalloc__put_str(l, ".");
+    xalloc__put_u(l, frac);
+    xalloc__put_str(l, "%");
+}
+
+XALLOC__PRIV void xalloc__put_end(xalloc__line *l, xalloc_print_fn print, void *user)
+{
+    l->buf[l->len++] = '\n';
+    l->buf[l->len] = '\0';
+    print(user, l->buf);
+    l->len = 0;
+}
+#endif /* XALLOC_COMMON_IMPL_V1 */
+/* ==== end of xalloc common implementation prelude v1 ==== */
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- private constants --------------------------------------------------- */
+#define XALLOC__G          ((size_t)(XALLOC_ALIGNMENT))
+/* log2(G), so that every division by G is a shift even at -O0 */
+#define XALLOC__GLOG2      (XALLOC__G == 8 ? 3u : XALLOC__G == 16 ? 4u : XALLOC__G == 32 ? 5u : XALLOC__G == 64 ? 6u : \
+                            XALLOC__G == 128 ? 7u : XALLOC__G == 256 ? 8u : XALLOC__G == 512 ? 9u : 10u)
+#define XALLOC__HDR        4u                        /* header bytes            */
+#define XALLOC__USED       1u
+#define XALLOC__PREV_USED  2u
+#define XALLOC__SL         (1u << XALLOC_SL_LOG2)     /* classes per power of two */
+#define XALLOC__MAX_GRAN   ((uint32_t)0x3FFFFFFFu)   /* 30-bit granule count    */
+/* Smallest block: header, two links, footer. */
+#define XALLOC__MIN_GRAN   ((uint32_t)((XALLOC__HDR + 2 * sizeof(void *) + 4 + XALLOC__G - 1) >> XALLOC__GLOG2))
+/* Extra bytes a used block carries at level 3: the requested size. */
+#define XALLOC__TAIL       (XALLOC_DEBUG >= 3 ? 4u : 0u)
+
+typedef char xalloc__assert_align[((XALLOC__G & (XALLOC__G - 1)) == 0 && XALLOC__G >= 8 && XALLOC__G <= 1024) ? 1 : -1];
+typedef char xalloc__assert_sl[(XALLOC_SL_LOG2 >= 1 && XALLOC_SL_LOG2 <= 5) ? 1 : -1];
+typedef char xalloc__assert_ptr[(sizeof(void *) <= XALLOC__G) ? 1 : -1];
+
+/* A free block's links, stored in its payload. */
+typedef struct xalloc__free {
+    struct xalloc__free *next, *prev;
+} xalloc__free;
+
+/* A region: the heap's first region record is inside the heap; each added
+ * region starts with its own. Blocks run from `first` to the sentinel whose
+ * payload address is `end`. */
+typedef struct xalloc__region {
+    struct xalloc__region *next;
+    unsigned char *first, *end;
+    size_t bytes; /* as handed to init/add_region */
+} xalloc__region;
+
+/* The heap record, at the (G-aligned) start of the first region. After it:
+ *   xalloc__free *bins[nfl * SL];   free lists, one per size class
+ *   uint32_t      sl_map[nfl];      bit s of sl_map[f]: bins[f*SL+s] non-empty
+ * fl_map bit f is set iff sl_map[f] != 0. */
+struct xalloc_heap {
+    uint32_t        fl_map;
+    uint32_t        nfl;        /* first-level classes in the table              */
+    uint32_t        nbins;      /* nfl * SL                                      */
+    uint32_t        max_gran;   /* largest block, in granules                    */
+    xalloc__free  **bins;
+    uint32_t       *sl_map;
+    xalloc__region  region;     /* the first region                              */
+    size_t          nregions, region_bytes, block_bytes;
+    size_t          used, peak, free_blocks, live;
+    uint64_t        allocs, frees, failures;
+    xalloc_hooks    hooks;
+    xalloc_trace_fn trace;
+};
+
+/* ---- header access (the only code that knows the header format) ---------- */
+static inline uint32_t *xalloc__hdrp(const unsigned char *b) { return (uint32_t *)(void *)(uintptr_t)(b - XALLOC__HDR); }
+static inline uint32_t  xalloc__hdr(const unsigned char *b)  { return *xalloc__hdrp(b); }
+static inline uint32_t  xalloc__gran(uint32_t hdr)           { return hdr >> 2; }
+static inline size_t    xalloc__bytes(uint32_t gran)         { return (size_t)gran << XALLOC__GLOG2; }
+static inline unsigned char *xalloc__next(const unsigned char *b) { return (unsigned char *)(uintptr_t)b + xalloc__bytes(xalloc__gran(xalloc__hdr(b))); }
+/* Footer of the block that ends where b's header starts (valid only when
+ * that block is free). */
+static inline uint32_t *xalloc__prev_footer(const unsigned char *b) { return (uint32_t *)(void *)(uintptr_t)(b - XALLOC__HDR - 4); }
+static inline void xalloc__set_free(unsigned char *b, uint32_t gran)
+{
+    *xalloc__hdrp(b) = gran << 2 | XALLOC__PREV_USED; /* a free block's predecessor is always used */
+    *xalloc__prev_footer(b + xalloc__bytes(gran)) = gran;
+}
+
+/* ---- size classes -------------------------------------------------------- */
+/* Class of a block of `gran` granules: exact below 2*SL granules, then SL
+ * classes per power of two. Monotone in gran. */
+static inline uint32_t xalloc__class(uint32_t gran)
+{
+    uint32_t msb;
+    if (gran < XALLOC__SL) return gran;
+    msb = xalloc__log2_32(gran);
+    return (msb - XALLOC_SL_LOG2 + 1) * XALLOC__SL + ((gran >> (msb - XALLOC_SL_LOG2)) & (XALLOC__SL - 1));
+}
+
+static inline void xalloc__insert(xalloc_heap *h, unsigned char *b)
+{
+    uint32_t c = xalloc__class(xalloc__gran(xalloc__hdr(b)));
+    xalloc__free *f = (xalloc__free *)(void *)b, *head = h->bins[c];
+    f->next = head;
+    f->prev = NULL;
+    if (head) head->prev = f;
+    h->bins[c] = f;
+    h->sl_map[c / XALLOC__SL] |= 1u << (c % XALLOC__SL);
+    h->fl_map |= 1u << (c / XALLOC__SL);
+    h->free_blocks++;
+}
+
+static inline void xalloc__unlink(xalloc_heap *h, unsigned char *b)
+{
+    uint32_t c = xalloc__class(xalloc__gran(xalloc__hdr(b)));
+    xalloc__free *f = (xalloc__free *)(void *)b;
+    if (f->next) f->next->prev = f->prev;
+    if (f->prev) {
+        f->prev->next = f->next;
+    } else if ((h->bins[c] = f->next) == NULL) {
+        uint32_t fl = c / XALLOC__SL;
+        if ((h->sl_map[fl] &= ~(1u << (c % XALLOC__SL))) == 0) h->fl_map &= ~(1u << fl);
+    }
+    h->free_blocks--;
+}
+
+/* First non-empty bin with index >= c, or nbins. Two bit scans. */
+static inline uint32_t xalloc__find_bin(const xalloc_heap *h, uint32_t c)
+{
+    uint32_t fl = c / XALLOC__SL, m;
+    if (c >= h->nbins) return h->nbins;
+    m = h->sl_map[fl] & (~0u << (c % XALLOC__SL));
+    if (!m) {
+        uint32_t fm = h->fl_map & (~0u << fl << 1);
+        if (!fm) return h->nbins;
+        fl = xalloc__ctz32(fm);
+        m = h->sl_map[fl];
+    }
+    return fl * XALLOC__SL + xalloc__ctz32(m);
+}
+
+/* ---- debugging aids (compiled out below their level) ---------------------- */
+static void xalloc__report(const xalloc_heap *h, xalloc_error e, const void *p, const char *what)
+{
+    if (h && h->hooks.error) h->hooks.error(h->hooks.user, e, (uintptr_t)p, what);
+}
+
+#if XALLOC_DEBUG >= 2
+/* Poison [from, to) and verify it. A free block keeps everything but its
+ * header, links and footer filled with XALLOC_POISON_BYTE. */
+static void xalloc__poison(unsigned char *from, unsigned char *to)
+{
+    if (from < to) XALLOC_MEMSET(from, XALLOC_POISON_BYTE, (size_t)(to - from));
+}
+static bool xalloc__poisoned(const unsigned char *from, const unsigned char *to)
+{
+    for (; from < to; from++)
+        if (*from != (unsigned char)XALLOC_POISON_BYTE) return false;
+    return true;
+}
+#define XALLOC__POISON_LINKS(b) (2 * sizeof(void *))
+#endif
+
+#if XALLOC_DEBUG >= 3
+/* Level 3 keeps the requested size in the last 4 bytes of a used block's
+ * payload (mixed with the address, so a stray copy does not pass) and fills
+ * the bytes between the request and it with XALLOC_CANARY_BYTE. */
+static inline uint32_t xalloc__tail_key(const unsigned char *b) { return (uint32_t)((uintptr_t)b >> 4) * 2654435761u; }
+static void xalloc__canary_set(unsigned char *b, size_t req)
+{
+    unsigned char *tail = (unsigned char *)xalloc__prev_footer(xalloc__next(b));
+    XALLOC_MEMSET(b + req, XALLOC_CANARY_BYTE, (size_t)(tail - (b + req)));
+    *(uint32_t *)(void *)tail = (uint32_t)req ^ xalloc__tail_key(b);
+}
+/* Requested size of used block b, or SIZE_MAX if its canary is damaged. */
+static size_t xalloc__canary_req(const unsigned char *b)
+{
+    const unsigned char *tail = (const unsigned char *)xalloc__prev_footer(xalloc__next(b)), *q;
+    size_t req = (size_t)(*(const uint32_t *)(const void *)tail ^ xalloc__tail_key(b));
+    if (req > (size_t)(tail - b)) return SIZE_MAX;
+    for (q = b + req; q < tail; q++)
+        if (*q != (unsigned char)XALLOC_CANARY_BYTE) return SIZE_MAX;
+    return req;
+}
+#endif
+
+/* The region whose block space holds b, or NULL. O(R), R = regions. */
+static const xalloc__region *xalloc__region_of(const xalloc_heap *h, const unsigned char *b)
+{
+    const xalloc__region *r;
+    for (r = &h->region; r; r = r->next)
+        if (b >= r->first && b < r->end) return r;
+    return NULL;
+}
+
+#if XALLOC_DEBUG >= 1
+/* Validate p as a used block of h (level >= 1). O(R): finds p's region, then
+ * reads p's header, its successor's header and, if its predecessor is free,
+ * that one's footer and header; every read stays inside p's region.
+ * Returns XALLOC_OK or the error to report. */
+static xalloc_error xalloc__check_used(const xalloc_heap *h, const unsigned char *b)
+{
+    const xalloc__region *r = xalloc__region_of(h, b);
+    uint32_t w, n, nw, nn;
+    if (!r) return XALLOC_E_FOREIGN;
+    if ((uintptr_t)b & (XALLOC__G - 1)) return XALLOC_E_NOT_BLOCK;
+    w = xalloc__hdr(b);
+    n = xalloc__gran(w);
+    if (n < XALLOC__MIN_GRAN || n > h->max_gran || (size_t)(r->end - b) < xalloc__bytes(n))
+        return XALLOC_E_NOT_BLOCK;
+    if (!(w & XALLOC__USED))
+        return *xalloc__prev_footer(b + xalloc__bytes(n)) == n ? XALLOC_E_DOUBLE_FREE : XALLOC_E_NOT_BLOCK;
+    /* successor: sentinel (0), fence (1) or a block that fits the region */
+    nw = xalloc__hdr(b + xalloc__bytes(n));
+    nn = xalloc__gran(nw);
+    if (!(nw & XALLOC__PREV_USED) || (nn < XALLOC__MIN_GRAN && (nn > 1 || !(nw & XALLOC__USED))) ||
+        (size_t)(r->end - b) < xalloc__bytes(n) + xalloc__bytes(nn))
+        return XALLOC_E_CORRUPT;
+    if (!(w & XALLOC__PREV_USED)) {
+        uint32_t pn = *xalloc__prev_footer(b);
+        const unsigned char *pb = b - xalloc__bytes(pn);
+        if (pn < XALLOC__MIN_GRAN || pn > h->max_gran || (size_t)(b - r->first) < xalloc__bytes(pn))
+            return XALLOC_E_CORRUPT;
+        if (xalloc__hdr(pb) != (pn << 2 | XALLOC__PREV_USED)) {
+            /* A stale header inside a free block: the block was freed and
+             * merged into its free predecessor. */
+            uint32_t pw = xalloc__hdr(pb);
+            if (!(pw & XALLOC__USED) && (size_t)(b - pb) < xalloc__bytes(xalloc__gran(pw)))
+                return XALLOC_E_DOUBLE_FREE;
+            return XALLOC_E_CORRUPT;
+        }
+    }
+#if XALLOC_DEBUG >= 3
+    if (xalloc__canary_req(b) == SIZE_MAX) return XALLOC_E_OVERRUN;
+#endif
+    return XALLOC_OK;
+}
+
+static const char *xalloc__what(xalloc_error e)
+{
+    switch (e) {
+    case XALLOC_E_FOREIGN:     return "pointer outside the heap";
+    case XALLOC_E_NOT_BLOCK:   return "not the start of a used block (or its header is damaged)";
+    case XALLOC_E_DOUBLE_FREE: return "block is already free";
+    case XALLOC_E_OVERRUN:     return "canary after the block overwritten";
+    default:                   return "neighbouring block's header or back-link damaged";
+    }
+}
+#endif
+
+/* ---- entry and exit of every public call ----------------------------------- */
+static inline void xalloc__lock(const xalloc_heap *h)   { if (h->hooks.lock) h->hooks.lock(h->hooks.user); }
+static inline void xalloc__unlock(const xalloc_heap *h) { if (h->hooks.unlock) h->hooks.unlock(h->hooks.user); }
+#if XALLOC_DEBUG >= 4
+static const char *xalloc__check_locked(const xalloc_heap *h);
+static bool xalloc__full_check(const xalloc_heap *h)
+{
+    const char *why = xalloc__check_locked(h);
+    if (why) xalloc__report(h, XALLOC_E_CORRUPT, NULL, why);
+    return why == NULL;
+}
+#define XALLOC__FULL_CHECK(h) xalloc__full_check(h)
+#else
+#define XALLOC__FULL_CHECK(h) true
+#endif
+
+/* ---- the core ------------------------------------------------------------- */
+/* Granules for a request of `size` bytes, or 0 if no block can be that big. */
+static inline uint32_t xalloc__req_gran(const xalloc_heap *h, size_t size)
+{
+    size_t g;
+    if (size > xalloc__bytes(h->max_gran) - XALLOC__HDR - XALLOC__TAIL) return 0;
+    g = (size + XALLOC__HDR + XALLOC__TAIL + XALLOC__G - 1) >> XALLOC__GLOG2;
+    return g < XALLOC__MIN_GRAN ? XALLOC__MIN_GRAN : (uint32_t)g;
+}
+
+/* Find a free block of at least n granules and unlink it, or NULL.
+ *   1. the head of n's own class, if it is large enough;        O(1)
+ *   2. the head of the first non-empty larger class;             O(1)
+ *   3. any block of n's own class that is large enough.          O(bin)
+ * Step 3 runs only when steps 1 and 2 found nothing, so a request fails
+ * only when no free block can hold it. */
+static unsigned char *xalloc__take(xalloc_heap *h, uint32_t n)
+{
+    uint32_t c = xalloc__class(n), d;
+    xalloc__free *f;
+    if (c >= h->nbins) return NULL;
+    f = h->bins[c];
+    if (f && xalloc__gran(xalloc__hdr((unsigned char *)f)) >= n) goto found;
+    d = xalloc__find_bin(h, c + 1);
+    if (d < h->nbins) {
+        f = h->bins[d];
+        goto found;
+    }
+    for (; f; f = f->next)
+        if (xalloc__gran(xalloc__hdr((unsigned char *)f)) >= n) goto found;
+    return NULL;
+found:
+    xalloc__unlink(h, (unsigned char *)f);
+    return (unsigned char *)f;
+}
+
+/* Turn b, of `have` granules, into a used block of n <= have granules:
+ * the rest becomes a free block if it can hold one, else stays in b.
+ * b's PREV_USED bit is kept; b's successor learns b is used.
+ *
+ *   [ b: have ............................ ][ next ]
+ *   [ b: n (used) ][ rest: have-n (free) ][ next ]
+ */
+static void xalloc__carve(xalloc_heap *h, unsigned char *b, uint32_t have, uint32_t n)
+{
+    uint32_t prev = xalloc__hdr(b) & XALLOC__PREV_USED;
+    if (have - n >= XALLOC__MIN_GRAN) {
+        unsigned char *rest = b + xalloc__bytes(n);
+        xalloc__set_free(rest, have - n);
+        xalloc__insert(h, rest);
+    } else {
+        n = have;
+        *xalloc__hdrp(b + xalloc__bytes(n)) |= XALLOC__PREV_USED;
+    }
+    *xalloc__hdrp(b) = n << 2 | XALLOC__USED | prev;
+    h->used += xalloc__bytes(n);
+    if (h->used > h->peak) h->peak = h->used;
+}
+
+/* Hand out b (just unlinked, `have` granules) as a block of n granules. */
+static void *xalloc__hand_out(xalloc_heap *h, unsigned char *b, uint32_t n, size_t req)
+{
+    uint32_t have = xalloc__gran(xalloc__hdr(b));
+#if XALLOC_DEBUG >= 2
+    {   /* everything but the links, and the footer if it stays inside */
+        unsigned char *end = b + (n + XALLOC__MIN_GRAN <= have ? xalloc__bytes(n) - XALLOC__HDR : xalloc__bytes(have) - 8);
+        if (!xalloc__poisoned(b + XALLOC__POISON_LINKS(b), end))
+            xalloc__report(h, XALLOC_E_USE_AFTER_FREE, b, "freed memory was written to");
+    }
+#endif
+    xalloc__carve(h, b, have, n);
+#if XALLOC_DEBUG >= 3
+    xalloc__canary_set(b, req);
+#endif
+    (void)req;
+    h->live++;
+    h->allocs++;
+    if (h->trace) h->trace(h->hooks.user, XALLOC_TRACE_ALLOC, b, req);
+    return b;
+}
+
+/* Return the used block b (header already describing it, stats already
+ * updated) to the free lists, merging with free neighbours:
+ *
+ *   [ prev (free) ][ b ][ next (free) ]  =>  [ ------- prev ------- ]
+ *   [ prev (used) ][ b ][ next (free) ]  =>  [ prev ][ ---- b ---- ]
+ *   [ prev (free) ][ b ][ next (used) ]  =>  [ ---- prev ---- ][ next ]
+ */
+static void xalloc__release(xalloc_heap *h, unsigned char *b)
+{
+    uint32_t w = xalloc__hdr(b), n = xalloc__gran(w);
+    unsigned char *nx = b + xalloc__bytes(n);
+    uint32_t nw = xalloc__hdr(nx);
+#if XALLOC_DEBUG >= 2
+    xalloc__poison(b, nx - XALLOC__HDR);
+#endif
+    if (!(nw & XALLOC__USED)) {
+        xalloc__unlink(h, nx);
+        n += xalloc__gran(nw);
+#if XALLOC_DEBUG >= 2
+        xalloc__poison(nx - XALLOC__HDR, nx + XALLOC__POISON_LINKS(nx));
+#endif
+    } else {
+        *xalloc__hdrp(nx) = nw & ~XALLOC__PREV_USED;
+    }
+    if (!(w & XALLOC__PREV_USED)) {
+        uint32_t pn = *xalloc__prev_footer(b);
+        unsigned char *pb = b - xalloc__bytes(pn);
+        xalloc__unlink(h, pb);
+#if XALLOC_DEBUG >= 2
+        xalloc__poison(b - XALLOC__HDR - 4, b);
+#endif
+        n += pn;
+        b = pb;
+    }
+    xalloc__set_free(b, n);
+    xalloc__insert(h, b);
+}
+
+/* ---- regions --------------------------------------------------------------- */
+/* Lay out blocks over [p, end) (both G-aligned payload addresses): free
+ * segments of at most max_gran granules separated by 1-granule fences, then
+ * a sentinel. Returns the sentinel's payload address. */
+static unsigned char *xalloc__lay_out(xalloc_heap *h, unsigned char *p, unsigned char *end)
+{
+    size_t t = (size_t)(end - p) >> XALLOC__GLOG2;
+    uint32_t prev = XALLOC__PREV_USED;
+    while (t >= XALLOC__MIN_GRAN) {
+        uint32_t seg = t > h->max_gran ? h->max_gran : (uint32_t)t;
+        xalloc__set_free(p, seg);
+#if XALLOC_DEBUG >= 2
+        xalloc__poison(p + XALLOC__POISON_LINKS(p), p + xalloc__bytes(seg) - 8);
+#endif
+        xalloc__insert(h, p);
+        h->block_bytes += xalloc__bytes(seg);
+        p += xalloc__bytes(seg);
+        t -= seg;
+        prev = 0;
+        if (t < 1 + XALLOC__MIN_GRAN) break;
+        *xalloc__hdrp(p) = 1u << 2 | XALLOC__USED; /* fence */
+        p += XALLOC__G;
+        t -= 1;
+        prev = XALLOC__PREV_USED;
+    }
+    *xalloc__hdrp(p) = XALLOC__USED | prev; /* sentinel: 0 granules */
+    return p;
+}
+
+/* Set up region record r over [mem, mem+size) whose metadata ends at
+ * `meta_end`; false if no smallest block fits. */
+static bool xalloc__add(xalloc_heap *h, xalloc__region *r, unsigned char *mem, size_t size, unsigned char *meta_end)
+{
+    uintptr_t first = ((uintptr_t)meta_end + XALLOC__HDR + XALLOC__G - 1) & ~(uintptr_t)(XALLOC__G - 1);
+    uintptr_t end = ((uintptr_t)mem + size) & ~(uintptr_t)(XALLOC__G - 1);
+    if ((uintptr_t)meta_end > (uintptr_t)mem + size || first > end ||
+        end - first < xalloc__bytes(XALLOC__MIN_GRAN))
+        return false;
+    r->first = (unsigned char *)first;
+    r->bytes = size;
+    r->end = xalloc__lay_out(h, r->first, (unsigned char *)end);
+    h->nregions++;
+    h->region_bytes += size;
+    return true;
+}
+
+static inline uintptr_t xalloc__align_up(uintptr_t a, uintptr_t to) { return (a + to - 1) & ~(to - 1); }
+
+/* Size of the heap record and class table for blocks of up to max_gran. */
+static size_t xalloc__meta_size(uint32_t max_gran, uint32_t *nfl)
+{
+    *nfl = xalloc__class(max_gran) / XALLOC__SL + 1;
+    return sizeof(xalloc_heap) + *nfl * (XALLOC__SL * sizeof(xalloc__free *) + sizeof(uint32_t));
+}
+
+static uint32_t xalloc__max_gran_for(size_t bytes)
+{
+    size_t g = bytes >> XALLOC__GLOG2;
+    if (g > XALLOC__MAX_GRAN) return XALLOC__MAX_GRAN;
+    return g < XALLOC__MIN_GRAN ? XALLOC__MIN_GRAN : (uint32_t)g;
+}
+
+XALLOC_DEF size_t xalloc_overhead(size_t region_size)
+{
+    uint32_t nfl;
+    size_t meta = xalloc__meta_size(xalloc__max_gran_for(region_size), &nfl);
+    /* worst-case start alignment, first header, sentinel slack */
+    return meta + (XALLOC__G - 1) + XALLOC__HDR + (XALLOC__G - 1) + XALLOC__G;
+}
+
+XALLOC_DEF xalloc_heap *xalloc_init(void *mem, size_t size, const xalloc_desc *desc)
+{
+    uintptr_t a = xalloc__align_up((uintptr_t)mem, XALLOC__G);
+    xalloc_heap *h;
+    uint32_t nfl, i, max_gran;
+    size_t meta;
+    max_gran = xalloc__max_gran_for(desc && desc->max_block ? desc->max_block : size);
+    meta = xalloc__meta_size(max_gran, &nfl);
+    if (!mem || size < meta || a - (uintptr_t)mem > size - meta) {
+        if (desc && desc->hooks.error) desc->hooks.error(desc->hooks.user, XALLOC_E_BADARG, (uintptr_t)mem, "region too small for the heap");
+        return NULL;
+    }
+    h = (xalloc_heap *)a;
+    /* field by field: a struct assignment may become a memset/memcpy call */
+    h->fl_map = 0;
+    h->nfl = nfl;
+    h->nbins = nfl * XALLOC__SL;
+    h->max_gran = max_gran;
+    h->bins = (xalloc__free **)(void *)(h + 1);
+    h->sl_map = (uint32_t *)(void *)(h->bins + h->nbins);
+    for (i = 0; i < h->nbins; i++) h->bins[i] = NULL;
+    for (i = 0; i < nfl; i++) h->sl_map[i] = 0;
+    h->region.next = NULL;
+    h->nregions = h->region_bytes = h->block_bytes = 0;
+    h->used = h->peak = h->free_blocks = h->live = 0;
+    h->allocs = h->frees = h->failures = 0;
+    h->hooks.error = desc ? desc->hooks.error : NULL;
+    h->hooks.lock = desc ? desc->hooks.lock : NULL;
+    h->hooks.unlock = desc && desc->hooks.lock ? desc->hooks.unlock : NULL;
+    h->hooks.user = desc ? desc->hooks.user : NULL;
+    h->trace = desc ? desc->trace : NULL;
+    if (h->hooks.lock && !h->hooks.unlock) h->hooks.lock = NULL;
+    if (!xalloc__add(h, &h->region, (unsigned char *)mem, size, (unsigned char *)(h->sl_map + nfl))) {
+        xalloc__report(h, XALLOC_E_BADARG, mem, "region too small for the heap");
+        return NULL;
+    }
+    return h;
+}
+
+XALLOC_DEF bool xalloc_add_region(xalloc_heap *h, void *mem, size_t size)
+{
+    uintptr_t a = xalloc__align_up((uintptr_t)mem, sizeof(void *));
+    xalloc__region *r = (xalloc__region *)a, *last;
+    bool ok;
+    if (!h) return false;
+    xalloc__lock(h);
+    ok = mem && a - (uintptr_t)mem <= size && size - (a - (uintptr_t)mem) >= sizeof *r &&
+         xalloc__add(h, r, (unsigned char *)mem, size, (unsigned char *)(r + 1));
+    if (ok) {
+        r->next = NULL;
+        for (last = &h->region; last->next; last = last->next) { }
+        last->next = r;
+    } else {
+        xalloc__report(h, XALLOC_E_BADARG, mem, "region too small");
+    }
+    xalloc__unlock(h);
+    return ok;
+}
+
+/* ---- allocation -------------------------------------------------------------- */
+XALLOC_DEF void *xalloc_alloc(xalloc_heap *h, size_t size)
+{
+    unsigned char *b = NULL;
+    uint32_t n;
+    void *p = NULL;
+    xalloc__lock(h);
+    if (XALLOC__FULL_CHECK(h)) {
+        n = xalloc__req_gran(h, size);
+        if (XALLOC__LIKELY(n != 0) && (b = xalloc__take(h, n)) != NULL)
+            p = xalloc__hand_out(h, b, n, size);
+        else
+            h->failures++;
+    }
+    xalloc__unlock(h);
+    return p;
+}
+
+XALLOC_DEF void *xalloc_calloc(xalloc_heap *h, size_t count, size_t size)
+{
+    /* overflow test without a division (a libgcc call on Cortex-M0):
+     * only factors of more than half the bits can overflow */
+    const size_t half = (size_t)1 << (sizeof(size_t) * CHAR_BIT / 2);
+    void *p;
+    if ((count | size) >= half && size && xalloc__div64(SIZE_MAX, size) < count) {
+        xalloc__lock(h);
+        h->failures++;
+        xalloc__unlock(h);
+        return NULL;
+    }
+    p = xalloc_alloc(h, count * size);
+    if (p) XALLOC_MEMSET(p, 0, count * size);
+    return p;
+}
+
+/* Position for an `align`-aligned block of n granules inside free block b
+ * (have granules): the first aligned payload address that leaves either no
+ * gap or a gap that can be a free block. 0 if it does not fit. */
+static uintptr_t xalloc__aligned_pos(const unsigned char *b, uint32_t have, uint32_t n, size_t align)
+{
+    uintptr_t s = (uintptr_t)b, p = xalloc__align_up(s, align);
+    if (p != s && p - s < xalloc__bytes(XALLOC__MIN_GRAN))
+        p = xalloc__align_up(s + xalloc__bytes(XALLOC__MIN_GRAN), align);
+    return p + xalloc__bytes(n) <= s + xalloc__bytes(have) ? p : 0;
+}
+
+/* Aligned take: O(1) through a request padded for the worst gap, else a
+ * search of every bin from n's class up (bounded by the free blocks). */
+static unsigned char *xalloc__take_aligned(xalloc_heap *h, uint32_t n, size_t align, uintptr_t *pos)
+{
+    size_t pad = (align >> XALLOC__GLOG2) + XALLOC__MIN_GRAN;
+    uint32_t c;
+    unsigned char *b = NULL;
+    if ((size_t)n + pad <= h->max_gran && (b = xalloc__take(h, n + (uint32_t)pad)) != NULL) {
+        *pos = xalloc__aligned_pos(b, xalloc__gran(xalloc__hdr(b)), n, align);
+        return b;
+    }
+    for (c = xalloc__find_bin(h, xalloc__class(n)); c < h->nbins; c = xalloc__find_bin(h, c + 1)) {
+        xalloc__free *f;
+        for (f = h->bins[c]; f; f = f->next) {
+            b = (unsigned char *)f;
+            if ((*pos = xalloc__aligned_pos(b, xalloc__gran(xalloc__hdr(b)), n, align)) != 0) {
+                xalloc__unlink(h, b);
+                return b;
+            }
+        }
+    }
+    return NULL;
+}
+
+static inline bool xalloc__bad_align(const xalloc_heap *h, size_t align)
+{
+    if (align && !(align & (align - 1))) return false;
+    xalloc__report(h, XALLOC_E_BADARG, NULL, "alignment is not a power of two");
+    return true;
+}
+
+/* Allocate n granules at alignment align > G. */
+static void *xalloc__alloc_aligned(xalloc_heap *h, uint32_t n, size_t align, size_t req)
+{
+    uintptr_t pos = 0;
+    unsigned char *b = xalloc__take_aligned(h, n, align, &pos), *p;
+    uint32_t have;
+    if (!b) return NULL;
+    p = (unsigned char *)pos;
+    have = xalloc__gran(xalloc__hdr(b));
+    if (p != b) {
+        /* [ b: gap (free) ][ p: have-gap ... ] */
+        uint32_t gap = (uint32_t)((size_t)(p - b) >> XALLOC__GLOG2);
+        xalloc__set_free(b, gap);
+        xalloc__insert(h, b);
+        *xalloc__hdrp(p) = (have - gap) << 2; /* PREV_USED clear: the gap is free */
+    }
+    return xalloc__hand_out(h, p, n, req);
+}
+
+XALLOC_DEF void *xalloc_aligned_alloc(xalloc_heap *h, size_t align, size_t size)
+{
+    void *p = NULL;
+    uint32_t n;
+    xalloc__lock(h);
+    if (XALLOC__FULL_CHECK(h) && !xalloc__bad_align(h, align)) {
+        n = xalloc__req_gran(h, size);
+        if (n && align <= XALLOC__G) {
+            unsigned char *b = xalloc__take(h, n);
+            if (b) p = xalloc__hand_out(h, b, n, size);
+        } else if (n && align <= xalloc__bytes(h->max_gran)) {
+            p = xalloc__alloc_aligned(h, n, align, size);
+        }
+    }
+    if (!p) h->failures++;
+    xalloc__unlock(h);
+    return p;
+}
+
+/* ---- free and realloc ------------------------------------------------------- */
+static bool xalloc__valid(xalloc_heap *h, const void *p)
+{
+#if XALLOC_DEBUG >= 1
+    xalloc_error e = xalloc__check_used(h, (const unsigned char *)p);
+    if (e != XALLOC_OK) {
+        xalloc__report(h, e, p, xalloc__what(e));
+        return false;
+    }
+#endif
+    (void)h; (void)p;
+    return true;
+}
+
+static inline size_t xalloc__usable(const unsigned char *b)
+{
+#if XALLOC_DEBUG >= 3
+    return xalloc__canary_req(b);
+#else
+    return xalloc__bytes(xalloc__gran(xalloc__hdr(b))) - XALLOC__HDR;
+#endif
+}
+
+/* Free used block b, already validated. */
+static void xalloc__free_block(xalloc_heap *h, unsigned char *b)
+{
+    if (h->trace) h->trace(h->hooks.user, XALLOC_TRACE_FREE, b, xalloc__usable(b));
+    h->used -= xalloc__bytes(xalloc__gran(xalloc__hdr(b)));
+    h->live--;
+    h->frees++;
+    xalloc__release(h, b);
+}
+
+XALLOC_DEF void xalloc_free(xalloc_heap *h, void *ptr)
+{
+    if (!ptr) return;
+    xalloc__lock(h);
+    if (XALLOC__FULL_CHECK(h) && xalloc__valid(h, ptr))
+        xalloc__free_block(h, (unsigned char *)ptr);
+    xalloc__unlock(h);
+}
+
+XALLOC_DEF size_t xalloc_usable_size(xalloc_heap *h, const void *ptr)
+{
+    size_t s = 0;
+    if (!ptr) return 0;
+    xalloc__lock(h);
+    if (xalloc__valid(h, ptr)) s = xalloc__usable((const unsigned char *)ptr);
+    xalloc__unlock(h);
+    return s;
+}
+
+/* Resize used block b to n granules in place if it can: shrink by freeing
+ * the tail, grow by absorbing a free successor. */
+static bool xalloc__resize(xalloc_heap *h, unsigned char *b, uint32_t n)
+{
+    uint32_t w = xalloc__hdr(b), have = xalloc__gran(w);
+    unsigned char *nx = b + xalloc__bytes(have);
+    uint32_t nw = xalloc__hdr(nx);
+    if (n > have) {
+        /* [ b ][ next (free) ] => [ b ...... ][ rest (free) ] */
+        if ((nw & XALLOC__USED) || have + xalloc__gran(nw) < n) return false;
+        xalloc__unlink(h, nx);
+#if XALLOC_DEBUG >= 2
+        if (!xalloc__poisoned(nx + XALLOC__POISON_LINKS(nx), nx + xalloc__bytes(xalloc__gran(nw)) - 8))
+            xalloc__report(h, XALLOC_E_USE_AFTER_FREE, nx, "freed memory was written to");
+#endif
+        h->used -= xalloc__bytes(have);
+        *xalloc__hdrp(b) = (w & XALLOC__PREV_USED) | XALLOC__USED;
+        xalloc__carve(h, b, have + xalloc__gran(nw), n);
+        return true;
+    }
+    /* Shrink: the tail goes back as a free block if it can be one, alone or
+     * merged with a free successor; otherwise b keeps it. */
+    if (have - n >= XALLOC__MIN_GRAN || (have > n && !(nw & XALLOC__USED))) {
+        unsigned char *tail = b + xalloc__bytes(n);
+        *xalloc__hdrp(b) = n << 2 | (w & (XALLOC__PREV_USED | XALLOC__USED));
+        *xalloc__hdrp(tail) = (have - n) << 2 | XALLOC__USED | XALLOC__PREV_USED;
+        h->used -= xalloc__bytes(have - n);
+        xalloc__release(h, tail);
+    }
+    return true;
+}
+
+static void *xalloc__realloc(xalloc_heap *h, void *ptr, size_t align, size_t size)
+{
+    unsigned char *b = (unsigned char *)ptr;
+    void *q = NULL;
+    uint32_t n;
+    if (!XALLOC__FULL_CHECK(h) || xalloc__bad_align(h, align) || !xalloc__valid(h, ptr)) return NULL;
+    if (size == 0) {
+        xalloc__free_block(h, b);
+        return NULL;
+    }
+    n = xalloc__req_gran(h, size);
+    if (n == 0 || align > xalloc__bytes(h->max_gran)) {
+        h->failures++;
+        return NULL;
+    }
+    if (((uintptr_t)b & (align - 1)) == 0) {
+        size_t old = xalloc__usable(b);
+        if (xalloc__resize(h, b, n)) {
+#if XALLOC_DEBUG >= 3
+            xalloc__canary_set(b, size);
+#endif
+            h->allocs++;
+            h->frees++;
+            if (h->trace) {
+                h->trace(h->hooks.user, XALLOC_TRACE_FREE, b, old);
+                h->trace(h->hooks.user, XALLOC_TRACE_ALLOC, b, size);
+            }
+            return b;
+        }
+    }
+    if (align <= XALLOC__G) {
+        unsigned char *nb = xalloc__take(h, n);
+        if (nb) q = xalloc__hand_out(h, nb, n, size);
+    } else {
+        q = xalloc__alloc_aligned(h, n, align, size);
+    }
+    if (!q) {
+        h->failures++;
+        return NULL;
+    }
+    {
+        size_t old = xalloc__usable(b);
+        XALLOC_MEMCPY(q, b, old < size ? old : size);
+    }
+    xalloc__free_block(h, b);
+    return q;
+}
+
+XALLOC_DEF void *xalloc_realloc(xalloc_heap *h, void *ptr, size_t size)
+{
+    return xalloc_realloc_aligned(h, ptr, XALLOC__G, size);
+}
+
+XALLOC_DEF void *xalloc_realloc_aligned(xalloc_heap *h, void *ptr, size_t align, size_t size)
+{
+    void *q;
+    if (!ptr) return xalloc_aligned_alloc(h, align, size);
+    xalloc__lock(h);
+    q = xalloc__realloc(h, ptr, align < XALLOC__G ? XALLOC__G : align, size);
+    xalloc__unlock(h);
+    return q;
+}
+
+/* ---- introspection -------------------------------------------------------- */
+static size_t xalloc__largest_free(const xalloc_heap *h)
+{
+    uint32_t fl, c, best = 0;
+    xalloc__free *f;
+    if (!h->fl_map) return 0;
+    fl = xalloc__log2_32(h->fl_map);
+    c = fl * XALLOC__SL + xalloc__log2_32(h->sl_map[fl]);
+    for (f = h->bins[c]; f; f = f->next) {
+        uint32_t g = xalloc__gran(xalloc__hdr((const unsigned char *)f));
+        if (g > best) best = g;
+    }
+    return xalloc__bytes(best) - XALLOC__HDR - XALLOC__TAIL;
+}
+
+XALLOC_DEF size_t xalloc_max_alloc(xalloc_heap *h)
+{
+    size_t s;
+    xalloc__lock(h);
+    s = xalloc__largest_free(h);
+    xalloc__unlock(h);
+    return s;
+}
+
+static void xalloc__stats(const xalloc_heap *h, xalloc_stats *o)
+{
+    o->region_bytes = h->region_bytes;
+    o->block_bytes = h->block_bytes;
+    o->used_bytes = h->used;
+    o->free_bytes = h->block_bytes - h->used;
+    o->peak_used_bytes = h->peak;
+    o->largest_free = xalloc__largest_free(h);
+    o->free_blocks = h->free_blocks;
+    o->live_blocks = h->live;
+    o->regions = h->nregions;
+    o->allocs = h->allocs;
+    o->frees = h->frees;
+    o->failures = h->failures;
+}
+
+XALLOC_DEF void xalloc_stats_get(xalloc_heap *h, xalloc_stats *o)
+{
+    xalloc__lock(h);
+    xalloc__stats(h, o);
+    xalloc__unlock(h);
+}
+
+XALLOC_DEF void xalloc_reset_peak(xalloc_heap *h)
+{
+    xalloc__lock(h);
+    h->peak = h->used;
+    xalloc__unlock(h);
+}
+
+/* A mix of a block address, summed over the free blocks seen by the walk
+ * and over the bin entries: with equal counts and equal sums the two are
+ * the same set (up to a 2^-64 chance), without memory of our own. */
+static inline uintptr_t xalloc__mix(const void *p)
+{
+    uintptr_t x = (uintptr_t)p * (uintptr_t)0x9E3779B97F4A7C15u;
+    return x ^ (x >> 13);
+}
+
+/* The full check: walks every block of every region, then every bin.
+ * O(blocks + free blocks * R); needs no memory of its own. */
+static const char *xalloc__check_locked(const xalloc_heap *h)
+{
+    const xalloc__region *r;
+    size_t used = 0, nfree = 0, live = 0, entries = 0;
+    uintptr_t walk_sum = 0, bin_sum = 0;
+    uint32_t fl;
+    for (r = &h->region; r; r = r->next) {
+        unsigned char *b = r->first;
+        uint32_t prev_used = XALLOC__PREV_USED;
+        for (;;) {
+            uint32_t w = xalloc__hdr(b), n = xalloc__gran(w);
+            if ((w & XALLOC__PREV_USED) != prev_used) return "PREV_USED bit differs from the predecessor's USED bit";
+            if (b == r->end) {
+                if (w != (XALLOC__USED | prev_used)) return "sentinel damaged";
+                break;
+            }
+            if ((size_t)(r->end - b) < xalloc__bytes(n)) return "block runs past its region";
+            if (n == 1 && (w & XALLOC__USED)) { /* fence */
+                b += XALLOC__G;
+                prev_used = XALLOC__PREV_USED;
+                continue;
+            }
+            if (n < XALLOC__MIN_GRAN || n > h->max_gran) return "block size out of range";
+            if (w & XALLOC__USED) {
+                used += xalloc__bytes(n);
+                live++;
+#if XALLOC_DEBUG >= 3
+                if (xalloc__canary_req(b) == SIZE_MAX) return "canary after a used block damaged";
+#endif
+                prev_used = XALLOC__PREV_USED;
+            } else {
+                if (!prev_used) return "two free blocks are adjacent";
+                if (*xalloc__prev_footer(b + xalloc__bytes(n)) != n) return "free block's footer differs from its header";
+#if XALLOC_DEBUG >= 2
+                if (!xalloc__poisoned(b + XALLOC__POISON_LINKS(b), b + xalloc__bytes(n) - 8)) return "poison in a free block overwritten";
+#endif
+                walk_sum += xalloc__mix(b);
+                nfree++;
+                prev_used = 0;
+            }
+            b += xalloc__bytes(n);
+        }
+    }
+    if (used != h->used) return "used bytes differ from the blocks";
+    if (used > h->block_bytes) return "used bytes exceed the block space";
+    if (live != h->live) return "live count differs from the blocks";
+    if (nfree != h->free_blocks) return "free block count differs from the blocks";
+    for (fl = 0; fl < h->nfl; fl++) {
+        uint32_t s, m = 0;
+        for (s = 0; s < XALLOC__SL; s++) {
+            uint32_t c = fl * XALLOC__SL + s;
+            const xalloc__free *f, *prev = NULL;
+            if (h->bins[c]) m |= 1u << s;
+            for (f = h->bins[c]; f; prev = f, f = f->next) {
+                const unsigned char *b = (const unsigned char *)f;
+                uint32_t w;
+                if (++entries > nfree) return "free lists hold more entries than there are free blocks";
+                if (!xalloc__region_of(h, b) || ((uintptr_t)b & (XALLOC__G - 1))) return "free list points outside the heap";
+                w = xalloc__hdr(b);
+                if (w & XALLOC__USED) return "used block on a free list";
+                if (xalloc__class(xalloc__gran(w)) != c) return "free block in the wrong bin";
+                if (f->prev != prev) return "free list back-link broken";
+                bin_sum += xalloc__mix(b);
+            }
+        }
+        if (h->sl_map[fl] != m) return "second-level bitmap disagrees with the bins";
+        if (((h->fl_map >> fl) & 1u) != (m != 0)) return "first-level bitmap disagrees with the bins";
+    }
+    if (h->nfl < 32 && (h->fl_map >> h->nfl)) return "first-level bitmap has bits past the table";
+    if (entries != nfree || bin_sum != walk_sum) return "free lists and free blocks are not the same set";
+    return NULL;
+}
+
+XALLOC_DEF const char *xalloc_check(xalloc_heap *h)
+{
+    const char *why;
+    xalloc__lock(h);
+    why = xalloc__check_locked(h);
+    if (why) xalloc__report(h, XALLOC_E_CORRUPT, NULL, why);
+    xalloc__unlock(h);
+    return why;
+}
+
+XALLOC_DEF void xalloc_walk(xalloc_heap *h, xalloc_walk_fn fn, void *user)
+{
+    const xalloc__region *r;
+    xalloc__lock(h);
+    for (r = &h->region; r; r = r->next) {
+        unsigned char *b;
+        for (b = r->first; b < r->end; b = xalloc__next(b)) {
+            uint32_t w = xalloc__hdr(b);
+            if (xalloc__gran(w) < XALLOC__MIN_GRAN) continue; /* fence */
+            if (!fn(user, b, (w & XALLOC__USED) ? xalloc__usable(b) : xalloc__bytes(xalloc__gran(w)) - XALLOC__HDR,
+                    (w & XALLOC__USED) != 0))
+                goto out;
+        }
+    }
+out:
+    xalloc__unlock(h);
+}
+
+XALLOC_DEF void xalloc_dump(xalloc_heap *h, xalloc_print_fn print, void *user)
+{
+    xalloc_stats s;
+    xalloc__line l;
+    const xalloc__region *r;
+    uint32_t c;
+    xalloc__lock(h);
+    xalloc__stats(h, &s);
+    l.len = 0;
+    xalloc__put_str(&l, "xalloc heap ");
+    xalloc__put_hex(&l, (uintptr_t)h);
+    xalloc__put_str(&l, ": regions ");
+    xalloc__put_u(&l, s.regions);
+    xalloc__put_str(&l, ", region bytes ");
+    xalloc__put_u(&l, s.region_bytes);
+    xalloc__put_str(&l, ", used ");
+    xalloc__put_u(&l, s.used_bytes);
+    xalloc__put_str(&l, " (");
+    xalloc__put_pct(&l, s.used_bytes, s.region_bytes);
+    xalloc__put_str(&l, "), peak ");
+    xalloc__put_u(&l, s.peak_used_bytes);
+    xalloc__put_end(&l, print, user);
+    xalloc__put_str(&l, "  free ");
+    xalloc__put_u(&l, s.free_bytes);
+    xalloc__put_str(&l, " in ");
+    xalloc__put_u(&l, s.free_blocks);
+    xalloc__put_str(&l, " blocks, largest request ");
+    xalloc__put_u(&l, s.largest_free);
+    xalloc__put_str(&l, ", overhead ");
+    xalloc__put_u(&l, s.region_bytes - s.block_bytes);
+    xalloc__put_str(&l, ", live ");
+    xalloc__put_u(&l, s.live_blocks);
+    xalloc__put_end(&l, print, user);
+    xalloc__put_str(&l, "  allocs ");
+    xalloc__put_u(&l, s.allocs);
+    xalloc__put_str(&l, ", frees ");
+    xalloc__put_u(&l, s.frees);
+    xalloc__put_str(&l, ", failures ");
+    xalloc__put_u(&l, s.failures);
+    xalloc__put_end(&l, print, user);
+    for (r = &h->region; r; r = r->next) {
+        xalloc__put_str(&l, "  region ");
+        xalloc__put_hex(&l, (uintptr_t)r->first);
+        xalloc__put_str(&l, "..");
+        xalloc__put_hex(&l, (uintptr_t)r->end);
+        xalloc__put_str(&l, " (");
+        xalloc__put_u(&l, r->bytes);
+        xalloc__put_str(&l, " bytes)");
+        xalloc__put_end(&l, print, user);
+    }
+    for (c = 0; c < h->nbins; c++) {
+        const xalloc__free *f;
+        size_t k = 0, bytes = 0;
+        uint32_t lo;
+        if (!h->bins[c]) continue;
+        for (f = h->bins[c]; f; f = f->next, k++)
+            bytes += xalloc__bytes(xalloc__gran(xalloc__hdr((const unsigned char *)f)));
+        lo = c < XALLOC__SL ? c : (XALLOC__SL + c % XALLOC__SL) << (c / XALLOC__SL - 1);
+        xalloc__put_str(&l, "  bin ");
+        xalloc__put_u(&l, c);
+        xalloc__put_str(&l, " (blocks >= ");
+        xalloc__put_u(&l, xalloc__bytes(lo));
+        xalloc__put_str(&l, " bytes): ");
+        xalloc__put_u(&l, k);
+        xalloc__put_str(&l, " free, ");
+        xalloc__put_u(&l, bytes);
+        xalloc__put_str(&l, " bytes");
+        xalloc__put_end(&l, print, user);
+    }
+    xalloc__unlock(h);
+}
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* XALLOC_IMPLEMENTATION */
+
+/*
+------------------------------------------------------------------------------
+This software is available under 2 licenses -- choose whichever you prefer.
+------------------------------------------------------------------------------
+ALTERNATIVE A - MIT License
+Copyright (c) 2026 the xalloc authors
+Permission is hereby granted, free of charge, to any person obtaining a copy of
+this software and associated documentation files (the "Software"), to deal in
+the Software without restriction, including without limitation the rights to
+use, copy, modify, merge, publish, distribute, sublicense, and/or sell copies
+of the Software, and to permit persons to whom the Software is furnished to do
+so, subject to the following conditions:
+The above copyright notice and this permission notice shall be included in all
+copies or substantial portions of the Software.
+THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR
+IMPLIED, INCLUDING BUT NOT LIMITED TO THE WARRANTIES OF MERCHANTABILITY,
+FITNESS FOR A PARTICULAR PURPOSE AND NONINFRINGEMENT. IN NO EVENT SHALL THE
+AUTHORS OR COPYRIGHT HOLDERS BE LIABLE FOR ANY CLAIM, DAMAGES OR OTHER
+LIABILITY, WHETHER IN AN ACTION OF CONTRACT, TORT OR OTHERWISE, ARISING FROM,
+OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS IN THE
+SOFTWARE.
+------------------------------------------------------------------------------
+ALTERNATIVE B - Public Domain (www.unlicense.org)
+This is free and unencumbered software released into the public domain.
+Anyone is free to copy, modify, publish, use, compile, sell, or distribute this
+software, either in source code form or as a compiled binary, for any purpose,
+commercial or non-commercial, and by any means.
+In jurisdictions that recognize copyright laws, the author or authors of this
+software dedicate any and all copyright interest in the software to the public
+domain. We make this dedication in good faith to the benefit of the public at
+large and to the detriment of our heirs and successors. We intend this
+dedication to be an overt act of relinquishment in perpetuity of all present
+and future rights to this software under copyright law.
+THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR
+IMPLIED, INCLUDING BUT NOT LIMITED TO THE WARRANTIES OF MERCHANTABILITY,
+FITNESS FOR A PARTICULAR PURPOSE AND NONINFRINGEMENT. IN NO EVENT SHALL THE
+AUTHORS BE LIABLE FOR ANY CLAIM, DAMAGES OR OTHER LIABILITY, WHETHER IN AN
+ACTION OF CONTRACT, TORT OR OTHERWISE, ARISING FROM, OUT OF OR IN CONNECTION
+WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS IN THE SOFTWARE.
+------------------------------------------------------------------------------
+*/
