@@ -23,6 +23,10 @@ CFLAGS_TEST := -std=c99 -O2 -g -I. -Wall -Wextra -Werror -fno-strict-aliasing
 WSTRICT := -Wall -Wextra -Wpedantic -Wshadow -Wcast-align -Wconversion -Wsign-conversion -Werror
 
 TEST_BINS := $(foreach t,$(TESTS),$(foreach l,$(LEVELS),$(O)/tests/$(basename $(notdir $(t)))_d$(l)))
+# mk/*.mk add targets (fuzz, cross, ...) and may append programs that
+# `make test` runs to EXTRA_TEST_BINS (each ends with "N passed, M failed").
+EXTRA_TEST_BINS :=
+-include $(sort $(wildcard mk/*.mk))
 
 .PHONY: all test demo bench size check-prelude warnings clean
 all: test
@@ -70,10 +74,11 @@ warnings:
 	    for std in c++11 c++17; do $$cxx -std=$$std -I. $(WSTRICT) -DXALLOC_DEBUG=$$l -x c++ -c $(O)/w.c -o $(O)/w.o; done; done; \
 	done; echo "warnings: $$h clean (gcc/clang, C99-C17, C++11/17, levels $(LEVELS))"; done
 
-test: check-prelude $(TEST_BINS) $(O)/tests/include_c $(O)/tests/include_cxx $(O)/tests/include_static
+INCLUDE_BINS := $(O)/tests/include_c $(O)/tests/include_cxx $(O)/tests/include_static
+test: check-prelude $(TEST_BINS) $(INCLUDE_BINS) $(EXTRA_TEST_BINS)
 	@mkdir -p $(O)
 	@$(MAKE) --no-print-directory warnings
-	@sh tools/runtests.sh $(TEST_BINS) $(O)/tests/include_c $(O)/tests/include_cxx $(O)/tests/include_static
+	@sh tools/runtests.sh $(TEST_BINS) $(INCLUDE_BINS) $(EXTRA_TEST_BINS)
 
 # ---- examples --------------------------------------------------------------
 EXAMPLES_HOSTED := $(filter-out %_firmware.c,$(wildcard examples/*.c))
