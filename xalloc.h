@@ -404,6 +404,58 @@ XALLOC__PRIV unsigned xalloc__log2_64(uint64_t x)
     return (x >> 32) ? 32u + xalloc__log2_32((uint32_t)(x >> 32)) : xalloc__log2_32((uint32_t)x);
 }
 
+/* Sanitizer hooks. Under AddressSanitizer (detected) and valgrind memcheck
+ * (XALLOC_VALGRIND=1, needs <valgrind/memcheck.h>), an allocator tells the
+ * tool which bytes of the caller's memory a program may touch, so that an
+ * overflow or a use after free inside a region is caught as it would be
+ * with malloc. Elsewhere they compile to nothing.
+ *   XALLOC__POOL_CREATE(pool)       at init (pool: the handle)
+ *   XALLOC__ON_ALLOC(pool, p, n)    p..p+n handed to the caller
+ *   XALLOC__ON_FREE(pool, p)        the block at p taken back (n: its size)
+ *   XALLOC__HIDE(p, n)              p..p+n off limits (free memory, slack)
+ *   XALLOC__SHOW(p, n)              p..p+n the allocator's own, reachable
+ * The allocator SHOWs what it reads or writes in free memory first. */
+#if defined(__SANITIZE_ADDRESS__)
+#define XALLOC__ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define XALLOC__ASAN 1
+#endif
+#endif
+#ifdef XALLOC__ASAN
+#ifdef __cplusplus
+extern "C" {
+#endif
+void __asan_poison_memory_region(void const volatile *addr, size_t size);
+void __asan_unpoison_memory_region(void const volatile *addr, size_t size);
+#ifdef __cplusplus
+}
+#endif
+#define XALLOC__ASAN_HIDE(p, n) __asan_poison_memory_region((p), (n))
+#define XALLOC__ASAN_SHOW(p, n) __asan_unpoison_memory_region((p), (n))
+#else
+#define XALLOC__ASAN_HIDE(p, n) ((void)0)
+#define XALLOC__ASAN_SHOW(p, n) ((void)0)
+#endif
+#if defined(XALLOC_VALGRIND) && XALLOC_VALGRIND
+#include <valgrind/memcheck.h>
+#define XALLOC__POOL_CREATE(pool)    VALGRIND_CREATE_MEMPOOL((pool), 0, 0)
+#define XALLOC__VG_ALLOC(pool, p, n) VALGRIND_MEMPOOL_ALLOC((pool), (p), (n))
+#define XALLOC__VG_FREE(pool, p)     VALGRIND_MEMPOOL_FREE((pool), (p))
+#define XALLOC__VG_HIDE(p, n)        VALGRIND_MAKE_MEM_NOACCESS((p), (n))
+#define XALLOC__VG_SHOW(p, n)        VALGRIND_MAKE_MEM_DEFINED((p), (n))
+#else
+#define XALLOC__POOL_CREATE(pool)    ((void)0)
+#define XALLOC__VG_ALLOC(pool, p, n) ((void)0)
+#define XALLOC__VG_FREE(pool, p)     ((void)0)
+#define XALLOC__VG_HIDE(p, n)        ((void)0)
+#define XALLOC__VG_SHOW(p, n)        ((void)0)
+#endif
+#define XALLOC__ON_ALLOC(pool, p, n) do { XALLOC__ASAN_SHOW((p), (n)); XALLOC__VG_ALLOC((pool), (p), (n)); } while (0)
+#define XALLOC__ON_FREE(pool, p)     XALLOC__VG_FREE((pool), (p))
+#define XALLOC__HIDE(p, n)           do { XALLOC__ASAN_HIDE((p), (n)); XALLOC__VG_HIDE((p), (n)); } while (0)
+#define XALLOC__SHOW(p, n)           do { XALLOC__ASAN_SHOW((p), (n)); XALLOC__VG_SHOW((p), (n)); } while (0)
+
 /* Byte fill and copy. A platform may supply its own (XALLOC_MEMSET,
  * XALLOC_MEMCPY, with the libc signatures); the fallbacks are plain loops,
  * which a hosted -O2 build may itself turn into memset/memcpy calls. */
