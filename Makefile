@@ -18,7 +18,7 @@ O       := build
 HEADERS := $(wildcard xalloc*.h)
 TESTS   := $(wildcard tests/test_*.c)
 LEVELS  := 0 1 2 3 4
-CFLAGS_TEST := -std=c99 -O2 -g -I. -Wall -Wextra -Werror -fno-strict-aliasing
+CFLAGS_TEST := -std=c99 -O2 -g -I. -Itests -Wall -Wextra -Werror -fno-strict-aliasing -pthread
 # The headers themselves are held to this, in C and C++:
 WSTRICT := -Wall -Wextra -Wpedantic -Wshadow -Wcast-align -Wconversion -Wsign-conversion -Werror
 
@@ -98,7 +98,7 @@ demo: $(DEMO_BINS)
 BENCHES := $(patsubst bench/%.c,$(O)/bench/%,$(wildcard bench/bench_*.c))
 $(O)/bench/%: bench/%.c bench/bench.h $(HEADERS)
 	@mkdir -p $(@D)
-	$(CC) -std=gnu11 -O2 -g -I. -DNDEBUG -DXALLOC_DEBUG=$${XALLOC_DEBUG:-1} $< -o $@
+	$(CC) -std=gnu11 -O2 -g -I. -DNDEBUG -DXALLOC_DEBUG=$${XALLOC_DEBUG:-1} $< -o $@ -lm
 bench: $(BENCHES)
 	@set -e; for b in $(BENCHES); do $$b; done
 

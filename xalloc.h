@@ -257,6 +257,14 @@ static inline void xalloc_spin_unlock(void *lock)
 #ifndef XALLOC_SL_LOG2
 #define XALLOC_SL_LOG2 4
 #endif
+/* Quick lists: freed blocks kept per small class for reuse without a merge
+ * and a split (0 turns them off; the code then has no trace of them). */
+#ifndef XALLOC_QUICK
+#define XALLOC_QUICK 8
+#endif
+#ifndef XALLOC_QUICK_CLASSES
+#define XALLOC_QUICK_CLASSES 128
+#endif
 #ifndef XALLOC_POISON_BYTE
 #define XALLOC_POISON_BYTE 0xDC /* bits 0 and 1 clear: reads as a free header */
 #endif
@@ -264,10 +272,10 @@ static inline void xalloc_spin_unlock(void *lock)
 #define XALLOC_CANARY_BYTE 0xCA
 #endif
 
-/* Smallest region xalloc_init accepts at any start address (the heap's own
- * record, one class level, one smallest block, sentinel, alignment slack).
- * Checked against the implementation by a static assert. */
-#define XALLOC_MIN_REGION (80 * sizeof(void *) + 24 * sizeof(uint32_t) + 4 * XALLOC_ALIGNMENT)
+/* A region of this size is accepted by xalloc_init at any start address
+ * (the heap's record and class tables, a smallest block, the sentinel and
+ * alignment slack; tests/test_xalloc.c checks it on every build). */
+#define XALLOC_MIN_REGION (160 * sizeof(void *) + 256)
 /* Bytes a used block costs beyond the caller's request, before rounding up
  * to XALLOC_ALIGNMENT (XALLOC_DEBUG >= 3 adds 4 more). */
 #define XALLOC_BLOCK_OVERHEAD 4
@@ -411,7 +419,8 @@ XALLOC__PRIV unsigned xalloc__log2_64(uint64_t x)
  * with malloc. Elsewhere they compile to nothing.
  *   XALLOC__POOL_CREATE(pool)       at init (pool: the handle)
  *   XALLOC__ON_ALLOC(pool, p, n)    p..p+n handed to the caller
- *   XALLOC__ON_FREE(pool, p)        the block at p taken back (n: its size)
+ *   XALLOC__ON_RESIZE(pool, p, n)   the block at p now has n bytes (in place)
+ *   XALLOC__ON_FREE(pool, p)        the block at p taken back
  *   XALLOC__HIDE(p, n)              p..p+n off limits (free memory, slack)
  *   XALLOC__SHOW(p, n)              p..p+n the allocator's own, reachable
  * The allocator SHOWs what it reads or writes in free memory first. */
@@ -431,6 +440,7 @@ void __asan_unpoison_memory_region(void const volatile *addr, size_t size);
 #ifdef __cplusplus
 }
 #endif
+#define XALLOC__SANITIZING 1
 #define XALLOC__ASAN_HIDE(p, n) __asan_poison_memory_region((p), (n))
 #define XALLOC__ASAN_SHOW(p, n) __asan_unpoison_memory_region((p), (n))
 #else
@@ -439,19 +449,23 @@ void __asan_unpoison_memory_region(void const volatile *addr, size_t size);
 #endif
 #if defined(XALLOC_VALGRIND) && XALLOC_VALGRIND
 #include <valgrind/memcheck.h>
+#define XALLOC__SANITIZING 1
 #define XALLOC__POOL_CREATE(pool)    VALGRIND_CREATE_MEMPOOL((pool), 0, 0)
 #define XALLOC__VG_ALLOC(pool, p, n) VALGRIND_MEMPOOL_ALLOC((pool), (p), (n))
 #define XALLOC__VG_FREE(pool, p)     VALGRIND_MEMPOOL_FREE((pool), (p))
+#define XALLOC__VG_RESIZE(pool, p, n) VALGRIND_MEMPOOL_CHANGE((pool), (p), (p), (n))
 #define XALLOC__VG_HIDE(p, n)        VALGRIND_MAKE_MEM_NOACCESS((p), (n))
 #define XALLOC__VG_SHOW(p, n)        VALGRIND_MAKE_MEM_DEFINED((p), (n))
 #else
 #define XALLOC__POOL_CREATE(pool)    ((void)0)
 #define XALLOC__VG_ALLOC(pool, p, n) ((void)0)
 #define XALLOC__VG_FREE(pool, p)     ((void)0)
+#define XALLOC__VG_RESIZE(pool, p, n) ((void)0)
 #define XALLOC__VG_HIDE(p, n)        ((void)0)
 #define XALLOC__VG_SHOW(p, n)        ((void)0)
 #endif
 #define XALLOC__ON_ALLOC(pool, p, n) do { XALLOC__ASAN_SHOW((p), (n)); XALLOC__VG_ALLOC((pool), (p), (n)); } while (0)
+#define XALLOC__ON_RESIZE(pool, p, n) do { XALLOC__ASAN_SHOW((p), (n)); XALLOC__VG_RESIZE((pool), (p), (n)); } while (0)
 #define XALLOC__ON_FREE(pool, p)     XALLOC__VG_FREE((pool), (p))
 #define XALLOC__HIDE(p, n)           do { XALLOC__ASAN_HIDE((p), (n)); XALLOC__VG_HIDE((p), (n)); } while (0)
 #define XALLOC__SHOW(p, n)           do { XALLOC__ASAN_SHOW((p), (n)); XALLOC__VG_SHOW((p), (n)); } while (0)
@@ -560,76 +574,140 @@ XALLOC__PRIV void xalloc__put_end(xalloc__line *l, xalloc_print_fn print, void *
 extern "C" {
 #endif
 
-/* ---- private constants --------------------------------------------------- */
+/* ---- private constants (tunables are in the configuration section) ------- */
 #define XALLOC__G          ((size_t)(XALLOC_ALIGNMENT))
 /* log2(G), so that every division by G is a shift even at -O0 */
 #define XALLOC__GLOG2      (XALLOC__G == 8 ? 3u : XALLOC__G == 16 ? 4u : XALLOC__G == 32 ? 5u : XALLOC__G == 64 ? 6u : \
                             XALLOC__G == 128 ? 7u : XALLOC__G == 256 ? 8u : XALLOC__G == 512 ? 9u : 10u)
-#define XALLOC__HDR        4u                        /* header bytes            */
-#define XALLOC__USED       1u
+#define XALLOC__P          sizeof(void *)
+#define XALLOC__HDR        4u                        /* header bytes             */
+#define XALLOC__USED       1u                        /* header flag bits         */
 #define XALLOC__PREV_USED  2u
+#define XALLOC__QUICK      4u
+#define XALLOC__FLAGS      7u
+#define XALLOC__SHIFT      3u                        /* granules start at bit 3  */
+#define XALLOC__MAX_GRAN   ((uint32_t)0x1FFFFFFFu)   /* 29-bit granule count     */
 #define XALLOC__SL         (1u << XALLOC_SL_LOG2)     /* classes per power of two */
-#define XALLOC__MAX_GRAN   ((uint32_t)0x3FFFFFFFu)   /* 30-bit granule count    */
 /* Smallest block: header, two links, footer. */
-#define XALLOC__MIN_GRAN   ((uint32_t)((XALLOC__HDR + 2 * sizeof(void *) + 4 + XALLOC__G - 1) >> XALLOC__GLOG2))
+#define XALLOC__MIN_GRAN   ((uint32_t)((XALLOC__HDR + 2 * XALLOC__P + 4 + XALLOC__G - 1) >> XALLOC__GLOG2))
 /* Extra bytes a used block carries at level 3: the requested size. */
 #define XALLOC__TAIL       (XALLOC_DEBUG >= 3 ? 4u : 0u)
 
+#if (defined(__GNUC__) || defined(__clang__)) && !defined(__OPTIMIZE_SIZE__)
+#define XALLOC__HOT static inline __attribute__((always_inline))
+#else
+#define XALLOC__HOT static inline
+#endif
+
 typedef char xalloc__assert_align[((XALLOC__G & (XALLOC__G - 1)) == 0 && XALLOC__G >= 8 && XALLOC__G <= 1024) ? 1 : -1];
 typedef char xalloc__assert_sl[(XALLOC_SL_LOG2 >= 1 && XALLOC_SL_LOG2 <= 5) ? 1 : -1];
-typedef char xalloc__assert_ptr[(sizeof(void *) <= XALLOC__G) ? 1 : -1];
-
-/* A free block's links, stored in its payload. */
-typedef struct xalloc__free {
-    struct xalloc__free *next, *prev;
-} xalloc__free;
+typedef char xalloc__assert_ptr[(XALLOC__P <= XALLOC__G) ? 1 : -1];
+typedef char xalloc__assert_quick[(XALLOC_QUICK >= 0 && XALLOC_QUICK <= 255) ? 1 : -1];
 
 /* A region: the heap's first region record is inside the heap; each added
  * region starts with its own. Blocks run from `first` to the sentinel whose
  * payload address is `end`. */
 typedef struct xalloc__region {
     struct xalloc__region *next;
-    unsigned char *first, *end;
-    size_t bytes; /* as handed to init/add_region */
+    unsigned char *mem, *first, *end;
+    size_t bytes; /* mem and bytes: as handed to init/add_region */
 } xalloc__region;
 
-/* The heap record, at the (G-aligned) start of the first region. After it:
- *   xalloc__free *bins[nfl * SL];   free lists, one per size class
- *   uint32_t      sl_map[nfl];      bit s of sl_map[f]: bins[f*SL+s] non-empty
+/* The heap record, at the (G-aligned) start of the first region. After it,
+ * in the same memory:
+ *   unsigned char *bins[nbins];   free lists (doubly linked), one per class
+ *   unsigned char *quick[nquick]; quick lists (singly linked), small classes
+ *   uint32_t       sl_map[nfl];   bit s of sl_map[f]: bins[f*SL+s] non-empty
+ *   uint8_t        qcount[nquick];blocks on each quick list
  * fl_map bit f is set iff sl_map[f] != 0. */
 struct xalloc_heap {
     uint32_t        fl_map;
     uint32_t        nfl;        /* first-level classes in the table              */
     uint32_t        nbins;      /* nfl * SL                                      */
+    uint32_t        nquick;     /* classes with a quick list (0 if XALLOC_QUICK 0) */
     uint32_t        max_gran;   /* largest block, in granules                    */
-    xalloc__free  **bins;
+    unsigned char **bins;
+    unsigned char **quick;
     uint32_t       *sl_map;
+    uint8_t        *qcount;
     xalloc__region  region;     /* the first region                              */
     size_t          nregions, region_bytes, block_bytes;
-    size_t          used, peak, free_blocks, live;
+    size_t          used;       /* bytes in blocks the caller holds              */
+    size_t          peak, free_blocks, quick_blocks, live;
+    size_t          quick_bytes; /* held in quick lists                        */
     uint64_t        allocs, frees, failures;
     xalloc_hooks    hooks;
     xalloc_trace_fn trace;
 };
 
-/* ---- header access (the only code that knows the header format) ---------- */
-static inline uint32_t *xalloc__hdrp(const unsigned char *b) { return (uint32_t *)(void *)(uintptr_t)(b - XALLOC__HDR); }
-static inline uint32_t  xalloc__hdr(const unsigned char *b)  { return *xalloc__hdrp(b); }
-static inline uint32_t  xalloc__gran(uint32_t hdr)           { return hdr >> 2; }
-static inline size_t    xalloc__bytes(uint32_t gran)         { return (size_t)gran << XALLOC__GLOG2; }
+/* ---- block access: the only code that knows the block format -------------- */
+/* Under ASan/valgrind everything in the block space but the caller's bytes
+ * is hidden from the program (headers, links, footers, poison, slack), as
+ * malloc's metadata is; the allocator reaches it only through these
+ * accessors, which uncover a word for the access and hide it again.
+ * Without a sanitizer they are plain loads and stores. */
+#ifdef XALLOC__SANITIZING
+static unsigned char *xalloc__ldp(const unsigned char *at)
+{
+    unsigned char *v;
+    XALLOC__SHOW(at, XALLOC__P);
+    v = *(unsigned char *const *)(const void *)at;
+    XALLOC__HIDE(at, XALLOC__P);
+    return v;
+}
+static void xalloc__stp(unsigned char *at, unsigned char *v)
+{
+    XALLOC__SHOW(at, XALLOC__P);
+    *(unsigned char **)(void *)at = v;
+    XALLOC__HIDE(at, XALLOC__P);
+}
+static uint32_t xalloc__ld32(const unsigned char *at)
+{
+    uint32_t v;
+    XALLOC__SHOW(at, 4);
+    v = *(const uint32_t *)(const void *)at;
+    XALLOC__HIDE(at, 4);
+    return v;
+}
+static void xalloc__st32(unsigned char *at, uint32_t v)
+{
+    XALLOC__SHOW(at, 4);
+    *(uint32_t *)(void *)at = v;
+    XALLOC__HIDE(at, 4);
+}
+#else
+#define xalloc__ldp(at)     (*(unsigned char *const *)(const void *)(at))
+#define xalloc__stp(at, v)  (*(unsigned char **)(void *)(at) = (v))
+#define xalloc__ld32(at)    (*(const uint32_t *)(const void *)(at))
+#define xalloc__st32(at, v) (*(uint32_t *)(void *)(at) = (v))
+#endif
+/* The header: the 4 bytes before the payload address b. */
+#define xalloc__hdr(b)        xalloc__ld32((const unsigned char *)(b) - XALLOC__HDR)
+#define xalloc__put_hdr(b, w) xalloc__st32((unsigned char *)(b) - XALLOC__HDR, (w))
+static inline uint32_t xalloc__gran(uint32_t hdr)   { return hdr >> XALLOC__SHIFT; }
+static inline size_t   xalloc__bytes(uint32_t gran) { return (size_t)gran << XALLOC__GLOG2; }
 static inline unsigned char *xalloc__next(const unsigned char *b) { return (unsigned char *)(uintptr_t)b + xalloc__bytes(xalloc__gran(xalloc__hdr(b))); }
+static inline void xalloc__set_hdr(unsigned char *b, uint32_t gran, uint32_t flags) { xalloc__put_hdr(b, gran << XALLOC__SHIFT | flags); }
+/* A free block's links are its first two words; a quick block uses the first. */
+#define xalloc__nxt(b)        xalloc__ldp(b)
+#define xalloc__prv(b)        xalloc__ldp((b) + XALLOC__P)
+#define xalloc__set_nxt(b, v) xalloc__stp((b), (v))
+#define xalloc__set_prv(b, v) xalloc__stp((b) + XALLOC__P, (v))
 /* Footer of the block that ends where b's header starts (valid only when
- * that block is free). */
-static inline uint32_t *xalloc__prev_footer(const unsigned char *b) { return (uint32_t *)(void *)(uintptr_t)(b - XALLOC__HDR - 4); }
+ * that block is free): the 4 bytes before b's header. */
+#define xalloc__prev_footer(b)        xalloc__ld32((b) - XALLOC__HDR - 4)
+#define xalloc__set_footer(end, gran) xalloc__st32((end) - XALLOC__HDR - 4, (gran))
+
+/* Make b a free block of gran granules (its predecessor is always used). */
 static inline void xalloc__set_free(unsigned char *b, uint32_t gran)
 {
-    *xalloc__hdrp(b) = gran << 2 | XALLOC__PREV_USED; /* a free block's predecessor is always used */
-    *xalloc__prev_footer(b + xalloc__bytes(gran)) = gran;
+    xalloc__set_hdr(b, gran, XALLOC__PREV_USED);
+    xalloc__set_footer(b + xalloc__bytes(gran), gran);
 }
 
-/* ---- size classes -------------------------------------------------------- */
+/* ---- size classes and bins ------------------------------------------------ */
 /* Class of a block of `gran` granules: exact below 2*SL granules, then SL
- * classes per power of two. Monotone in gran. */
+ * classes per power of two. Monotone in gran. One bit scan. */
 static inline uint32_t xalloc__class(uint32_t gran)
 {
     uint32_t msb;
@@ -638,27 +716,28 @@ static inline uint32_t xalloc__class(uint32_t gran)
     return (msb - XALLOC_SL_LOG2 + 1) * XALLOC__SL + ((gran >> (msb - XALLOC_SL_LOG2)) & (XALLOC__SL - 1));
 }
 
-static inline void xalloc__insert(xalloc_heap *h, unsigned char *b)
+/* Push free block b onto bin c. O(1): writes b's links and the old head's
+ * back-link, sets two bitmap bits. */
+XALLOC__HOT void xalloc__insert(xalloc_heap *h, unsigned char *b, uint32_t c)
 {
-    uint32_t c = xalloc__class(xalloc__gran(xalloc__hdr(b)));
-    xalloc__free *f = (xalloc__free *)(void *)b, *head = h->bins[c];
-    f->next = head;
-    f->prev = NULL;
-    if (head) head->prev = f;
-    h->bins[c] = f;
+    unsigned char *head = h->bins[c];
+    xalloc__set_nxt(b, head);
+    xalloc__set_prv(b, NULL);
+    if (head) xalloc__set_prv(head, b);
+    h->bins[c] = b;
     h->sl_map[c / XALLOC__SL] |= 1u << (c % XALLOC__SL);
     h->fl_map |= 1u << (c / XALLOC__SL);
     h->free_blocks++;
 }
 
-static inline void xalloc__unlink(xalloc_heap *h, unsigned char *b)
+/* Remove free block b from bin c (its class). O(1). */
+XALLOC__HOT void xalloc__unlink(xalloc_heap *h, unsigned char *b, uint32_t c)
 {
-    uint32_t c = xalloc__class(xalloc__gran(xalloc__hdr(b)));
-    xalloc__free *f = (xalloc__free *)(void *)b;
-    if (f->next) f->next->prev = f->prev;
-    if (f->prev) {
-        f->prev->next = f->next;
-    } else if ((h->bins[c] = f->next) == NULL) {
+    unsigned char *next = xalloc__nxt(b), *prev = xalloc__prv(b);
+    if (next) xalloc__set_prv(next, prev);
+    if (prev) {
+        xalloc__set_nxt(prev, next);
+    } else if ((h->bins[c] = next) == NULL) {
         uint32_t fl = c / XALLOC__SL;
         if ((h->sl_map[fl] &= ~(1u << (c % XALLOC__SL))) == 0) h->fl_map &= ~(1u << fl);
     }
@@ -687,19 +766,27 @@ static void xalloc__report(const xalloc_heap *h, xalloc_error e, const void *p, 
 }
 
 #if XALLOC_DEBUG >= 2
-/* Poison [from, to) and verify it. A free block keeps everything but its
- * header, links and footer filled with XALLOC_POISON_BYTE. */
+#define XALLOC__POISON_WORD ((uint32_t)XALLOC_POISON_BYTE * 0x01010101u)
+/* Level 2 keeps everything of a free block but its header, links and footer
+ * (and everything of a quick block but its header and links) filled with
+ * XALLOC_POISON_BYTE, and checks the fill when the memory is handed out. */
 static void xalloc__poison(unsigned char *from, unsigned char *to)
 {
-    if (from < to) XALLOC_MEMSET(from, XALLOC_POISON_BYTE, (size_t)(to - from));
+    if (from >= to) return;
+    XALLOC__SHOW(from, (size_t)(to - from));
+    XALLOC_MEMSET(from, XALLOC_POISON_BYTE, (size_t)(to - from));
+    XALLOC__HIDE(from, (size_t)(to - from));
 }
 static bool xalloc__poisoned(const unsigned char *from, const unsigned char *to)
 {
-    for (; from < to; from++)
-        if (*from != (unsigned char)XALLOC_POISON_BYTE) return false;
-    return true;
+    const unsigned char *q;
+    bool ok = true;
+    if (from >= to) return true;
+    XALLOC__SHOW(from, (size_t)(to - from));
+    for (q = from; q < to && ok; q++) ok = *q == (unsigned char)XALLOC_POISON_BYTE;
+    XALLOC__HIDE(from, (size_t)(to - from));
+    return ok;
 }
-#define XALLOC__POISON_LINKS(b) (2 * sizeof(void *))
 #endif
 
 #if XALLOC_DEBUG >= 3
@@ -709,21 +796,35 @@ static bool xalloc__poisoned(const unsigned char *from, const unsigned char *to)
 static inline uint32_t xalloc__tail_key(const unsigned char *b) { return (uint32_t)((uintptr_t)b >> 4) * 2654435761u; }
 static void xalloc__canary_set(unsigned char *b, size_t req)
 {
-    unsigned char *tail = (unsigned char *)xalloc__prev_footer(xalloc__next(b));
+    unsigned char *tail = xalloc__next(b) - XALLOC__HDR - 4;
+    XALLOC__SHOW(b + req, (size_t)(tail + 4 - (b + req)));
     XALLOC_MEMSET(b + req, XALLOC_CANARY_BYTE, (size_t)(tail - (b + req)));
     *(uint32_t *)(void *)tail = (uint32_t)req ^ xalloc__tail_key(b);
+    XALLOC__HIDE(b + req, (size_t)(tail + 4 - (b + req)));
 }
 /* Requested size of used block b, or SIZE_MAX if its canary is damaged. */
 static size_t xalloc__canary_req(const unsigned char *b)
 {
-    const unsigned char *tail = (const unsigned char *)xalloc__prev_footer(xalloc__next(b)), *q;
-    size_t req = (size_t)(*(const uint32_t *)(const void *)tail ^ xalloc__tail_key(b));
+    const unsigned char *tail = xalloc__next(b) - XALLOC__HDR - 4, *q;
+    size_t req = (size_t)(xalloc__ld32(tail) ^ xalloc__tail_key(b));
+    bool ok;
     if (req > (size_t)(tail - b)) return SIZE_MAX;
-    for (q = b + req; q < tail; q++)
-        if (*q != (unsigned char)XALLOC_CANARY_BYTE) return SIZE_MAX;
-    return req;
+    XALLOC__SHOW(b + req, (size_t)(tail - (b + req)));
+    for (ok = true, q = b + req; q < tail && ok; q++) ok = *q == (unsigned char)XALLOC_CANARY_BYTE;
+    XALLOC__HIDE(b + req, (size_t)(tail - (b + req)));
+    return ok ? req : SIZE_MAX;
 }
 #endif
+
+/* Bytes the caller may use in used block b. */
+static inline size_t xalloc__usable(const unsigned char *b)
+{
+#if XALLOC_DEBUG >= 3
+    return xalloc__canary_req(b);
+#else
+    return xalloc__bytes(xalloc__gran(xalloc__hdr(b))) - XALLOC__HDR;
+#endif
+}
 
 /* The region whose block space holds b, or NULL. O(R), R = regions. */
 static const xalloc__region *xalloc__region_of(const xalloc_heap *h, const unsigned char *b)
@@ -735,10 +836,24 @@ static const xalloc__region *xalloc__region_of(const xalloc_heap *h, const unsig
 }
 
 #if XALLOC_DEBUG >= 1
-/* Validate p as a used block of h (level >= 1). O(R): finds p's region, then
- * reads p's header, its successor's header and, if its predecessor is free,
- * that one's footer and header; every read stays inside p's region.
- * Returns XALLOC_OK or the error to report. */
+/* Does a free block that ends at `end` (a block start in region r, read from
+ * the footer before it) contain b? Then b is a stale header: b was freed
+ * and merged into that block, and is being freed again. */
+static bool xalloc__in_free(const xalloc_heap *h, const xalloc__region *r, const unsigned char *b, const unsigned char *end)
+{
+    uint32_t fn;
+    const unsigned char *fb;
+    if (end <= b || end > r->end) return false;
+    fn = xalloc__prev_footer(end);
+    fb = end - xalloc__bytes(fn);
+    if (fn < XALLOC__MIN_GRAN || fn > h->max_gran || (size_t)(end - r->first) < xalloc__bytes(fn)) return false;
+    return fb < b && xalloc__hdr(fb) == (fn << XALLOC__SHIFT | XALLOC__PREV_USED);
+}
+
+/* Validate b as a block the caller holds (level >= 1). O(R): finds b's
+ * region, then reads b's header, its successor's header and, if its
+ * predecessor is free, that one's footer and header; every read stays
+ * inside b's region. Returns XALLOC_OK or the error to report. */
 static xalloc_error xalloc__check_used(const xalloc_heap *h, const unsigned char *b)
 {
     const xalloc__region *r = xalloc__region_of(h, b);
@@ -747,29 +862,30 @@ static xalloc_error xalloc__check_used(const xalloc_heap *h, const unsigned char
     if ((uintptr_t)b & (XALLOC__G - 1)) return XALLOC_E_NOT_BLOCK;
     w = xalloc__hdr(b);
     n = xalloc__gran(w);
+#if XALLOC_DEBUG >= 2
+    if (w == XALLOC__POISON_WORD) return XALLOC_E_DOUBLE_FREE; /* inside freed memory */
+#endif
     if (n < XALLOC__MIN_GRAN || n > h->max_gran || (size_t)(r->end - b) < xalloc__bytes(n))
         return XALLOC_E_NOT_BLOCK;
     if (!(w & XALLOC__USED))
-        return *xalloc__prev_footer(b + xalloc__bytes(n)) == n ? XALLOC_E_DOUBLE_FREE : XALLOC_E_NOT_BLOCK;
+        return xalloc__prev_footer(b + xalloc__bytes(n)) == n ? XALLOC_E_DOUBLE_FREE : XALLOC_E_NOT_BLOCK;
+    if (w & XALLOC__QUICK) return XALLOC_E_DOUBLE_FREE;
     /* successor: sentinel (0), fence (1) or a block that fits the region */
     nw = xalloc__hdr(b + xalloc__bytes(n));
     nn = xalloc__gran(nw);
-    if (!(nw & XALLOC__PREV_USED) || (nn < XALLOC__MIN_GRAN && (nn > 1 || !(nw & XALLOC__USED))) ||
+    if (!(nw & XALLOC__PREV_USED)) /* it says b is free: a stale header? */
+        return xalloc__in_free(h, r, b, b + xalloc__bytes(n)) ? XALLOC_E_DOUBLE_FREE : XALLOC_E_CORRUPT;
+    if ((nn < XALLOC__MIN_GRAN && (nn > 1 || !(nw & XALLOC__USED))) ||
         (size_t)(r->end - b) < xalloc__bytes(n) + xalloc__bytes(nn))
         return XALLOC_E_CORRUPT;
     if (!(w & XALLOC__PREV_USED)) {
-        uint32_t pn = *xalloc__prev_footer(b);
+        uint32_t pn = xalloc__prev_footer(b), pw;
         const unsigned char *pb = b - xalloc__bytes(pn);
         if (pn < XALLOC__MIN_GRAN || pn > h->max_gran || (size_t)(b - r->first) < xalloc__bytes(pn))
             return XALLOC_E_CORRUPT;
-        if (xalloc__hdr(pb) != (pn << 2 | XALLOC__PREV_USED)) {
-            /* A stale header inside a free block: the block was freed and
-             * merged into its free predecessor. */
-            uint32_t pw = xalloc__hdr(pb);
-            if (!(pw & XALLOC__USED) && (size_t)(b - pb) < xalloc__bytes(xalloc__gran(pw)))
-                return XALLOC_E_DOUBLE_FREE;
-            return XALLOC_E_CORRUPT;
-        }
+        pw = xalloc__hdr(pb);
+        if (pw != (pn << XALLOC__SHIFT | XALLOC__PREV_USED))
+            return xalloc__in_free(h, r, b, pb + xalloc__bytes(xalloc__gran(pw))) ? XALLOC_E_DOUBLE_FREE : XALLOC_E_CORRUPT;
     }
 #if XALLOC_DEBUG >= 3
     if (xalloc__canary_req(b) == SIZE_MAX) return XALLOC_E_OVERRUN;
@@ -789,9 +905,23 @@ static const char *xalloc__what(xalloc_error e)
 }
 #endif
 
+/* Is ptr a block the caller holds? Reports and returns false if not. */
+static bool xalloc__valid(const xalloc_heap *h, const void *ptr)
+{
+#if XALLOC_DEBUG >= 1
+    xalloc_error e = xalloc__check_used(h, (const unsigned char *)ptr);
+    if (XALLOC__UNLIKELY(e != XALLOC_OK)) {
+        xalloc__report(h, e, ptr, xalloc__what(e));
+        return false;
+    }
+#endif
+    (void)h; (void)ptr;
+    return true;
+}
+
 /* ---- entry and exit of every public call ----------------------------------- */
 static inline void xalloc__lock(const xalloc_heap *h)   { if (h->hooks.lock) h->hooks.lock(h->hooks.user); }
-static inline void xalloc__unlock(const xalloc_heap *h) { if (h->hooks.unlock) h->hooks.unlock(h->hooks.user); }
+static inline void xalloc__unlock(const xalloc_heap *h) { if (h->hooks.lock) h->hooks.unlock(h->hooks.user); }
 #if XALLOC_DEBUG >= 4
 static const char *xalloc__check_locked(const xalloc_heap *h);
 static bool xalloc__full_check(const xalloc_heap *h)
@@ -815,79 +945,85 @@ static inline uint32_t xalloc__req_gran(const xalloc_heap *h, size_t size)
     return g < XALLOC__MIN_GRAN ? XALLOC__MIN_GRAN : (uint32_t)g;
 }
 
-/* Find a free block of at least n granules and unlink it, or NULL.
+/* Find a free block of at least n granules (class c) and unlink it, or NULL.
  *   1. the head of n's own class, if it is large enough;        O(1)
  *   2. the head of the first non-empty larger class;             O(1)
  *   3. any block of n's own class that is large enough.          O(bin)
- * Step 3 runs only when steps 1 and 2 found nothing, so a request fails
- * only when no free block can hold it. */
-static unsigned char *xalloc__take(xalloc_heap *h, uint32_t n)
+ * Step 3 runs only when steps 1 and 2 found nothing. */
+XALLOC__HOT unsigned char *xalloc__take(xalloc_heap *h, uint32_t n, uint32_t c)
 {
-    uint32_t c = xalloc__class(n), d;
-    xalloc__free *f;
+    unsigned char *f;
+    uint32_t d;
     if (c >= h->nbins) return NULL;
     f = h->bins[c];
-    if (f && xalloc__gran(xalloc__hdr((unsigned char *)f)) >= n) goto found;
+    if (XALLOC__LIKELY(f != NULL) && xalloc__gran(xalloc__hdr(f)) >= n) goto found;
     d = xalloc__find_bin(h, c + 1);
-    if (d < h->nbins) {
+    if (XALLOC__LIKELY(d < h->nbins)) {
         f = h->bins[d];
+        c = d;
         goto found;
     }
-    for (; f; f = f->next)
-        if (xalloc__gran(xalloc__hdr((unsigned char *)f)) >= n) goto found;
+    for (; f; f = xalloc__nxt(f))
+        if (xalloc__gran(xalloc__hdr(f)) >= n) goto found;
     return NULL;
 found:
-    xalloc__unlink(h, (unsigned char *)f);
-    return (unsigned char *)f;
+    xalloc__unlink(h, f, c);
+    return f;
 }
 
-/* Turn b, of `have` granules, into a used block of n <= have granules:
- * the rest becomes a free block if it can hold one, else stays in b.
- * b's PREV_USED bit is kept; b's successor learns b is used.
+/* Turn b, an unlinked free block of `have` granules whose header flags are
+ * `prev` (its PREV_USED bit), into a used block of n <= have granules: the
+ * rest becomes a free block if it can hold one, else stays in b.
  *
  *   [ b: have ............................ ][ next ]
  *   [ b: n (used) ][ rest: have-n (free) ][ next ]
  */
-static void xalloc__carve(xalloc_heap *h, unsigned char *b, uint32_t have, uint32_t n)
+XALLOC__HOT void xalloc__carve(xalloc_heap *h, unsigned char *b, uint32_t have, uint32_t n, uint32_t prev)
 {
-    uint32_t prev = xalloc__hdr(b) & XALLOC__PREV_USED;
     if (have - n >= XALLOC__MIN_GRAN) {
         unsigned char *rest = b + xalloc__bytes(n);
         xalloc__set_free(rest, have - n);
-        xalloc__insert(h, rest);
+        xalloc__insert(h, rest, xalloc__class(have - n));
     } else {
+        unsigned char *nx = b + xalloc__bytes(have);
         n = have;
-        *xalloc__hdrp(b + xalloc__bytes(n)) |= XALLOC__PREV_USED;
+        xalloc__put_hdr(nx, xalloc__hdr(nx) | XALLOC__PREV_USED);
     }
-    *xalloc__hdrp(b) = n << 2 | XALLOC__USED | prev;
+    xalloc__set_hdr(b, n, XALLOC__USED | prev);
     h->used += xalloc__bytes(n);
     if (h->used > h->peak) h->peak = h->used;
 }
 
-/* Hand out b (just unlinked, `have` granules) as a block of n granules. */
-static void *xalloc__hand_out(xalloc_heap *h, unsigned char *b, uint32_t n, size_t req)
+/* Last step of every allocation: b is a used block of the right size. */
+XALLOC__HOT void *xalloc__finish(xalloc_heap *h, unsigned char *b, size_t req)
 {
-    uint32_t have = xalloc__gran(xalloc__hdr(b));
-#if XALLOC_DEBUG >= 2
-    {   /* everything but the links, and the footer if it stays inside */
-        unsigned char *end = b + (n + XALLOC__MIN_GRAN <= have ? xalloc__bytes(n) - XALLOC__HDR : xalloc__bytes(have) - 8);
-        if (!xalloc__poisoned(b + XALLOC__POISON_LINKS(b), end))
-            xalloc__report(h, XALLOC_E_USE_AFTER_FREE, b, "freed memory was written to");
-    }
-#endif
-    xalloc__carve(h, b, have, n);
 #if XALLOC_DEBUG >= 3
     xalloc__canary_set(b, req);
 #endif
-    (void)req;
+    XALLOC__ON_ALLOC(h, b, req);
     h->live++;
     h->allocs++;
     if (h->trace) h->trace(h->hooks.user, XALLOC_TRACE_ALLOC, b, req);
     return b;
 }
 
-/* Return the used block b (header already describing it, stats already
- * updated) to the free lists, merging with free neighbours:
+/* Hand out b (just unlinked from a bin) as a block of n granules. */
+XALLOC__HOT void *xalloc__hand_out(xalloc_heap *h, unsigned char *b, uint32_t n, size_t req)
+{
+    uint32_t w = xalloc__hdr(b), have = xalloc__gran(w);
+#if XALLOC_DEBUG >= 2
+    {   /* all but the links, and the footer if it stays inside */
+        unsigned char *end = b + (have - n >= XALLOC__MIN_GRAN ? xalloc__bytes(n) - XALLOC__HDR : xalloc__bytes(have) - 8);
+        if (!xalloc__poisoned(b + 2 * XALLOC__P, end))
+            xalloc__report(h, XALLOC_E_USE_AFTER_FREE, b, "freed memory was written to");
+    }
+#endif
+    xalloc__carve(h, b, have, n, w & XALLOC__PREV_USED);
+    return xalloc__finish(h, b, req);
+}
+
+/* Return used block b (stats already updated) to the bins, merging with
+ * free neighbours:
  *
  *   [ prev (free) ][ b ][ next (free) ]  =>  [ ------- prev ------- ]
  *   [ prev (used) ][ b ][ next (free) ]  =>  [ prev ][ ---- b ---- ]
@@ -902,18 +1038,19 @@ static void xalloc__release(xalloc_heap *h, unsigned char *b)
     xalloc__poison(b, nx - XALLOC__HDR);
 #endif
     if (!(nw & XALLOC__USED)) {
-        xalloc__unlink(h, nx);
-        n += xalloc__gran(nw);
+        uint32_t ng = xalloc__gran(nw);
+        xalloc__unlink(h, nx, xalloc__class(ng));
+        n += ng;
 #if XALLOC_DEBUG >= 2
-        xalloc__poison(nx - XALLOC__HDR, nx + XALLOC__POISON_LINKS(nx));
+        xalloc__poison(nx - XALLOC__HDR, nx + 2 * XALLOC__P);
 #endif
     } else {
-        *xalloc__hdrp(nx) = nw & ~XALLOC__PREV_USED;
+        xalloc__put_hdr(nx, nw & ~XALLOC__PREV_USED);
     }
     if (!(w & XALLOC__PREV_USED)) {
-        uint32_t pn = *xalloc__prev_footer(b);
+        uint32_t pn = xalloc__prev_footer(b);
         unsigned char *pb = b - xalloc__bytes(pn);
-        xalloc__unlink(h, pb);
+        xalloc__unlink(h, pb, xalloc__class(pn));
 #if XALLOC_DEBUG >= 2
         xalloc__poison(b - XALLOC__HDR - 4, b);
 #endif
@@ -921,7 +1058,107 @@ static void xalloc__release(xalloc_heap *h, unsigned char *b)
         b = pb;
     }
     xalloc__set_free(b, n);
-    xalloc__insert(h, b);
+    xalloc__insert(h, b, xalloc__class(n));
+}
+
+/* Quick lists (XALLOC_QUICK > 0): up to XALLOC_QUICK freed blocks per class
+ * (of the first XALLOC_QUICK_CLASSES) wait, still marked used (and QUICK),
+ * for a request of their class. A hit costs a pop and a header write; no
+ * split, no merge, no bitmap. They are merged back (flushed, O(blocks held))
+ * when the heap fills past half, before any request could fail (so they
+ * never cause an out-of-memory), and before stats and max_alloc answer. */
+#if XALLOC_QUICK > 0
+/* Quick lists take blocks only while the heap is less than half full (in
+ * use or cached): caching in a fuller heap pins memory that merging needs. */
+static inline bool xalloc__quick_open(const xalloc_heap *h)
+{
+    return h->used + h->quick_bytes < h->block_bytes / 2;
+}
+
+static void xalloc__flush(xalloc_heap *h)
+{
+    uint32_t c;
+    for (c = 0; h->quick_blocks && c < h->nquick; c++) {
+        unsigned char *b;
+        while ((b = h->quick[c]) != NULL) {
+            h->quick[c] = xalloc__nxt(b);
+            h->quick_blocks--;
+            h->quick_bytes -= xalloc__bytes(xalloc__gran(xalloc__hdr(b)));
+            xalloc__put_hdr(b, xalloc__hdr(b) & ~XALLOC__QUICK);
+            xalloc__release(h, b);
+        }
+        h->qcount[c] = 0;
+    }
+}
+#define XALLOC__FLUSHED(h) ((h)->quick_blocks ? (xalloc__flush(h), true) : false)
+#else
+#define XALLOC__FLUSHED(h) false
+#endif
+
+/* Free used block b, already validated. */
+XALLOC__HOT void xalloc__free_block(xalloc_heap *h, unsigned char *b)
+{
+    uint32_t w = xalloc__hdr(b), n = xalloc__gran(w);
+    if (h->trace) h->trace(h->hooks.user, XALLOC_TRACE_FREE, b, xalloc__usable(b));
+    XALLOC__ON_FREE(h, b);
+    XALLOC__HIDE(b, xalloc__bytes(n) - XALLOC__HDR);
+    h->used -= xalloc__bytes(n);
+    h->live--;
+    h->frees++;
+#if XALLOC_QUICK > 0
+    {
+        uint32_t c = xalloc__class(n);
+        /* only blocks with no free neighbour: those would merge */
+        if (c < h->nquick && h->qcount[c] < XALLOC_QUICK && xalloc__quick_open(h) && (w & XALLOC__PREV_USED) &&
+            (xalloc__hdr(b + xalloc__bytes(n)) & XALLOC__USED)) {
+#if XALLOC_DEBUG >= 2
+            xalloc__poison(b, b + xalloc__bytes(n) - XALLOC__HDR);
+#endif
+            xalloc__put_hdr(b, w | XALLOC__QUICK);
+            xalloc__set_nxt(b, h->quick[c]);
+            h->quick[c] = b;
+            h->qcount[c]++;
+            h->quick_blocks++;
+            h->quick_bytes += xalloc__bytes(n);
+            return;
+        }
+    }
+#endif
+    (void)w;
+    xalloc__release(h, b);
+}
+
+/* Allocate n granules (class c) at the default alignment, or NULL. */
+XALLOC__HOT void *xalloc__alloc_gran(xalloc_heap *h, uint32_t n, size_t req)
+{
+    uint32_t c = xalloc__class(n);
+    unsigned char *b;
+#if XALLOC_QUICK > 0
+    if (c < h->nquick && (b = h->quick[c]) != NULL) {
+        uint32_t w = xalloc__hdr(b);
+        if (xalloc__gran(w) >= n) {
+            h->quick[c] = xalloc__nxt(b);
+            h->qcount[c]--;
+            h->quick_blocks--;
+            h->quick_bytes -= xalloc__bytes(xalloc__gran(w));
+#if XALLOC_DEBUG >= 2
+            if (!xalloc__poisoned(b + XALLOC__P, b + xalloc__bytes(xalloc__gran(w)) - XALLOC__HDR))
+                xalloc__report(h, XALLOC_E_USE_AFTER_FREE, b, "freed memory was written to");
+#endif
+            xalloc__put_hdr(b, w & ~XALLOC__QUICK);
+            h->used += xalloc__bytes(xalloc__gran(w));
+            if (h->used > h->peak) h->peak = h->used;
+            return xalloc__finish(h, b, req);
+        }
+    }
+#endif
+#if XALLOC_QUICK > 0
+    if (XALLOC__UNLIKELY(h->quick_blocks != 0) && !xalloc__quick_open(h))
+        xalloc__flush(h); /* the heap filled up past half: merge them back */
+#endif
+    b = xalloc__take(h, n, c);
+    if (XALLOC__UNLIKELY(!b) && XALLOC__FLUSHED(h)) b = xalloc__take(h, n, c);
+    return b ? xalloc__hand_out(h, b, n, req) : NULL;
 }
 
 /* ---- regions --------------------------------------------------------------- */
@@ -932,24 +1169,25 @@ static unsigned char *xalloc__lay_out(xalloc_heap *h, unsigned char *p, unsigned
 {
     size_t t = (size_t)(end - p) >> XALLOC__GLOG2;
     uint32_t prev = XALLOC__PREV_USED;
+    XALLOC__HIDE(p - XALLOC__HDR, (size_t)(end - p));
     while (t >= XALLOC__MIN_GRAN) {
         uint32_t seg = t > h->max_gran ? h->max_gran : (uint32_t)t;
         xalloc__set_free(p, seg);
 #if XALLOC_DEBUG >= 2
-        xalloc__poison(p + XALLOC__POISON_LINKS(p), p + xalloc__bytes(seg) - 8);
+        xalloc__poison(p + 2 * XALLOC__P, p + xalloc__bytes(seg) - 8);
 #endif
-        xalloc__insert(h, p);
+        xalloc__insert(h, p, xalloc__class(seg));
         h->block_bytes += xalloc__bytes(seg);
         p += xalloc__bytes(seg);
         t -= seg;
         prev = 0;
         if (t < 1 + XALLOC__MIN_GRAN) break;
-        *xalloc__hdrp(p) = 1u << 2 | XALLOC__USED; /* fence */
+        xalloc__set_hdr(p, 1, XALLOC__USED); /* fence */
         p += XALLOC__G;
         t -= 1;
         prev = XALLOC__PREV_USED;
     }
-    *xalloc__hdrp(p) = XALLOC__USED | prev; /* sentinel: 0 granules */
+    xalloc__set_hdr(p, 0, XALLOC__USED | prev); /* sentinel: 0 granules */
     return p;
 }
 
@@ -962,6 +1200,7 @@ static bool xalloc__add(xalloc_heap *h, xalloc__region *r, unsigned char *mem, s
     if ((uintptr_t)meta_end > (uintptr_t)mem + size || first > end ||
         end - first < xalloc__bytes(XALLOC__MIN_GRAN))
         return false;
+    r->mem = mem;
     r->first = (unsigned char *)first;
     r->bytes = size;
     r->end = xalloc__lay_out(h, r->first, (unsigned char *)end);
@@ -972,11 +1211,13 @@ static bool xalloc__add(xalloc_heap *h, xalloc__region *r, unsigned char *mem, s
 
 static inline uintptr_t xalloc__align_up(uintptr_t a, uintptr_t to) { return (a + to - 1) & ~(to - 1); }
 
-/* Size of the heap record and class table for blocks of up to max_gran. */
-static size_t xalloc__meta_size(uint32_t max_gran, uint32_t *nfl)
+/* Size of the heap record and its tables for blocks of up to max_gran. */
+static size_t xalloc__meta_size(uint32_t max_gran, uint32_t *nfl, uint32_t *nquick)
 {
     *nfl = xalloc__class(max_gran) / XALLOC__SL + 1;
-    return sizeof(xalloc_heap) + *nfl * (XALLOC__SL * sizeof(xalloc__free *) + sizeof(uint32_t));
+    *nquick = XALLOC_QUICK > 0 ? *nfl * XALLOC__SL : 0;
+    if (*nquick > XALLOC_QUICK_CLASSES) *nquick = XALLOC_QUICK_CLASSES;
+    return sizeof(xalloc_heap) + *nfl * (XALLOC__SL * XALLOC__P + sizeof(uint32_t)) + *nquick * (XALLOC__P + 1);
 }
 
 static uint32_t xalloc__max_gran_for(size_t bytes)
@@ -988,8 +1229,8 @@ static uint32_t xalloc__max_gran_for(size_t bytes)
 
 XALLOC_DEF size_t xalloc_overhead(size_t region_size)
 {
-    uint32_t nfl;
-    size_t meta = xalloc__meta_size(xalloc__max_gran_for(region_size), &nfl);
+    uint32_t nfl, nquick;
+    size_t meta = xalloc__meta_size(xalloc__max_gran_for(region_size), &nfl, &nquick);
     /* worst-case start alignment, first header, sentinel slack */
     return meta + (XALLOC__G - 1) + XALLOC__HDR + (XALLOC__G - 1) + XALLOC__G;
 }
@@ -998,10 +1239,10 @@ XALLOC_DEF xalloc_heap *xalloc_init(void *mem, size_t size, const xalloc_desc *d
 {
     uintptr_t a = xalloc__align_up((uintptr_t)mem, XALLOC__G);
     xalloc_heap *h;
-    uint32_t nfl, i, max_gran;
+    uint32_t nfl, nquick, i, max_gran;
     size_t meta;
     max_gran = xalloc__max_gran_for(desc && desc->max_block ? desc->max_block : size);
-    meta = xalloc__meta_size(max_gran, &nfl);
+    meta = xalloc__meta_size(max_gran, &nfl, &nquick);
     if (!mem || size < meta || a - (uintptr_t)mem > size - meta) {
         if (desc && desc->hooks.error) desc->hooks.error(desc->hooks.user, XALLOC_E_BADARG, (uintptr_t)mem, "region too small for the heap");
         return NULL;
@@ -1011,22 +1252,27 @@ XALLOC_DEF xalloc_heap *xalloc_init(void *mem, size_t size, const xalloc_desc *d
     h->fl_map = 0;
     h->nfl = nfl;
     h->nbins = nfl * XALLOC__SL;
+    h->nquick = nquick;
     h->max_gran = max_gran;
-    h->bins = (xalloc__free **)(void *)(h + 1);
-    h->sl_map = (uint32_t *)(void *)(h->bins + h->nbins);
+    h->bins = (unsigned char **)(void *)(h + 1);
+    h->quick = h->bins + h->nbins;
+    h->sl_map = (uint32_t *)(void *)(h->quick + nquick);
+    h->qcount = (uint8_t *)(h->sl_map + nfl);
     for (i = 0; i < h->nbins; i++) h->bins[i] = NULL;
+    for (i = 0; i < nquick; i++) { h->quick[i] = NULL; h->qcount[i] = 0; }
     for (i = 0; i < nfl; i++) h->sl_map[i] = 0;
     h->region.next = NULL;
     h->nregions = h->region_bytes = h->block_bytes = 0;
-    h->used = h->peak = h->free_blocks = h->live = 0;
+    h->used = h->peak = h->free_blocks = h->quick_blocks = h->live = 0;
+    h->quick_bytes = 0;
     h->allocs = h->frees = h->failures = 0;
     h->hooks.error = desc ? desc->hooks.error : NULL;
-    h->hooks.lock = desc ? desc->hooks.lock : NULL;
-    h->hooks.unlock = desc && desc->hooks.lock ? desc->hooks.unlock : NULL;
+    h->hooks.lock = desc && desc->hooks.unlock ? desc->hooks.lock : NULL;
+    h->hooks.unlock = h->hooks.lock ? desc->hooks.unlock : NULL;
     h->hooks.user = desc ? desc->hooks.user : NULL;
     h->trace = desc ? desc->trace : NULL;
-    if (h->hooks.lock && !h->hooks.unlock) h->hooks.lock = NULL;
-    if (!xalloc__add(h, &h->region, (unsigned char *)mem, size, (unsigned char *)(h->sl_map + nfl))) {
+    XALLOC__POOL_CREATE(h);
+    if (!xalloc__add(h, &h->region, (unsigned char *)mem, size, h->qcount + nquick)) {
         xalloc__report(h, XALLOC_E_BADARG, mem, "region too small for the heap");
         return NULL;
     }
@@ -1035,19 +1281,21 @@ XALLOC_DEF xalloc_heap *xalloc_init(void *mem, size_t size, const xalloc_desc *d
 
 XALLOC_DEF bool xalloc_add_region(xalloc_heap *h, void *mem, size_t size)
 {
-    uintptr_t a = xalloc__align_up((uintptr_t)mem, sizeof(void *));
+    uintptr_t a = xalloc__align_up((uintptr_t)mem, XALLOC__P);
     xalloc__region *r = (xalloc__region *)a, *last;
     bool ok;
     if (!h) return false;
     xalloc__lock(h);
-    ok = mem && a - (uintptr_t)mem <= size && size - (a - (uintptr_t)mem) >= sizeof *r &&
-         xalloc__add(h, r, (unsigned char *)mem, size, (unsigned char *)(r + 1));
+    ok = mem && a - (uintptr_t)mem <= size && size - (a - (uintptr_t)mem) >= sizeof *r;
+    for (last = &h->region; ok && last; last = last->next) /* no overlap */
+        ok = (unsigned char *)mem >= last->mem + last->bytes || last->mem >= (unsigned char *)mem + size;
+    ok = ok && xalloc__add(h, r, (unsigned char *)mem, size, (unsigned char *)(r + 1));
     if (ok) {
         r->next = NULL;
         for (last = &h->region; last->next; last = last->next) { }
         last->next = r;
     } else {
-        xalloc__report(h, XALLOC_E_BADARG, mem, "region too small");
+        xalloc__report(h, XALLOC_E_BADARG, mem, "region too small or already in the heap");
     }
     xalloc__unlock(h);
     return ok;
@@ -1056,16 +1304,13 @@ XALLOC_DEF bool xalloc_add_region(xalloc_heap *h, void *mem, size_t size)
 /* ---- allocation -------------------------------------------------------------- */
 XALLOC_DEF void *xalloc_alloc(xalloc_heap *h, size_t size)
 {
-    unsigned char *b = NULL;
-    uint32_t n;
     void *p = NULL;
+    uint32_t n;
     xalloc__lock(h);
     if (XALLOC__FULL_CHECK(h)) {
         n = xalloc__req_gran(h, size);
-        if (XALLOC__LIKELY(n != 0) && (b = xalloc__take(h, n)) != NULL)
-            p = xalloc__hand_out(h, b, n, size);
-        else
-            h->failures++;
+        if (XALLOC__LIKELY(n != 0)) p = xalloc__alloc_gran(h, n, size);
+        if (XALLOC__UNLIKELY(!p)) h->failures++;
     }
     xalloc__unlock(h);
     return p;
@@ -1106,16 +1351,14 @@ static unsigned char *xalloc__take_aligned(xalloc_heap *h, uint32_t n, size_t al
     size_t pad = (align >> XALLOC__GLOG2) + XALLOC__MIN_GRAN;
     uint32_t c;
     unsigned char *b = NULL;
-    if ((size_t)n + pad <= h->max_gran && (b = xalloc__take(h, n + (uint32_t)pad)) != NULL) {
+    if ((size_t)n + pad <= h->max_gran && (b = xalloc__take(h, n + (uint32_t)pad, xalloc__class(n + (uint32_t)pad))) != NULL) {
         *pos = xalloc__aligned_pos(b, xalloc__gran(xalloc__hdr(b)), n, align);
         return b;
     }
     for (c = xalloc__find_bin(h, xalloc__class(n)); c < h->nbins; c = xalloc__find_bin(h, c + 1)) {
-        xalloc__free *f;
-        for (f = h->bins[c]; f; f = f->next) {
-            b = (unsigned char *)f;
+        for (b = h->bins[c]; b; b = xalloc__nxt(b)) {
             if ((*pos = xalloc__aligned_pos(b, xalloc__gran(xalloc__hdr(b)), n, align)) != 0) {
-                xalloc__unlink(h, b);
+                xalloc__unlink(h, b, c);
                 return b;
             }
         }
@@ -1130,77 +1373,46 @@ static inline bool xalloc__bad_align(const xalloc_heap *h, size_t align)
     return true;
 }
 
-/* Allocate n granules at alignment align > G. */
+/* Allocate n granules at alignment align > G.
+ *   [ b: free ................ ]  =>  [ gap (free) ][ p: n (used) ][ rest ] */
 static void *xalloc__alloc_aligned(xalloc_heap *h, uint32_t n, size_t align, size_t req)
 {
     uintptr_t pos = 0;
     unsigned char *b = xalloc__take_aligned(h, n, align, &pos), *p;
-    uint32_t have;
+    uint32_t w, have;
+    if (!b && XALLOC__FLUSHED(h)) b = xalloc__take_aligned(h, n, align, &pos);
     if (!b) return NULL;
     p = (unsigned char *)pos;
-    have = xalloc__gran(xalloc__hdr(b));
+    w = xalloc__hdr(b);
+    have = xalloc__gran(w);
     if (p != b) {
-        /* [ b: gap (free) ][ p: have-gap ... ] */
         uint32_t gap = (uint32_t)((size_t)(p - b) >> XALLOC__GLOG2);
         xalloc__set_free(b, gap);
-        xalloc__insert(h, b);
-        *xalloc__hdrp(p) = (have - gap) << 2; /* PREV_USED clear: the gap is free */
+        xalloc__insert(h, b, xalloc__class(gap));
+        xalloc__set_hdr(p, have - gap, 0); /* PREV_USED clear: the gap is free */
     }
     return xalloc__hand_out(h, p, n, req);
+}
+
+/* Allocation at any alignment; the lock is held. */
+static void *xalloc__alloc_any(xalloc_heap *h, size_t align, size_t size)
+{
+    uint32_t n = xalloc__req_gran(h, size);
+    if (!n || align > xalloc__bytes(h->max_gran)) return NULL;
+    return align <= XALLOC__G ? xalloc__alloc_gran(h, n, size) : xalloc__alloc_aligned(h, n, align, size);
 }
 
 XALLOC_DEF void *xalloc_aligned_alloc(xalloc_heap *h, size_t align, size_t size)
 {
     void *p = NULL;
-    uint32_t n;
     xalloc__lock(h);
-    if (XALLOC__FULL_CHECK(h) && !xalloc__bad_align(h, align)) {
-        n = xalloc__req_gran(h, size);
-        if (n && align <= XALLOC__G) {
-            unsigned char *b = xalloc__take(h, n);
-            if (b) p = xalloc__hand_out(h, b, n, size);
-        } else if (n && align <= xalloc__bytes(h->max_gran)) {
-            p = xalloc__alloc_aligned(h, n, align, size);
-        }
-    }
+    if (XALLOC__FULL_CHECK(h) && !xalloc__bad_align(h, align)) p = xalloc__alloc_any(h, align, size);
     if (!p) h->failures++;
     xalloc__unlock(h);
     return p;
 }
 
 /* ---- free and realloc ------------------------------------------------------- */
-static bool xalloc__valid(xalloc_heap *h, const void *p)
-{
-#if XALLOC_DEBUG >= 1
-    xalloc_error e = xalloc__check_used(h, (const unsigned char *)p);
-    if (e != XALLOC_OK) {
-        xalloc__report(h, e, p, xalloc__what(e));
-        return false;
-    }
-#endif
-    (void)h; (void)p;
-    return true;
-}
-
-static inline size_t xalloc__usable(const unsigned char *b)
-{
-#if XALLOC_DEBUG >= 3
-    return xalloc__canary_req(b);
-#else
-    return xalloc__bytes(xalloc__gran(xalloc__hdr(b))) - XALLOC__HDR;
-#endif
-}
-
-/* Free used block b, already validated. */
-static void xalloc__free_block(xalloc_heap *h, unsigned char *b)
-{
-    if (h->trace) h->trace(h->hooks.user, XALLOC_TRACE_FREE, b, xalloc__usable(b));
-    h->used -= xalloc__bytes(xalloc__gran(xalloc__hdr(b)));
-    h->live--;
-    h->frees++;
-    xalloc__release(h, b);
-}
-
 XALLOC_DEF void xalloc_free(xalloc_heap *h, void *ptr)
 {
     if (!ptr) return;
@@ -1221,7 +1433,7 @@ XALLOC_DEF size_t xalloc_usable_size(xalloc_heap *h, const void *ptr)
 }
 
 /* Resize used block b to n granules in place if it can: shrink by freeing
- * the tail, grow by absorbing a free successor. */
+ * the tail, grow by absorbing a free successor. Stats follow. */
 static bool xalloc__resize(xalloc_heap *h, unsigned char *b, uint32_t n)
 {
     uint32_t w = xalloc__hdr(b), have = xalloc__gran(w);
@@ -1229,73 +1441,65 @@ static bool xalloc__resize(xalloc_heap *h, unsigned char *b, uint32_t n)
     uint32_t nw = xalloc__hdr(nx);
     if (n > have) {
         /* [ b ][ next (free) ] => [ b ...... ][ rest (free) ] */
-        if ((nw & XALLOC__USED) || have + xalloc__gran(nw) < n) return false;
-        xalloc__unlink(h, nx);
+        uint32_t ng = xalloc__gran(nw);
+        if ((nw & XALLOC__USED) || have + ng < n) return false;
+        xalloc__unlink(h, nx, xalloc__class(ng));
 #if XALLOC_DEBUG >= 2
-        if (!xalloc__poisoned(nx + XALLOC__POISON_LINKS(nx), nx + xalloc__bytes(xalloc__gran(nw)) - 8))
+        if (!xalloc__poisoned(nx + 2 * XALLOC__P, nx + xalloc__bytes(ng) - 8))
             xalloc__report(h, XALLOC_E_USE_AFTER_FREE, nx, "freed memory was written to");
 #endif
         h->used -= xalloc__bytes(have);
-        *xalloc__hdrp(b) = (w & XALLOC__PREV_USED) | XALLOC__USED;
-        xalloc__carve(h, b, have + xalloc__gran(nw), n);
+        xalloc__carve(h, b, have + ng, n, w & XALLOC__PREV_USED);
         return true;
     }
     /* Shrink: the tail goes back as a free block if it can be one, alone or
-     * merged with a free successor; otherwise b keeps it. */
+     * merged with a free successor; otherwise b keeps it.
+     *   [ b ................ ][ next ] => [ b ][ tail (free) ][ next ] */
     if (have - n >= XALLOC__MIN_GRAN || (have > n && !(nw & XALLOC__USED))) {
         unsigned char *tail = b + xalloc__bytes(n);
-        *xalloc__hdrp(b) = n << 2 | (w & (XALLOC__PREV_USED | XALLOC__USED));
-        *xalloc__hdrp(tail) = (have - n) << 2 | XALLOC__USED | XALLOC__PREV_USED;
+        xalloc__set_hdr(b, n, w & XALLOC__FLAGS);
+        xalloc__set_hdr(tail, have - n, XALLOC__USED | XALLOC__PREV_USED);
+        XALLOC__HIDE(tail, xalloc__bytes(have - n) - XALLOC__HDR);
         h->used -= xalloc__bytes(have - n);
         xalloc__release(h, tail);
     }
     return true;
 }
 
+/* realloc with the lock held; align >= G, a power of two. */
 static void *xalloc__realloc(xalloc_heap *h, void *ptr, size_t align, size_t size)
 {
     unsigned char *b = (unsigned char *)ptr;
-    void *q = NULL;
+    void *q;
     uint32_t n;
-    if (!XALLOC__FULL_CHECK(h) || xalloc__bad_align(h, align) || !xalloc__valid(h, ptr)) return NULL;
+    size_t old;
+    if (!XALLOC__FULL_CHECK(h) || !xalloc__valid(h, ptr)) return NULL;
     if (size == 0) {
         xalloc__free_block(h, b);
         return NULL;
     }
     n = xalloc__req_gran(h, size);
-    if (n == 0 || align > xalloc__bytes(h->max_gran)) {
-        h->failures++;
-        return NULL;
-    }
-    if (((uintptr_t)b & (align - 1)) == 0) {
-        size_t old = xalloc__usable(b);
-        if (xalloc__resize(h, b, n)) {
+    old = xalloc__usable(b);
+    if (n && ((uintptr_t)b & (align - 1)) == 0 && xalloc__resize(h, b, n)) {
 #if XALLOC_DEBUG >= 3
-            xalloc__canary_set(b, size);
+        xalloc__canary_set(b, size);
 #endif
-            h->allocs++;
-            h->frees++;
-            if (h->trace) {
-                h->trace(h->hooks.user, XALLOC_TRACE_FREE, b, old);
-                h->trace(h->hooks.user, XALLOC_TRACE_ALLOC, b, size);
-            }
-            return b;
+        XALLOC__ON_RESIZE(h, b, size);
+        if (size < old) XALLOC__HIDE(b + size, old - size);
+        h->allocs++;
+        h->frees++;
+        if (h->trace) {
+            h->trace(h->hooks.user, XALLOC_TRACE_FREE, b, old);
+            h->trace(h->hooks.user, XALLOC_TRACE_ALLOC, b, size);
         }
+        return b;
     }
-    if (align <= XALLOC__G) {
-        unsigned char *nb = xalloc__take(h, n);
-        if (nb) q = xalloc__hand_out(h, nb, n, size);
-    } else {
-        q = xalloc__alloc_aligned(h, n, align, size);
-    }
+    q = xalloc__alloc_any(h, align, size);
     if (!q) {
         h->failures++;
         return NULL;
     }
-    {
-        size_t old = xalloc__usable(b);
-        XALLOC_MEMCPY(q, b, old < size ? old : size);
-    }
+    XALLOC_MEMCPY(q, b, old < size ? old : size);
     xalloc__free_block(h, b);
     return q;
 }
@@ -1307,24 +1511,26 @@ XALLOC_DEF void *xalloc_realloc(xalloc_heap *h, void *ptr, size_t size)
 
 XALLOC_DEF void *xalloc_realloc_aligned(xalloc_heap *h, void *ptr, size_t align, size_t size)
 {
-    void *q;
+    void *q = NULL;
     if (!ptr) return xalloc_aligned_alloc(h, align, size);
     xalloc__lock(h);
-    q = xalloc__realloc(h, ptr, align < XALLOC__G ? XALLOC__G : align, size);
+    if (!xalloc__bad_align(h, align)) q = xalloc__realloc(h, ptr, align < XALLOC__G ? XALLOC__G : align, size);
     xalloc__unlock(h);
     return q;
 }
 
 /* ---- introspection -------------------------------------------------------- */
-static size_t xalloc__largest_free(const xalloc_heap *h)
+/* Largest request that would succeed now; quick lists flushed first. O(bin). */
+static size_t xalloc__largest_free(xalloc_heap *h)
 {
     uint32_t fl, c, best = 0;
-    xalloc__free *f;
+    unsigned char *f;
+    (void)XALLOC__FLUSHED(h);
     if (!h->fl_map) return 0;
     fl = xalloc__log2_32(h->fl_map);
     c = fl * XALLOC__SL + xalloc__log2_32(h->sl_map[fl]);
-    for (f = h->bins[c]; f; f = f->next) {
-        uint32_t g = xalloc__gran(xalloc__hdr((const unsigned char *)f));
+    for (f = h->bins[c]; f; f = xalloc__nxt(f)) {
+        uint32_t g = xalloc__gran(xalloc__hdr(f));
         if (g > best) best = g;
     }
     return xalloc__bytes(best) - XALLOC__HDR - XALLOC__TAIL;
@@ -1339,14 +1545,14 @@ XALLOC_DEF size_t xalloc_max_alloc(xalloc_heap *h)
     return s;
 }
 
-static void xalloc__stats(const xalloc_heap *h, xalloc_stats *o)
+static void xalloc__stats(xalloc_heap *h, xalloc_stats *o)
 {
+    o->largest_free = xalloc__largest_free(h); /* flushes the quick lists */
     o->region_bytes = h->region_bytes;
     o->block_bytes = h->block_bytes;
     o->used_bytes = h->used;
     o->free_bytes = h->block_bytes - h->used;
     o->peak_used_bytes = h->peak;
-    o->largest_free = xalloc__largest_free(h);
     o->free_blocks = h->free_blocks;
     o->live_blocks = h->live;
     o->regions = h->nregions;
@@ -1369,23 +1575,23 @@ XALLOC_DEF void xalloc_reset_peak(xalloc_heap *h)
     xalloc__unlock(h);
 }
 
-/* A mix of a block address, summed over the free blocks seen by the walk
- * and over the bin entries: with equal counts and equal sums the two are
- * the same set (up to a 2^-64 chance), without memory of our own. */
+/* A mix of a block address, summed over the blocks a walk finds and over the
+ * list entries: with equal counts and equal sums the two are the same set
+ * (but for a 2^-(pointer bits) chance), without memory of our own. */
 static inline uintptr_t xalloc__mix(const void *p)
 {
     uintptr_t x = (uintptr_t)p * (uintptr_t)0x9E3779B97F4A7C15u;
     return x ^ (x >> 13);
 }
 
-/* The full check: walks every block of every region, then every bin.
- * O(blocks + free blocks * R); needs no memory of its own. */
+/* The full check: walks every block of every region, then every list.
+ * O(blocks + list entries * R); needs no memory of its own. */
 static const char *xalloc__check_locked(const xalloc_heap *h)
 {
     const xalloc__region *r;
-    size_t used = 0, nfree = 0, live = 0, entries = 0;
-    uintptr_t walk_sum = 0, bin_sum = 0;
-    uint32_t fl;
+    size_t used = 0, nfree = 0, nquick = 0, live = 0, entries = 0;
+    uintptr_t free_sum = 0, quick_sum = 0, sum = 0;
+    uint32_t fl, c;
     for (r = &h->region; r; r = r->next) {
         unsigned char *b = r->first;
         uint32_t prev_used = XALLOC__PREV_USED;
@@ -1397,13 +1603,21 @@ static const char *xalloc__check_locked(const xalloc_heap *h)
                 break;
             }
             if ((size_t)(r->end - b) < xalloc__bytes(n)) return "block runs past its region";
-            if (n == 1 && (w & XALLOC__USED)) { /* fence */
+            if (n == 1 && (w & ~XALLOC__PREV_USED) == (1u << XALLOC__SHIFT | XALLOC__USED)) { /* fence */
                 b += XALLOC__G;
                 prev_used = XALLOC__PREV_USED;
                 continue;
             }
             if (n < XALLOC__MIN_GRAN || n > h->max_gran) return "block size out of range";
-            if (w & XALLOC__USED) {
+            if ((w & XALLOC__QUICK) && !(w & XALLOC__USED)) return "free block marked quick";
+            if (w & XALLOC__QUICK) {
+                quick_sum += xalloc__mix(b);
+                nquick++;
+#if XALLOC_DEBUG >= 2
+                if (!xalloc__poisoned(b + XALLOC__P, b + xalloc__bytes(n) - XALLOC__HDR)) return "poison in a quick block overwritten";
+#endif
+                prev_used = XALLOC__PREV_USED;
+            } else if (w & XALLOC__USED) {
                 used += xalloc__bytes(n);
                 live++;
 #if XALLOC_DEBUG >= 3
@@ -1412,11 +1626,11 @@ static const char *xalloc__check_locked(const xalloc_heap *h)
                 prev_used = XALLOC__PREV_USED;
             } else {
                 if (!prev_used) return "two free blocks are adjacent";
-                if (*xalloc__prev_footer(b + xalloc__bytes(n)) != n) return "free block's footer differs from its header";
+                if (xalloc__prev_footer(b + xalloc__bytes(n)) != n) return "free block's footer differs from its header";
 #if XALLOC_DEBUG >= 2
-                if (!xalloc__poisoned(b + XALLOC__POISON_LINKS(b), b + xalloc__bytes(n) - 8)) return "poison in a free block overwritten";
+                if (!xalloc__poisoned(b + 2 * XALLOC__P, b + xalloc__bytes(n) - 8)) return "poison in a free block overwritten";
 #endif
-                walk_sum += xalloc__mix(b);
+                free_sum += xalloc__mix(b);
                 nfree++;
                 prev_used = 0;
             }
@@ -1427,29 +1641,47 @@ static const char *xalloc__check_locked(const xalloc_heap *h)
     if (used > h->block_bytes) return "used bytes exceed the block space";
     if (live != h->live) return "live count differs from the blocks";
     if (nfree != h->free_blocks) return "free block count differs from the blocks";
+    if (nquick != h->quick_blocks) return "quick block count differs from the blocks";
     for (fl = 0; fl < h->nfl; fl++) {
         uint32_t s, m = 0;
         for (s = 0; s < XALLOC__SL; s++) {
-            uint32_t c = fl * XALLOC__SL + s;
-            const xalloc__free *f, *prev = NULL;
+            const unsigned char *f, *prev = NULL;
+            c = fl * XALLOC__SL + s;
             if (h->bins[c]) m |= 1u << s;
-            for (f = h->bins[c]; f; prev = f, f = f->next) {
-                const unsigned char *b = (const unsigned char *)f;
+            for (f = h->bins[c]; f; prev = f, f = xalloc__nxt(f)) {
                 uint32_t w;
                 if (++entries > nfree) return "free lists hold more entries than there are free blocks";
-                if (!xalloc__region_of(h, b) || ((uintptr_t)b & (XALLOC__G - 1))) return "free list points outside the heap";
-                w = xalloc__hdr(b);
+                if (!xalloc__region_of(h, f) || ((uintptr_t)f & (XALLOC__G - 1))) return "free list points outside the heap";
+                w = xalloc__hdr(f);
                 if (w & XALLOC__USED) return "used block on a free list";
                 if (xalloc__class(xalloc__gran(w)) != c) return "free block in the wrong bin";
-                if (f->prev != prev) return "free list back-link broken";
-                bin_sum += xalloc__mix(b);
+                if (xalloc__prv(f) != prev) return "free list back-link broken";
+                sum += xalloc__mix(f);
             }
         }
         if (h->sl_map[fl] != m) return "second-level bitmap disagrees with the bins";
         if (((h->fl_map >> fl) & 1u) != (m != 0)) return "first-level bitmap disagrees with the bins";
     }
     if (h->nfl < 32 && (h->fl_map >> h->nfl)) return "first-level bitmap has bits past the table";
-    if (entries != nfree || bin_sum != walk_sum) return "free lists and free blocks are not the same set";
+    if (entries != nfree || sum != free_sum) return "free lists and free blocks are not the same set";
+    entries = 0;
+    sum = 0;
+    for (c = 0; c < h->nquick; c++) {
+        const unsigned char *f;
+        uint32_t k = 0;
+        for (f = h->quick[c]; f; f = xalloc__nxt(f)) {
+            uint32_t w;
+            if (++entries > nquick) return "quick lists hold more entries than there are quick blocks";
+            if (!xalloc__region_of(h, f) || ((uintptr_t)f & (XALLOC__G - 1))) return "quick list points outside the heap";
+            w = xalloc__hdr(f);
+            if (!(w & XALLOC__QUICK)) return "block on a quick list not marked quick";
+            if (xalloc__class(xalloc__gran(w)) != c) return "quick block in the wrong list";
+            sum += xalloc__mix(f);
+            k++;
+        }
+        if (k != h->qcount[c] || k > XALLOC_QUICK) return "quick list count wrong";
+    }
+    if (entries != nquick || sum != quick_sum) return "quick lists and quick blocks are not the same set";
     return NULL;
 }
 
@@ -1471,9 +1703,9 @@ XALLOC_DEF void xalloc_walk(xalloc_heap *h, xalloc_walk_fn fn, void *user)
         unsigned char *b;
         for (b = r->first; b < r->end; b = xalloc__next(b)) {
             uint32_t w = xalloc__hdr(b);
+            bool used = (w & (XALLOC__USED | XALLOC__QUICK)) == XALLOC__USED;
             if (xalloc__gran(w) < XALLOC__MIN_GRAN) continue; /* fence */
-            if (!fn(user, b, (w & XALLOC__USED) ? xalloc__usable(b) : xalloc__bytes(xalloc__gran(w)) - XALLOC__HDR,
-                    (w & XALLOC__USED) != 0))
+            if (!fn(user, b, used ? xalloc__usable(b) : xalloc__bytes(xalloc__gran(w)) - XALLOC__HDR, used))
                 goto out;
         }
     }
@@ -1532,18 +1764,17 @@ XALLOC_DEF void xalloc_dump(xalloc_heap *h, xalloc_print_fn print, void *user)
         xalloc__put_end(&l, print, user);
     }
     for (c = 0; c < h->nbins; c++) {
-        const xalloc__free *f;
+        const unsigned char *f;
         size_t k = 0, bytes = 0;
         uint32_t lo;
         if (!h->bins[c]) continue;
-        for (f = h->bins[c]; f; f = f->next, k++)
-            bytes += xalloc__bytes(xalloc__gran(xalloc__hdr((const unsigned char *)f)));
+        for (f = h->bins[c]; f; f = xalloc__nxt(f), k++) bytes += xalloc__bytes(xalloc__gran(xalloc__hdr(f)));
         lo = c < XALLOC__SL ? c : (XALLOC__SL + c % XALLOC__SL) << (c / XALLOC__SL - 1);
         xalloc__put_str(&l, "  bin ");
         xalloc__put_u(&l, c);
-        xalloc__put_str(&l, " (blocks >= ");
+        xalloc__put_str(&l, " (blocks of ");
         xalloc__put_u(&l, xalloc__bytes(lo));
-        xalloc__put_str(&l, " bytes): ");
+        xalloc__put_str(&l, "+ bytes): ");
         xalloc__put_u(&l, k);
         xalloc__put_str(&l, " free, ");
         xalloc__put_u(&l, bytes);

@@ -82,15 +82,13 @@ static double bench_median(double *v, int n)
     qsort(v, (size_t)n, sizeof *v, bench_cmp_dbl);
     return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
-/* Sorts v; returns the q-quantile (0..1) converted from ticks to ns. */
-static double bench_quantile_ns(uint64_t *v, size_t n, double q)
+/* q-quantile (0..1) of v, already sorted, converted from ticks to ns. */
+static double bench_quantile_ns(const uint64_t *v, size_t n, double q)
 {
-    static uint64_t *sorted_for;
-    size_t i;
-    if (sorted_for != v) { qsort(v, n, sizeof *v, bench_cmp_u64); sorted_for = v; }
-    i = (size_t)(q * (double)(n - 1) + 0.5);
+    size_t i = (size_t)(q * (double)(n - 1) + 0.5);
     return (double)v[i] / bench_tick_rate();
 }
+static void bench_sort_u64(uint64_t *v, size_t n) { qsort(v, n, sizeof *v, bench_cmp_u64); }
 
 static int bench_runs(void)
 {

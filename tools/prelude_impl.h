@@ -69,7 +69,8 @@ XALLOC__PRIV unsigned xalloc__log2_64(uint64_t x)
  * with malloc. Elsewhere they compile to nothing.
  *   XALLOC__POOL_CREATE(pool)       at init (pool: the handle)
  *   XALLOC__ON_ALLOC(pool, p, n)    p..p+n handed to the caller
- *   XALLOC__ON_FREE(pool, p)        the block at p taken back (n: its size)
+ *   XALLOC__ON_RESIZE(pool, p, n)   the block at p now has n bytes (in place)
+ *   XALLOC__ON_FREE(pool, p)        the block at p taken back
  *   XALLOC__HIDE(p, n)              p..p+n off limits (free memory, slack)
  *   XALLOC__SHOW(p, n)              p..p+n the allocator's own, reachable
  * The allocator SHOWs what it reads or writes in free memory first. */
@@ -89,6 +90,7 @@ void __asan_unpoison_memory_region(void const volatile *addr, size_t size);
 #ifdef __cplusplus
 }
 #endif
+#define XALLOC__SANITIZING 1
 #define XALLOC__ASAN_HIDE(p, n) __asan_poison_memory_region((p), (n))
 #define XALLOC__ASAN_SHOW(p, n) __asan_unpoison_memory_region((p), (n))
 #else
@@ -97,19 +99,23 @@ void __asan_unpoison_memory_region(void const volatile *addr, size_t size);
 #endif
 #if defined(XALLOC_VALGRIND) && XALLOC_VALGRIND
 #include <valgrind/memcheck.h>
+#define XALLOC__SANITIZING 1
 #define XALLOC__POOL_CREATE(pool)    VALGRIND_CREATE_MEMPOOL((pool), 0, 0)
 #define XALLOC__VG_ALLOC(pool, p, n) VALGRIND_MEMPOOL_ALLOC((pool), (p), (n))
 #define XALLOC__VG_FREE(pool, p)     VALGRIND_MEMPOOL_FREE((pool), (p))
+#define XALLOC__VG_RESIZE(pool, p, n) VALGRIND_MEMPOOL_CHANGE((pool), (p), (p), (n))
 #define XALLOC__VG_HIDE(p, n)        VALGRIND_MAKE_MEM_NOACCESS((p), (n))
 #define XALLOC__VG_SHOW(p, n)        VALGRIND_MAKE_MEM_DEFINED((p), (n))
 #else
 #define XALLOC__POOL_CREATE(pool)    ((void)0)
 #define XALLOC__VG_ALLOC(pool, p, n) ((void)0)
 #define XALLOC__VG_FREE(pool, p)     ((void)0)
+#define XALLOC__VG_RESIZE(pool, p, n) ((void)0)
 #define XALLOC__VG_HIDE(p, n)        ((void)0)
 #define XALLOC__VG_SHOW(p, n)        ((void)0)
 #endif
 #define XALLOC__ON_ALLOC(pool, p, n) do { XALLOC__ASAN_SHOW((p), (n)); XALLOC__VG_ALLOC((pool), (p), (n)); } while (0)
+#define XALLOC__ON_RESIZE(pool, p, n) do { XALLOC__ASAN_SHOW((p), (n)); XALLOC__VG_RESIZE((pool), (p), (n)); } while (0)
 #define XALLOC__ON_FREE(pool, p)     XALLOC__VG_FREE((pool), (p))
 #define XALLOC__HIDE(p, n)           do { XALLOC__ASAN_HIDE((p), (n)); XALLOC__VG_HIDE((p), (n)); } while (0)
 #define XALLOC__SHOW(p, n)           do { XALLOC__ASAN_SHOW((p), (n)); XALLOC__VG_SHOW((p), (n)); } while (0)

@@ -1,0 +1,893 @@
+/* test_xalloc.c - unit tests and a randomized stress of the heap, xalloc.h.
+ * Built and run at every XALLOC_DEBUG level by `make test`; tests of a
+ * debug aid run only where its level is on. The arena is filled with random
+ * bytes before every init (the heap must not rely on zeroed memory). */
+#define XALLOC_IMPLEMENTATION
+#include "xalloc.h"
+#include "xtest.h"
+#include <pthread.h>
+
+#define G ((size_t)XALLOC_ALIGNMENT)
+#define ARENA (1u << 20)
+static unsigned char arena_store[ARENA + 64] __attribute__((aligned(64)));
+static unsigned char *arena = arena_store;
+
+/* ---- error hook: counts each kind ------------------------------------------ */
+static int errs[XALLOC_E_COUNT];
+static uintptr_t last_err_ptr;
+static void on_error(void *user, xalloc_error e, uintptr_t p, const char *what)
+{
+    (void)user; (void)what;
+    if ((unsigned)e < XALLOC_E_COUNT) errs[e]++;
+    last_err_ptr = p;
+}
+static int total_errs(void) { int i, t = 0; for (i = 0; i < XALLOC_E_COUNT; i++) t += errs[i]; return t; }
+static void clear_errs(void) { memset(errs, 0, sizeof errs); last_err_ptr = 0; }
+
+static void scribble(unsigned char *p, size_t n) { while (n--) *p++ = (unsigned char)xt_rand(); }
+
+static xalloc_heap *make(size_t size, size_t offset)
+{
+    xalloc_desc d;
+    memset(&d, 0, sizeof d);
+    d.hooks.error = on_error;
+    scribble(arena_store, sizeof arena_store);
+    clear_errs();
+    return xalloc_init(arena + offset, size, &d);
+}
+
+static bool heap_ok(xalloc_heap *h)
+{
+    const char *why = xalloc_check(h);
+    if (why) fprintf(stderr, "check: %s\n", why);
+    return why == NULL;
+}
+
+static void fill(void *p, size_t n, unsigned seed) { unsigned char *c = p; size_t i; for (i = 0; i < n; i++) c[i] = (unsigned char)(seed * 131u + i * 7u); }
+static bool intact(const void *p, size_t n, unsigned seed) { const unsigned char *c = p; size_t i; for (i = 0; i < n; i++) if (c[i] != (unsigned char)(seed * 131u + i * 7u)) return false; return true; }
+
+/* ---- init and regions -------------------------------------------------------- */
+static void test_init_rejects_bad_regions(void)
+{
+    xalloc_desc d;
+    size_t s;
+    memset(&d, 0, sizeof d);
+    d.hooks.error = on_error;
+    clear_errs();
+    XT_CHECK(xalloc_init(NULL, 4096, &d) == NULL);
+    XT_CHECK(errs[XALLOC_E_BADARG] == 1);
+    XT_CHECK(xalloc_init(arena, 0, NULL) == NULL);
+    for (s = 1; s < 64; s++) XT_CHECK(xalloc_init(arena, s, NULL) == NULL);
+    /* just below the overhead plus one smallest block: nothing fits */
+    XT_CHECK(xalloc_init(arena, xalloc_overhead(256) - 2 * G - 4, NULL) == NULL);
+}
+
+static void test_min_region_any_start(void)
+{
+    size_t off;
+    for (off = 0; off < 2 * G; off++) {
+        xalloc_heap *h = make(XALLOC_MIN_REGION, off);
+        void *p;
+        XT_CHECK_MSG(h != NULL, "offset %zu", off);
+        if (!h) continue;
+        XT_CHECK((unsigned char *)h >= arena + off && (unsigned char *)h < arena + off + XALLOC_MIN_REGION);
+        p = xalloc_alloc(h, 1);
+        XT_CHECK(p != NULL);
+        XT_CHECK((unsigned char *)p > arena + off && (unsigned char *)p < arena + off + XALLOC_MIN_REGION);
+        XT_CHECK(((uintptr_t)p & (G - 1)) == 0);
+        xalloc_free(h, p);
+        XT_CHECK(heap_ok(h));
+    }
+}
+
+static void test_smallest_size_that_works(void)
+{
+    /* scan down: sizes below the first failure all fail, the overhead
+     * function bounds what is lost */
+    size_t s, smallest = 0;
+    for (s = XALLOC_MIN_REGION; s > 0; s--) {
+        scribble(arena, XALLOC_MIN_REGION);
+        if (xalloc_init(arena + 3, s, NULL)) smallest = s; else break;
+    }
+    XT_CHECK(smallest > 0 && smallest <= XALLOC_MIN_REGION);
+    for (s = smallest - 1; s + 64 > smallest && s > 0; s--) XT_CHECK(xalloc_init(arena + 3, s, NULL) == NULL);
+}
+
+static void test_odd_sizes_and_starts(void)
+{
+    size_t sizes[] = { XALLOC_MIN_REGION + 1, 4097, 65535, 65537, 100003 }, i, off;
+    for (i = 0; i < sizeof sizes / sizeof *sizes; i++)
+        for (off = 0; off < 8; off++) {
+            xalloc_heap *h = make(sizes[i], off * 5 + 1);
+            xalloc_stats st;
+            void *p;
+            XT_CHECK(h != NULL);
+            if (!h) continue;
+            xalloc_stats_get(h, &st);
+            XT_CHECK(st.region_bytes == sizes[i]);
+            XT_CHECK(st.region_bytes - st.block_bytes <= xalloc_overhead(sizes[i]));
+            XT_CHECK(st.free_bytes == st.block_bytes && st.used_bytes == 0);
+            p = xalloc_alloc(h, st.largest_free);
+            XT_CHECK(p != NULL);
+            XT_CHECK(xalloc_alloc(h, 1) == NULL);
+            xalloc_free(h, p);
+            XT_CHECK(heap_ok(h));
+        }
+}
+
+static void test_add_region(void)
+{
+    xalloc_desc d;
+    xalloc_heap *h;
+    unsigned char *second = arena + 300000 + 3;
+    void *a, *b;
+    xalloc_stats st;
+    bool in1 = false, in2 = false;
+    int i;
+    memset(&d, 0, sizeof d);
+    d.hooks.error = on_error;
+    d.max_block = 1u << 20; /* blocks may be larger than this first region */
+    scribble(arena_store, sizeof arena_store);
+    clear_errs();
+    h = xalloc_init(arena, 8192, &d);
+    XT_CHECK(h != NULL);
+    XT_CHECK(xalloc_add_region(h, second, 16384));
+    XT_CHECK(!xalloc_add_region(h, second + 16, 16384)); /* overlaps: refused */
+    XT_CHECK(errs[XALLOC_E_BADARG] == 1);
+    XT_CHECK(!xalloc_add_region(h, arena + 500000, 40)); /* too small */
+    XT_CHECK(!xalloc_add_region(h, NULL, 4096));
+    xalloc_stats_get(h, &st);
+    XT_CHECK(st.regions == 2 && st.region_bytes == 8192 + 16384);
+    /* a block larger than the first region can only come from the second */
+    a = xalloc_alloc(h, 12000);
+    XT_CHECK(a != NULL && (unsigned char *)a > second && (unsigned char *)a < second + 16384);
+    for (i = 0; i < 40; i++) {
+        b = xalloc_alloc(h, 100);
+        if (!b) break;
+        if ((unsigned char *)b > second && (unsigned char *)b < second + 16384) in2 = true;
+        if ((unsigned char *)b > arena && (unsigned char *)b < arena + 8192) in1 = true;
+    }
+    XT_CHECK(in1);
+    XT_CHECK(heap_ok(h));
+    (void)in2;
+    xalloc_free(h, a);
+    XT_CHECK(heap_ok(h));
+}
+
+static void test_segments(void)
+{
+    /* max_block smaller than the region: the region is cut into segments */
+    xalloc_desc d;
+    xalloc_heap *h;
+    xalloc_stats st;
+    void *p[64];
+    int n = 0, i;
+    memset(&d, 0, sizeof d);
+    d.max_block = 4096;
+    scribble(arena, 65536);
+    h = xalloc_init(arena, 65536, &d);
+    XT_CHECK(h != NULL);
+    XT_CHECK(xalloc_max_alloc(h) < 4096);
+    XT_CHECK(xalloc_alloc(h, 5000) == NULL);
+    while (n < 64 && (p[n] = xalloc_alloc(h, 2000)) != NULL) n++;
+    XT_CHECK(n >= 28); /* two per 4 KiB segment */
+    XT_CHECK(heap_ok(h));
+    for (i = 0; i < n; i += 2) xalloc_free(h, p[i]);
+    for (i = 1; i < n; i += 2) xalloc_free(h, p[i]);
+    XT_CHECK(heap_ok(h));
+    xalloc_stats_get(h, &st);
+    XT_CHECK(st.used_bytes == 0 && st.free_blocks >= 15);
+}
+
+/* ---- allocation ------------------------------------------------------------- */
+static void test_alloc_sizes(void)
+{
+    xalloc_heap *h = make(65536, 0);
+    size_t s, k;
+    XT_CHECK(h != NULL);
+    for (s = 0; s <= 300; s++) {
+        unsigned char *p = xalloc_alloc(h, s);
+        XT_CHECK(p != NULL);
+        XT_CHECK(((uintptr_t)p & (G - 1)) == 0);
+        XT_CHECK(xalloc_usable_size(h, p) >= s);
+        fill(p, s, (unsigned)s);
+        XT_CHECK(intact(p, s, (unsigned)s));
+        xalloc_free(h, p);
+    }
+    for (k = 0; k < 128; k++) {
+        XT_CHECK(xalloc_alloc(h, SIZE_MAX - k) == NULL);
+        XT_CHECK(xalloc_aligned_alloc(h, 64, SIZE_MAX - k) == NULL);
+        XT_CHECK(xalloc_calloc(h, 1, SIZE_MAX - k) == NULL);
+    }
+    XT_CHECK(xalloc_alloc(h, SIZE_MAX / 2) == NULL);
+    XT_CHECK(xalloc_alloc(h, 65536) == NULL);
+    XT_CHECK(total_errs() == 0); /* out of memory is not misuse */
+    XT_CHECK(heap_ok(h));
+}
+
+static void test_zero_size_blocks_distinct(void)
+{
+    xalloc_heap *h = make(4096, 0);
+    void *a = xalloc_alloc(h, 0), *b = xalloc_alloc(h, 0);
+    XT_CHECK(a && b && a != b);
+    xalloc_free(h, a);
+    xalloc_free(h, b);
+    xalloc_free(h, NULL);
+    XT_CHECK(total_errs() == 0 && heap_ok(h));
+}
+
+static void test_calloc(void)
+{
+    xalloc_heap *h = make(65536, 0);
+    unsigned char *p;
+    size_t i;
+    xalloc_stats st;
+    p = xalloc_calloc(h, 100, 7);
+    XT_CHECK(p != NULL);
+    for (i = 0; p && i < 700; i++) XT_CHECK(p[i] == 0);
+    XT_CHECK(xalloc_calloc(h, SIZE_MAX / 2, 3) == NULL);
+    XT_CHECK(xalloc_calloc(h, (size_t)1 << (sizeof(size_t) * 4), (size_t)1 << (sizeof(size_t) * 4)) == NULL);
+    XT_CHECK(xalloc_calloc(h, 3, SIZE_MAX / 2) == NULL);
+    p = xalloc_calloc(h, 0, 5);
+    XT_CHECK(p != NULL);
+    xalloc_stats_get(h, &st);
+    XT_CHECK(st.failures == 3);
+    XT_CHECK(heap_ok(h));
+}
+
+static void test_max_alloc_exact(void)
+{
+    xalloc_heap *h = make(100000, 0);
+    size_t m = xalloc_max_alloc(h);
+    void *p;
+    XT_CHECK(m > 90000);
+    XT_CHECK(xalloc_alloc(h, m + 1) == NULL);
+    p = xalloc_alloc(h, m);
+    XT_CHECK(p != NULL);
+    XT_CHECK(xalloc_max_alloc(h) == 0);
+    xalloc_free(h, p);
+    XT_CHECK(xalloc_max_alloc(h) == m);
+}
+
+/* The request fits a free block of its own size class that is not at the
+ * head: a good-fit search that only takes heads of larger classes would
+ * fail here. */
+static void test_no_false_out_of_memory(void)
+{
+    xalloc_heap *h = make(32768, 0);
+    void *guard[64], *big[64], *p;
+    size_t want = 1000, small_sz = 968, n = 0, i;
+    /* alternate blocks of 1000 and guards, till full */
+    while (n < 64 && (big[n] = xalloc_alloc(h, n % 2 ? small_sz : want)) != NULL) {
+        guard[n] = xalloc_alloc(h, 16);
+        if (!guard[n]) { n++; break; }
+        n++;
+    }
+    XT_CHECK(n > 10);
+    /* fill the leftovers */
+    while ((p = xalloc_alloc(h, 16)) != NULL) { }
+    /* free every big block: the 968-byte ones (a little smaller) go to the
+     * same class and end up in front of the one 1000-byte block we keep
+     * free; the guards keep them from merging */
+    for (i = 0; i + 1 < n; i++)
+        if (i % 2 || i == 2) xalloc_free(h, big[i]);
+    xalloc_free(h, guard[n - 1]); /* harmless */
+    p = xalloc_alloc(h, want);
+    XT_CHECK_MSG(p == big[2], "got %p, the only fitting free block is %p", p, big[2]);
+    XT_CHECK(heap_ok(h));
+}
+
+static void test_aligned(void)
+{
+    xalloc_heap *h = make(ARENA, 0);
+    size_t a;
+    void *keep[40];
+    int k = 0;
+    for (a = 1; a <= (size_t)1 << 18; a <<= 1) {
+        unsigned char *p = xalloc_aligned_alloc(h, a, 100);
+        XT_CHECK_MSG(p != NULL, "align %zu", a);
+        XT_CHECK(((uintptr_t)p & (a - 1)) == 0 && ((uintptr_t)p & (G - 1)) == 0);
+        fill(p, 100, (unsigned)a);
+        keep[k++] = p;
+    }
+    XT_CHECK(heap_ok(h));
+    /* alignment beyond the region */
+    XT_CHECK(xalloc_aligned_alloc(h, (size_t)1 << 21, 8) == NULL);
+    XT_CHECK(xalloc_aligned_alloc(h, (size_t)1 << (sizeof(size_t) * 8 - 1), 8) == NULL);
+    XT_CHECK(total_errs() == 0);
+    /* not a power of two: NULL and a report */
+    XT_CHECK(xalloc_aligned_alloc(h, 0, 8) == NULL);
+    XT_CHECK(xalloc_aligned_alloc(h, 48, 8) == NULL);
+    XT_CHECK(xalloc_aligned_alloc(h, SIZE_MAX, 8) == NULL);
+    XT_CHECK(errs[XALLOC_E_BADARG] == 3);
+    for (a = 1; a <= (size_t)1 << 18; a <<= 1) { k--; XT_CHECK(intact(keep[k], 100, (unsigned)((size_t)1 << k))); }
+    while (k < 19) xalloc_free(h, keep[k++]);
+    XT_CHECK(heap_ok(h));
+}
+
+/* An aligned request that fits only in one exact free block: the padded O(1)
+ * search cannot see it, the fallback must. */
+static void test_aligned_fallback(void)
+{
+    xalloc_heap *h = make(65536, 0);
+    unsigned char *p, *hole = NULL, *q;
+    void *all[4096];
+    size_t n = 0, i;
+    while (n < 4096 && (all[n] = xalloc_alloc(h, 4096 - 4)) != NULL) n++;
+    while (n < 4096 && (all[n] = xalloc_alloc(h, 16)) != NULL) n++;
+    /* free one 4 KiB block whose start is 4 KiB-aligned, if any */
+    for (i = 0; i < n; i++) {
+        p = all[i];
+        if (((uintptr_t)p & 4095) == 0 && xalloc_usable_size(h, p) >= 4092) { hole = p; xalloc_free(h, p); break; }
+    }
+    if (!hole) return; /* layout gave no aligned block: nothing to test */
+    q = xalloc_aligned_alloc(h, 4096, 4000);
+    XT_CHECK(q == hole);
+    XT_CHECK(heap_ok(h));
+}
+
+/* ---- realloc ------------------------------------------------------------------ */
+static void test_realloc(void)
+{
+    xalloc_heap *h = make(65536, 0);
+    unsigned char *a, *b, *c, *d;
+    xalloc_stats st;
+    a = xalloc_realloc(h, NULL, 100); /* acts as alloc */
+    XT_CHECK(a != NULL);
+    fill(a, 100, 1);
+    b = xalloc_alloc(h, 100);
+    fill(b, 100, 2);
+    /* shrink in place */
+    c = xalloc_realloc(h, a, 40);
+    XT_CHECK(c == a && intact(c, 40, 1));
+    /* grow in place into the tail just freed */
+    c = xalloc_realloc(h, a, 100);
+    XT_CHECK(c == a && intact(c, 40, 1));
+    fill(c, 100, 1);
+    /* grow when the neighbour is used: moves, keeps the bytes */
+    d = xalloc_realloc(h, a, 5000);
+    XT_CHECK(d != NULL && d != a && intact(d, 100, 1));
+    XT_CHECK(intact(b, 100, 2));
+    /* b grows in place once its successor (d) is free */
+    XT_CHECK(d > b);
+    {
+        unsigned char *e = xalloc_alloc(h, 300);   /* new successor of b? */
+        XT_CHECK(e != NULL);
+        fill(e, 300, 4);
+        c = xalloc_realloc(h, b, 150);                 /* grows by < 1 granule+ */
+        XT_CHECK(c != NULL && intact(c, 100, 2));
+        b = c;
+        XT_CHECK(intact(e, 300, 4));
+        xalloc_free(h, e);
+    }
+    /* failure keeps the old block */
+    c = xalloc_realloc(h, d, 1u << 20);
+    XT_CHECK(c == NULL && intact(d, 100, 1));
+    xalloc_stats_get(h, &st);
+    XT_CHECK(st.live_blocks == 2);
+    /* size 0 frees */
+    XT_CHECK(xalloc_realloc(h, d, 0) == NULL);
+    xalloc_stats_get(h, &st);
+    XT_CHECK(st.live_blocks == 1);
+    XT_CHECK(xalloc_realloc(h, b, SIZE_MAX) == NULL && intact(b, 100, 2));
+    XT_CHECK(total_errs() == 0 && heap_ok(h));
+}
+
+static void test_realloc_in_place(void)
+{
+    xalloc_heap *h = make(65536, 0);
+    unsigned char *x = xalloc_alloc(h, 100), *y = xalloc_alloc(h, 1000), *z = xalloc_alloc(h, 16), *q;
+    xalloc_stats st;
+    fill(x, 100, 1);
+    fill(z, 16, 3);
+    xalloc_free(h, y);
+    xalloc_stats_get(h, &st);           /* merges a block held in a quick list */
+    q = xalloc_realloc(h, x, 900);      /* into y's space */
+    XT_CHECK(q == x && intact(q, 100, 1));
+    q = xalloc_realloc(h, x, 1100);     /* all of it */
+    XT_CHECK(q == x && intact(q, 100, 1));
+    q = xalloc_realloc(h, x, 1200);     /* no more room: moves */
+    XT_CHECK(q != x && q != NULL && intact(q, 100, 1));
+    XT_CHECK(intact(z, 16, 3));
+    xalloc_free(h, q);
+    XT_CHECK(heap_ok(h));
+}
+
+static void test_realloc_aligned(void)
+{
+    xalloc_heap *h = make(ARENA, 0);
+    unsigned char *p = xalloc_aligned_alloc(h, 256, 50), *q;
+    size_t s;
+    XT_CHECK(p && ((uintptr_t)p & 255) == 0);
+    fill(p, 50, 9);
+    for (s = 60; s < 20000; s = s * 3 / 2) {
+        void *blocker = xalloc_alloc(h, 24);
+        q = xalloc_realloc_aligned(h, p, 256, s);
+        XT_CHECK(q && ((uintptr_t)q & 255) == 0 && intact(q, 50, 9));
+        p = q;
+        (void)blocker;
+    }
+    /* asking for more alignment than the block has moves it */
+    q = xalloc_realloc_aligned(h, p, 65536, 100);
+    XT_CHECK(q && ((uintptr_t)q & 65535) == 0 && intact(q, 50, 9));
+    XT_CHECK(xalloc_realloc_aligned(h, q, 3, 100) == NULL && errs[XALLOC_E_BADARG] == 1);
+    XT_CHECK(heap_ok(h));
+}
+
+/* ---- misuse --------------------------------------------------------------------- */
+static void test_misuse_double_free(void)
+{
+#if XALLOC_DEBUG >= 1
+    xalloc_heap *h = make(65536, 0);
+    unsigned char *a = xalloc_alloc(h, 64), *b = xalloc_alloc(h, 64), *c = xalloc_alloc(h, 64), *d = xalloc_alloc(h, 64);
+    xalloc_stats before, after;
+    fill(a, 64, 1); fill(c, 64, 3); fill(d, 64, 4);
+    xalloc_free(h, b);
+    xalloc_stats_get(h, &before);
+    xalloc_free(h, b);                  /* b alone, or in a quick list */
+    XT_CHECK(errs[XALLOC_E_DOUBLE_FREE] == 1 && last_err_ptr == (uintptr_t)b);
+    xalloc_free(h, c);                  /* c merges with b when b is free */
+    xalloc_free(h, c);
+    XT_CHECK(errs[XALLOC_E_DOUBLE_FREE] == 2);
+    xalloc_stats_get(h, &after);        /* (flushes quick lists: b and c merge) */
+    xalloc_free(h, b);
+    xalloc_free(h, c);                  /* merged into b: stale header */
+    XT_CHECK(errs[XALLOC_E_DOUBLE_FREE] == 4);
+    XT_CHECK(total_errs() == 4);
+    XT_CHECK(intact(a, 64, 1) && intact(d, 64, 4));
+    XT_CHECK(after.live_blocks == 2 && before.live_blocks == 3);
+    XT_CHECK(heap_ok(h));
+#endif
+}
+
+static void test_misuse_wild_pointers(void)
+{
+#if XALLOC_DEBUG >= 1
+    xalloc_heap *h = make(65536, 0);
+    unsigned char *a = xalloc_alloc(h, 200), *b = xalloc_alloc(h, 200);
+    int local;
+    static int global;
+    xalloc_stats st;
+    size_t i;
+    fill(a, 200, 5); fill(b, 200, 6);
+    xalloc_free(h, &local);
+    xalloc_free(h, &global);
+    xalloc_free(h, (void *)(uintptr_t)16);
+    XT_CHECK(errs[XALLOC_E_FOREIGN] == 3);
+    xalloc_free(h, a + 1);
+    XT_CHECK(errs[XALLOC_E_NOT_BLOCK] == 1);
+    /* interior pointers at granule boundaries: user bytes taken as a header */
+    for (i = G; i < 200; i += G) xalloc_free(h, a + i);
+    XT_CHECK(errs[XALLOC_E_DOUBLE_FREE] + errs[XALLOC_E_NOT_BLOCK] + errs[XALLOC_E_CORRUPT] == (int)(1 + (200 - 1) / G));
+    xalloc_free(h, (unsigned char *)h);  /* the heap record itself */
+    XT_CHECK(errs[XALLOC_E_FOREIGN] == 4);
+    XT_CHECK(intact(a, 200, 5) && intact(b, 200, 6));
+    xalloc_stats_get(h, &st);
+    XT_CHECK(st.live_blocks == 2 && st.frees == 0);
+    XT_CHECK(xalloc_usable_size(h, a + G) == 0);
+    XT_CHECK(xalloc_realloc(h, a + G, 10) == NULL && intact(a, 200, 5));
+    XT_CHECK(heap_ok(h));
+#endif
+}
+
+static void test_misuse_overwritten_header(void)
+{
+#if XALLOC_DEBUG >= 1
+    xalloc_heap *h = make(65536, 0);
+    unsigned char *a = xalloc_alloc(h, 100), *b = xalloc_alloc(h, 100), *c = xalloc_alloc(h, 100);
+    unsigned char saved[4];
+    int before;
+    fill(c, 100, 7);
+    /* an overrun of a that reaches b's header (just before b) */
+    memcpy(saved, b - 4, 4);
+    memset(b - 4, 'A', 4);
+    before = total_errs();
+    xalloc_free(h, b);                  /* b's header is text now */
+    XT_CHECK(total_errs() == before + 1);
+    xalloc_free(h, a);                  /* a's successor looks broken */
+    XT_CHECK(total_errs() == before + 2);
+    XT_CHECK(intact(c, 100, 7));
+    memcpy(b - 4, saved, 4);            /* repair: the heap is whole again */
+    XT_CHECK(heap_ok(h));
+    xalloc_free(h, b);
+    xalloc_free(h, a);
+    XT_CHECK(total_errs() == before + 2 && heap_ok(h));
+#endif
+}
+
+static void test_write_after_free(void)
+{
+#if XALLOC_DEBUG >= 2
+    xalloc_heap *h = make(65536, 0);
+    unsigned char *a = xalloc_alloc(h, 300), *guard = xalloc_alloc(h, 16), *b;
+    xalloc_free(h, a);
+    a[100] = 1;                         /* write after free */
+    XT_CHECK(xalloc_check(h) != NULL);  /* the full check sees the poison */
+    clear_errs();
+#if XALLOC_DEBUG >= 4
+    /* the full check on entry sees it first and refuses the call */
+    XT_CHECK(xalloc_alloc(h, 300) == NULL && errs[XALLOC_E_CORRUPT] == 1);
+    a[100] = XALLOC_POISON_BYTE;
+    b = xalloc_alloc(h, 300);
+    XT_CHECK(b == a);
+#else
+    b = xalloc_alloc(h, 300);           /* handed out again: reported */
+    XT_CHECK(b == a);
+    XT_CHECK(errs[XALLOC_E_USE_AFTER_FREE] == 1);
+#endif
+    xalloc_free(h, b);
+    xalloc_free(h, guard);
+    XT_CHECK(heap_ok(h));
+#endif
+}
+
+static void test_overrun_canary(void)
+{
+#if XALLOC_DEBUG >= 3
+    xalloc_heap *h = make(65536, 0);
+    size_t s;
+    for (s = 1; s < 80; s++) {
+        unsigned char *a = xalloc_alloc(h, s);
+        XT_CHECK(xalloc_usable_size(h, a) == s);
+        a[s] ^= 0x55;                   /* one byte past the request */
+        clear_errs();
+        xalloc_free(h, a);
+        /* level 4's full check on entry finds it first */
+        XT_CHECK(errs[XALLOC_DEBUG >= 4 ? XALLOC_E_CORRUPT : XALLOC_E_OVERRUN] == 1);
+        a[s] ^= 0x55;
+        xalloc_free(h, a);
+        XT_CHECK(total_errs() == 1);
+    }
+    XT_CHECK(heap_ok(h));
+#endif
+}
+
+static void test_full_check_every_call(void)
+{
+#if XALLOC_DEBUG >= 4
+    xalloc_heap *h = make(65536, 0);
+    unsigned char *a = xalloc_alloc(h, 100), *b = xalloc_alloc(h, 100);
+    uint32_t saved;
+    memcpy(&saved, b - 4, 4);
+    memset(b - 4, 0xFF, 4);             /* break a header nobody frees */
+    clear_errs();
+    XT_CHECK(xalloc_alloc(h, 10) == NULL);
+    XT_CHECK(errs[XALLOC_E_CORRUPT] == 1);
+    xalloc_free(h, a);
+    XT_CHECK(errs[XALLOC_E_CORRUPT] == 2);
+    memcpy(b - 4, &saved, 4);
+    xalloc_free(h, a);
+    XT_CHECK(heap_ok(h));
+#endif
+}
+
+/* ---- introspection ---------------------------------------------------------------- */
+struct walk_sum { size_t used, used_bytes, free, free_bytes, calls, stop_after; };
+static bool walker(void *user, void *p, size_t size, bool used)
+{
+    struct walk_sum *w = user;
+    (void)p;
+    w->calls++;
+    if (used) { w->used++; w->used_bytes += size; } else { w->free++; w->free_bytes += size; }
+    return w->calls != w->stop_after;
+}
+
+static void test_stats_walk(void)
+{
+    xalloc_heap *h = make(65536, 0);
+    void *p[50];
+    size_t i, req = 0;
+    xalloc_stats st;
+    struct walk_sum w;
+    for (i = 0; i < 50; i++) { p[i] = xalloc_alloc(h, 10 + i * 10); req += 10 + i * 10; }
+    for (i = 0; i < 50; i += 3) { xalloc_free(h, p[i]); req -= 10 + i * 10; p[i] = NULL; }
+    memset(&w, 0, sizeof w);
+    xalloc_walk(h, walker, &w);
+    xalloc_stats_get(h, &st);
+    XT_CHECK(st.live_blocks == 33 && w.used == 33);
+    XT_CHECK(w.used_bytes >= req);
+    XT_CHECK(st.allocs == 50 && st.frees == 17 && st.failures == 0);
+    XT_CHECK(st.free_blocks == w.free);
+    XT_CHECK(st.used_bytes + st.free_bytes == st.block_bytes);
+    XT_CHECK(st.peak_used_bytes >= st.used_bytes);
+    xalloc_reset_peak(h);
+    xalloc_stats_get(h, &st);
+    XT_CHECK(st.peak_used_bytes == st.used_bytes);
+    memset(&w, 0, sizeof w);
+    w.stop_after = 5;
+    xalloc_walk(h, walker, &w);
+    XT_CHECK(w.calls == 5);
+    XT_CHECK(xalloc_alloc(h, 1u << 20) == NULL);
+    xalloc_stats_get(h, &st);
+    XT_CHECK(st.failures == 1);
+}
+
+static char dump_buf[1 << 16];
+static size_t dump_len;
+static int dump_lines;
+static void printer(void *user, const char *line)
+{
+    size_t n = strlen(line);
+    (void)user;
+    dump_lines++;
+    if (dump_len + n < sizeof dump_buf) { memcpy(dump_buf + dump_len, line, n + 1); dump_len += n; }
+}
+
+static void test_dump(void)
+{
+    xalloc_heap *h = make(65536, 0);
+    void *a = xalloc_alloc(h, 1234);
+    char expect[64];
+    xalloc_stats st;
+    (void)a;
+    dump_len = 0; dump_lines = 0;
+    xalloc_dump(h, printer, NULL);
+    xalloc_stats_get(h, &st);
+    XT_CHECK(dump_lines >= 5);
+    XT_CHECK(strstr(dump_buf, "xalloc heap") != NULL);
+    snprintf(expect, sizeof expect, "used %zu (", st.used_bytes);
+    XT_CHECK(strstr(dump_buf, expect) != NULL);
+    snprintf(expect, sizeof expect, "region bytes %zu", st.region_bytes);
+    XT_CHECK(strstr(dump_buf, expect) != NULL);
+    XT_CHECK(strstr(dump_buf, "allocs 1, frees 0, failures 0") != NULL);
+}
+
+/* The trace reports the size asked for on ALLOC and the usable size on
+ * FREE; a leak tracker pairs them by pointer. */
+static int traced_allocs, traced_frees, traced_mismatch;
+static void *traced_ptr[8];
+static size_t traced_size[8];
+static void tracer(void *user, xalloc_trace_op op, void *p, size_t size)
+{
+    int i;
+    (void)user;
+    if (op == XALLOC_TRACE_ALLOC) {
+        traced_allocs++;
+        for (i = 0; i < 8 && traced_ptr[i]; i++) { }
+        if (i < 8) { traced_ptr[i] = p; traced_size[i] = size; }
+    } else {
+        traced_frees++;
+        for (i = 0; i < 8 && traced_ptr[i] != p; i++) { }
+        if (i == 8 || traced_size[i] > size) traced_mismatch++;
+        else traced_ptr[i] = NULL;
+    }
+}
+
+static void test_trace(void)
+{
+    xalloc_desc d;
+    xalloc_heap *h;
+    void *a, *b;
+    memset(&d, 0, sizeof d);
+    d.trace = tracer;
+    h = xalloc_init(arena, 65536, &d);
+    traced_allocs = traced_frees = traced_mismatch = 0;
+    memset(traced_ptr, 0, sizeof traced_ptr);
+    a = xalloc_alloc(h, 100);
+    b = xalloc_calloc(h, 10, 10);
+    a = xalloc_realloc(h, a, 300);
+    XT_CHECK(traced_allocs == 3 && traced_frees == 1);
+    xalloc_free(h, a);
+    xalloc_free(h, b);
+    XT_CHECK(traced_allocs == 3 && traced_frees == 3 && traced_mismatch == 0);
+    XT_CHECK(!traced_ptr[0] && !traced_ptr[1] && !traced_ptr[2]);
+}
+
+static int locks, unlocks, depth, max_depth;
+static void lk(void *u) { (void)u; locks++; if (++depth > max_depth) max_depth = depth; }
+static void ulk(void *u) { (void)u; unlocks++; depth--; }
+
+static void test_lock_hooks(void)
+{
+    xalloc_desc d;
+    xalloc_heap *h;
+    void *a;
+    xalloc_stats st;
+    struct walk_sum w;
+    memset(&d, 0, sizeof d);
+    d.hooks.lock = lk;
+    d.hooks.unlock = ulk;
+    h = xalloc_init(arena, 65536, &d);
+    locks = unlocks = depth = max_depth = 0;
+    a = xalloc_alloc(h, 10);
+    a = xalloc_realloc(h, a, 100);
+    (void)xalloc_usable_size(h, a);
+    xalloc_free(h, a);
+    a = xalloc_calloc(h, 2, 2);
+    a = xalloc_aligned_alloc(h, 64, 2);
+    (void)xalloc_max_alloc(h);
+    xalloc_stats_get(h, &st);
+    xalloc_reset_peak(h);
+    (void)xalloc_check(h);
+    memset(&w, 0, sizeof w);
+    xalloc_walk(h, walker, &w);
+    dump_len = 0;
+    xalloc_dump(h, printer, NULL);
+    XT_CHECK(locks == 12 && unlocks == 12 && max_depth == 1);
+}
+
+/* Two threads on one heap behind the built-in spinlock. */
+static xalloc_heap *shared_heap;
+static void *hammer(void *arg)
+{
+    void *slot[64] = { 0 };
+    unsigned i, seed = (unsigned)(uintptr_t)arg;
+    for (i = 0; i < (XALLOC_DEBUG >= 4 ? 5000u : 200000u); i++) {
+        unsigned j = (seed = seed * 1103515245u + 12345u) >> 26;
+        if (slot[j]) {
+            if (!intact(slot[j], 24, j)) return (void *)1;
+            xalloc_free(shared_heap, slot[j]);
+            slot[j] = NULL;
+        } else if ((slot[j] = xalloc_alloc(shared_heap, 24 + (seed >> 20) % 200)) != NULL) {
+            fill(slot[j], 24, j);
+        }
+    }
+    for (i = 0; i < 64; i++) xalloc_free(shared_heap, slot[i]);
+    return NULL;
+}
+
+static void test_spinlock_threads(void)
+{
+    static xalloc_spinlock lock;
+    xalloc_desc d;
+    pthread_t t[2];
+    void *r0 = NULL, *r1 = NULL;
+    xalloc_stats st;
+    memset(&d, 0, sizeof d);
+    d.hooks.lock = xalloc_spin_lock;
+    d.hooks.unlock = xalloc_spin_unlock;
+    d.hooks.user = &lock;
+    shared_heap = xalloc_init(arena, ARENA, &d);
+    pthread_create(&t[0], NULL, hammer, (void *)1);
+    pthread_create(&t[1], NULL, hammer, (void *)2);
+    pthread_join(t[0], &r0);
+    pthread_join(t[1], &r1);
+    XT_CHECK(r0 == NULL && r1 == NULL);
+    xalloc_stats_get(shared_heap, &st);
+    XT_CHECK(st.live_blocks == 0 && st.used_bytes == 0);
+    XT_CHECK(heap_ok(shared_heap));
+}
+
+/* ---- randomized stress against a shadow model ------------------------------------------ */
+typedef struct shadow { unsigned char *p; size_t size, align; unsigned seed; } shadow;
+
+static size_t rand_size(void)
+{
+    switch (xt_below(8)) {
+    case 0: return xt_below(17);
+    case 1: case 2: case 3: return 1 + xt_below(256);
+    case 4: case 5: return 1 + xt_below(4096);
+    case 6: return 1 + xt_below(40000);
+    default: return (size_t)1 << xt_below(16);
+    }
+}
+
+/* Can any free block hold `size` at `align`? (walk + arithmetic) */
+static size_t fit_size, fit_align;
+static bool fit_found;
+static bool fit_walker(void *user, void *p, size_t payload, bool used)
+{
+    uintptr_t s = (uintptr_t)p, a, min_gap = G * ((4 + 2 * sizeof(void *) + 4 + G - 1) / G);
+    (void)user;
+    if (used) return true;
+    a = (s + fit_align - 1) & ~(uintptr_t)(fit_align - 1);
+    if (a != s && a - s < min_gap) a = (s + min_gap + fit_align - 1) & ~(uintptr_t)(fit_align - 1);
+    if (a - s <= payload && payload - (a - s) >= fit_size + (XALLOC_DEBUG >= 3 ? 4 : 0)) fit_found = true;
+    return !fit_found;
+}
+
+static void test_stress_shadow(void)
+{
+    enum { SLOTS = 600 };
+    static shadow live[SLOTS];
+    size_t region = 512 * 1024, ops = XALLOC_DEBUG >= 4 ? 20000 : XALLOC_DEBUG >= 2 ? 400000 : 1200000, i, k;
+    size_t check_every = XALLOC_DEBUG >= 4 ? 1000000 : 4000;
+    xalloc_heap *h = make(region, 7);
+    xalloc_stats first, st;
+    size_t nlive = 0, live_req = 0, allocs = 0, frees = 0, failures = 0, false_oom = 0, bad = 0;
+    unsigned next_seed = 1;
+    XT_CHECK(h != NULL);
+    if (!h) return;
+    xalloc_stats_get(h, &first);
+    for (i = 0; i < ops; i++) {
+        unsigned op = (unsigned)xt_below(100);
+        if (nlive && (op < 42 || nlive == SLOTS)) {           /* free */
+            k = xt_below(nlive);
+            if (!intact(live[k].p, live[k].size, live[k].seed)) bad++;
+            xalloc_free(h, live[k].p);
+            live_req -= live[k].size;
+            live[k] = live[--nlive];
+            frees++;
+        } else if (nlive && op < 52) {                          /* realloc */
+            size_t ns = rand_size() + 1;      /* size 0 would free it */
+            unsigned char *q;
+            k = xt_below(nlive);
+            q = live[k].align > G ? xalloc_realloc_aligned(h, live[k].p, live[k].align, ns) : xalloc_realloc(h, live[k].p, ns);
+            if (q) {
+                size_t keep = ns < live[k].size ? ns : live[k].size;
+                if (!intact(q, keep, live[k].seed)) bad++;
+                if (live[k].align > G && ((uintptr_t)q & (live[k].align - 1))) bad++;
+                live_req += ns - live[k].size;
+                live[k].p = q;
+                live[k].size = ns;
+                fill(q, ns, live[k].seed);
+                allocs++; frees++;
+            } else {
+                if (!intact(live[k].p, live[k].size, live[k].seed)) bad++;
+                failures++;
+            }
+        } else {                                               /* alloc */
+            size_t s = rand_size(), a = op < 60 ? (size_t)1 << xt_below(13) : 0;
+            unsigned char *p = a ? xalloc_aligned_alloc(h, a, s) : op < 63 ? xalloc_calloc(h, 1, s) : xalloc_alloc(h, s);
+            if (p) {
+                if ((uintptr_t)p & (G - 1)) bad++;
+                if (a && ((uintptr_t)p & (a - 1))) bad++;
+                if (p < arena || p + s > arena + 7 + region) bad++;
+                if (op >= 60 && op < 63) { size_t z; for (z = 0; z < s; z++) if (p[z]) { bad++; break; } }
+                live[nlive].p = p;
+                live[nlive].size = s;
+                live[nlive].align = a;
+                live[nlive].seed = next_seed++;
+                fill(p, s, live[nlive].seed);
+                live_req += s;
+                nlive++;
+                allocs++;
+            } else {
+                fit_size = s; fit_align = a > G ? a : G; fit_found = false;
+                xalloc_walk(h, fit_walker, NULL);
+                if (fit_found) false_oom++;
+                failures++;
+            }
+        }
+        if (i % check_every == 0) {
+            if (xalloc_check(h)) bad++;
+            xalloc_stats_get(h, &st);
+            if (st.live_blocks != nlive || st.allocs != allocs || st.frees != frees || st.failures != failures) bad++;
+            if (st.used_bytes < live_req || st.used_bytes + st.free_bytes != st.block_bytes) bad++;
+        }
+    }
+    XT_CHECK_MSG(bad == 0, "%zu violations (seed %llu)", bad, (unsigned long long)xt_seed);
+    XT_CHECK_MSG(false_oom == 0, "%zu false out-of-memory (seed %llu)", false_oom, (unsigned long long)xt_seed);
+    XT_CHECK(failures > 0); /* the mix does reach a full heap */
+    XT_CHECK(total_errs() == 0);
+    for (k = 0; k < nlive; k++) { XT_CHECK(intact(live[k].p, live[k].size, live[k].seed)); xalloc_free(h, live[k].p); }
+    XT_CHECK(heap_ok(h));
+    xalloc_stats_get(h, &st);
+    XT_CHECK(st.used_bytes == 0 && st.live_blocks == 0);
+    XT_CHECK(st.free_blocks == first.free_blocks && st.largest_free == first.largest_free);
+    XT_CHECK(st.free_bytes == first.free_bytes);
+}
+
+int main(int argc, char **argv)
+{
+    XT_INIT(argc, argv);
+    XT_RUN(test_init_rejects_bad_regions);
+    XT_RUN(test_min_region_any_start);
+    XT_RUN(test_smallest_size_that_works);
+    XT_RUN(test_odd_sizes_and_starts);
+    XT_RUN(test_add_region);
+    XT_RUN(test_segments);
+    XT_RUN(test_alloc_sizes);
+    XT_RUN(test_zero_size_blocks_distinct);
+    XT_RUN(test_calloc);
+    XT_RUN(test_max_alloc_exact);
+    XT_RUN(test_no_false_out_of_memory);
+    XT_RUN(test_aligned);
+    XT_RUN(test_aligned_fallback);
+    XT_RUN(test_realloc);
+    XT_RUN(test_realloc_in_place);
+    XT_RUN(test_realloc_aligned);
+    XT_RUN(test_misuse_double_free);
+    XT_RUN(test_misuse_wild_pointers);
+    XT_RUN(test_misuse_overwritten_header);
+    XT_RUN(test_write_after_free);
+    XT_RUN(test_overrun_canary);
+    XT_RUN(test_full_check_every_call);
+    XT_RUN(test_stats_walk);
+    XT_RUN(test_dump);
+    XT_RUN(test_trace);
+    XT_RUN(test_lock_hooks);
+    XT_RUN(test_spinlock_threads);
+    XT_RUN(test_stress_shadow);
+    return XT_DONE();
+}
