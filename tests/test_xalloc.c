@@ -24,7 +24,34 @@ static void on_error(void *user, xalloc_error e, uintptr_t p, const char *what)
 static int total_errs(void) { int i, t = 0; for (i = 0; i < XALLOC_E_COUNT; i++) t += errs[i]; return t; }
 static void clear_errs(void) { memset(errs, 0, sizeof errs); last_err_ptr = 0; }
 
-static void scribble(unsigned char *p, size_t n) { while (n--) *p++ = (unsigned char)xt_rand(); }
+#if defined(__SANITIZE_ADDRESS__)
+#define TEST_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define TEST_ASAN 1
+#endif
+#endif
+#ifdef TEST_ASAN
+#include <sanitizer/asan_interface.h>
+#define UNPOISON(p, n) __asan_unpoison_memory_region((p), (n))
+#else
+#define UNPOISON(p, n) ((void)0)
+#endif
+#if defined(XALLOC_VALGRIND) && XALLOC_VALGRIND
+#undef UNPOISON
+#define UNPOISON(p, n) forget_pools((unsigned char *)(p), (n))
+/* Heaps have no destroy call: drop the pools of earlier heaps in [p, p+n). */
+static void forget_pools(unsigned char *p, size_t n)
+{
+    size_t i;
+    for (i = 0; i < n; i += G)
+        if (VALGRIND_MEMPOOL_EXISTS(p + i)) VALGRIND_DESTROY_MEMPOOL(p + i);
+    VALGRIND_MAKE_MEM_DEFINED(p, n);
+}
+#endif
+/* Random bytes over memory about to be handed to a new heap (under ASan
+ * or valgrind, memory an old heap marked off limits is taken back first). */
+static void scribble(unsigned char *p, size_t n) { UNPOISON(p, n); while (n--) *p++ = (unsigned char)xt_rand(); }
 
 static xalloc_heap *make(size_t size, size_t offset)
 {
@@ -479,6 +506,7 @@ static void test_misuse_overwritten_header(void)
     int before;
     fill(c, 100, 7);
     /* an overrun of a that reaches b's header (just before b) */
+    UNPOISON(b - 4, 4);                 /* (under ASan: let the test write it) */
     memcpy(saved, b - 4, 4);
     memset(b - 4, 'A', 4);
     before = total_errs();
@@ -501,6 +529,7 @@ static void test_write_after_free(void)
     xalloc_heap *h = make(65536, 0);
     unsigned char *a = xalloc_alloc(h, 300), *guard = xalloc_alloc(h, 16), *b;
     xalloc_free(h, a);
+    UNPOISON(a + 100, 1);               /* (under ASan: let the test write it) */
     a[100] = 1;                         /* write after free */
     XT_CHECK(xalloc_check(h) != NULL);  /* the full check sees the poison */
     clear_errs();
@@ -529,6 +558,7 @@ static void test_overrun_canary(void)
     for (s = 1; s < 80; s++) {
         unsigned char *a = xalloc_alloc(h, s);
         XT_CHECK(xalloc_usable_size(h, a) == s);
+        UNPOISON(a + s, 1);
         a[s] ^= 0x55;                   /* one byte past the request */
         clear_errs();
         xalloc_free(h, a);
@@ -548,6 +578,7 @@ static void test_full_check_every_call(void)
     xalloc_heap *h = make(65536, 0);
     unsigned char *a = xalloc_alloc(h, 100), *b = xalloc_alloc(h, 100);
     uint32_t saved;
+    UNPOISON(b - 4, 4);
     memcpy(&saved, b - 4, 4);
     memset(b - 4, 0xFF, 4);             /* break a header nobody frees */
     clear_errs();
@@ -557,6 +588,47 @@ static void test_full_check_every_call(void)
     XT_CHECK(errs[XALLOC_E_CORRUPT] == 2);
     memcpy(b - 4, &saved, 4);
     xalloc_free(h, a);
+    XT_CHECK(heap_ok(h));
+#endif
+}
+
+/* Under ASan the heap marks all but the caller's bytes off limits. */
+static void test_asan_sees_the_heap(void)
+{
+#ifdef TEST_ASAN
+    xalloc_heap *h = make(65536, 0);
+    unsigned char *p = xalloc_alloc(h, 100), *q = xalloc_alloc(h, 100);
+    XT_CHECK(__asan_region_is_poisoned(p, 100) == NULL);   /* usable */
+    XT_CHECK(__asan_address_is_poisoned(p + 100));          /* overflow */
+    XT_CHECK(__asan_address_is_poisoned(q - 4));            /* a header */
+    XT_CHECK(__asan_address_is_poisoned(p - 1));            /* underflow */
+    xalloc_free(h, p);
+    XT_CHECK(__asan_address_is_poisoned(p));                /* use after free */
+    XT_CHECK(__asan_address_is_poisoned(p + 50));
+    p = xalloc_realloc(h, q, 40);                           /* shrink in place */
+    XT_CHECK(p == q && __asan_region_is_poisoned(q, 40) == NULL && __asan_address_is_poisoned(q + 40));
+    XT_CHECK(heap_ok(h));
+#endif
+}
+
+/* With XALLOC_VALGRIND=1 under valgrind, freed memory, headers and the bytes
+ * past a request are unaddressable to the program (VALGRIND_GET_VBITS
+ * answers 3 for "not addressable" without reporting an error). */
+static void test_valgrind_sees_the_heap(void)
+{
+#if defined(XALLOC_VALGRIND) && XALLOC_VALGRIND
+    unsigned char vb[8];
+    xalloc_heap *h;
+    unsigned char *p, *q;
+    if (!RUNNING_ON_VALGRIND) return;
+    h = make(65536, 0);
+    p = xalloc_alloc(h, 100);
+    q = xalloc_alloc(h, 100);
+    XT_CHECK(VALGRIND_GET_VBITS(p, vb, 8) == 1);
+    XT_CHECK(VALGRIND_GET_VBITS(q - 4, vb, 4) == 3);   /* a header */
+    XT_CHECK(VALGRIND_GET_VBITS(p + 100, vb, 1) == 3); /* past the request */
+    xalloc_free(h, p);
+    XT_CHECK(VALGRIND_GET_VBITS(p, vb, 8) == 3);       /* freed */
     XT_CHECK(heap_ok(h));
 #endif
 }
@@ -660,6 +732,7 @@ static void test_trace(void)
     void *a, *b;
     memset(&d, 0, sizeof d);
     d.trace = tracer;
+    scribble(arena_store, sizeof arena_store);
     h = xalloc_init(arena, 65536, &d);
     traced_allocs = traced_frees = traced_mismatch = 0;
     memset(traced_ptr, 0, sizeof traced_ptr);
@@ -687,6 +760,7 @@ static void test_lock_hooks(void)
     memset(&d, 0, sizeof d);
     d.hooks.lock = lk;
     d.hooks.unlock = ulk;
+    scribble(arena_store, sizeof arena_store);
     h = xalloc_init(arena, 65536, &d);
     locks = unlocks = depth = max_depth = 0;
     a = xalloc_alloc(h, 10);
@@ -737,6 +811,7 @@ static void test_spinlock_threads(void)
     d.hooks.lock = xalloc_spin_lock;
     d.hooks.unlock = xalloc_spin_unlock;
     d.hooks.user = &lock;
+    scribble(arena_store, sizeof arena_store);
     shared_heap = xalloc_init(arena, ARENA, &d);
     pthread_create(&t[0], NULL, hammer, (void *)1);
     pthread_create(&t[1], NULL, hammer, (void *)2);
@@ -883,6 +958,8 @@ int main(int argc, char **argv)
     XT_RUN(test_write_after_free);
     XT_RUN(test_overrun_canary);
     XT_RUN(test_full_check_every_call);
+    XT_RUN(test_asan_sees_the_heap);
+    XT_RUN(test_valgrind_sees_the_heap);
     XT_RUN(test_stats_walk);
     XT_RUN(test_dump);
     XT_RUN(test_trace);

@@ -72,8 +72,13 @@ XALLOC__PRIV unsigned xalloc__log2_64(uint64_t x)
  *   XALLOC__ON_RESIZE(pool, p, n)   the block at p now has n bytes (in place)
  *   XALLOC__ON_FREE(pool, p)        the block at p taken back
  *   XALLOC__HIDE(p, n)              p..p+n off limits (free memory, slack)
- *   XALLOC__SHOW(p, n)              p..p+n the allocator's own, reachable
- * The allocator SHOWs what it reads or writes in free memory first. */
+ *   XALLOC__SHOW(p, n)              p..p+n addressable again
+ * The allocator's own reads and writes of hidden memory go through
+ * functions marked XALLOC__NOSAN (not instrumented by ASan), bracketed by
+ * XALLOC__QUIET_BEGIN/END (valgrind error reporting off), so they neither
+ * trip the tool nor change what is hidden; XALLOC__LAUNDER(v) tells
+ * valgrind a value so read is the allocator's own, defined. XALLOC__SANITIZING is defined
+ * when either tool is in use. */
 #if defined(__SANITIZE_ADDRESS__)
 #define XALLOC__ASAN 1
 #elif defined(__has_feature)
@@ -91,21 +96,28 @@ void __asan_unpoison_memory_region(void const volatile *addr, size_t size);
 }
 #endif
 #define XALLOC__SANITIZING 1
+#define XALLOC__NOSAN __attribute__((no_sanitize_address))
 #define XALLOC__ASAN_HIDE(p, n) __asan_poison_memory_region((p), (n))
 #define XALLOC__ASAN_SHOW(p, n) __asan_unpoison_memory_region((p), (n))
 #else
+#define XALLOC__NOSAN
 #define XALLOC__ASAN_HIDE(p, n) ((void)0)
 #define XALLOC__ASAN_SHOW(p, n) ((void)0)
 #endif
 #if defined(XALLOC_VALGRIND) && XALLOC_VALGRIND
 #include <valgrind/memcheck.h>
 #define XALLOC__SANITIZING 1
-#define XALLOC__POOL_CREATE(pool)    VALGRIND_CREATE_MEMPOOL((pool), 0, 0)
+#define XALLOC__POOL_CREATE(pool)    do { if (VALGRIND_MEMPOOL_EXISTS(pool)) VALGRIND_DESTROY_MEMPOOL(pool); \
+                                          VALGRIND_CREATE_MEMPOOL((pool), 0, 0); } while (0)
 #define XALLOC__VG_ALLOC(pool, p, n) VALGRIND_MEMPOOL_ALLOC((pool), (p), (n))
 #define XALLOC__VG_FREE(pool, p)     VALGRIND_MEMPOOL_FREE((pool), (p))
-#define XALLOC__VG_RESIZE(pool, p, n) VALGRIND_MEMPOOL_CHANGE((pool), (p), (p), (n))
+#define XALLOC__VG_RESIZE(pool, p, n) do { VALGRIND_MEMPOOL_CHANGE((pool), (p), (p), (n)); \
+                                           VALGRIND_MAKE_MEM_DEFINED((p), (n)); } while (0)
 #define XALLOC__VG_HIDE(p, n)        VALGRIND_MAKE_MEM_NOACCESS((p), (n))
 #define XALLOC__VG_SHOW(p, n)        VALGRIND_MAKE_MEM_DEFINED((p), (n))
+#define XALLOC__QUIET_BEGIN          VALGRIND_DISABLE_ERROR_REPORTING
+#define XALLOC__QUIET_END            VALGRIND_ENABLE_ERROR_REPORTING
+#define XALLOC__LAUNDER(v)           VALGRIND_MAKE_MEM_DEFINED(&(v), sizeof(v))
 #else
 #define XALLOC__POOL_CREATE(pool)    ((void)0)
 #define XALLOC__VG_ALLOC(pool, p, n) ((void)0)
@@ -113,6 +125,9 @@ void __asan_unpoison_memory_region(void const volatile *addr, size_t size);
 #define XALLOC__VG_RESIZE(pool, p, n) ((void)0)
 #define XALLOC__VG_HIDE(p, n)        ((void)0)
 #define XALLOC__VG_SHOW(p, n)        ((void)0)
+#define XALLOC__QUIET_BEGIN          ((void)0)
+#define XALLOC__QUIET_END            ((void)0)
+#define XALLOC__LAUNDER(v)           ((void)0)
 #endif
 #define XALLOC__ON_ALLOC(pool, p, n) do { XALLOC__ASAN_SHOW((p), (n)); XALLOC__VG_ALLOC((pool), (p), (n)); } while (0)
 #define XALLOC__ON_RESIZE(pool, p, n) do { XALLOC__ASAN_SHOW((p), (n)); XALLOC__VG_RESIZE((pool), (p), (n)); } while (0)
