@@ -264,30 +264,25 @@ static void test_asan_catches(void)
 
 int main(int argc, char **argv)
 {
+#if defined(SAN_ASAN)
+    const char *tool = "AddressSanitizer";
+#elif defined(SAN_VALGRIND)
+    const char *tool = RUNNING_ON_VALGRIND ? "valgrind memcheck" : NULL;
+#else
+    const char *tool = NULL;
+#endif
     XT_INIT(argc, argv);
-#if defined(SAN_ASAN) || defined(SAN_VALGRIND)
-#if defined(SAN_VALGRIND)
-    if (!RUNNING_ON_VALGRIND) {
-        printf("%s: built for valgrind but not running under it: nothing to check\n", xt_prog);
+    if (!tool) {
+        printf("%s: not built with AddressSanitizer, or built with XALLOC_VALGRIND=1 but not running "
+               "under valgrind: nothing to check (`make sanitize` and `make valgrind` run it)\n", xt_prog);
         return XT_DONE();
     }
-#endif
-    printf("%s: checking the heap's poisoning under %s\n", xt_prog,
-#if defined(SAN_ASAN)
-           "AddressSanitizer"
-#else
-           "valgrind memcheck"
-#endif
-    );
+    printf("%s: checking the heap's poisoning under %s\n", xt_prog, tool);
     XT_RUN(test_alloc_free_sizes);
     XT_RUN(test_other_calls);
     XT_RUN(test_random_map);
 #if defined(SAN_ASAN)
     XT_RUN(test_asan_catches);
-#endif
-#else
-    printf("%s: no AddressSanitizer, no valgrind build (XALLOC_VALGRIND=1): nothing to check; "
-           "`make sanitize` and `make valgrind` run it\n", xt_prog);
 #endif
     return XT_DONE();
 }
