@@ -1655,13 +1655,36 @@ static inline uintptr_t xalloc__mix(const void *p)
     return x ^ (x >> 13);
 }
 
+/* Walk one list: bin c (kind 0: free blocks, doubly linked) or quick list c
+ * (kind USED|QUICK). Every entry must be a G-aligned address inside a
+ * region whose block is of that kind and class, with an intact back-link
+ * on a bin. Counts entries into *entries (giving up past max, so a cycle
+ * ends) and mixes them into *sum. */
+static const char *xalloc__check_list(const xalloc_heap *h, const unsigned char *f, uint32_t c, uint32_t kind,
+                                      size_t *entries, size_t max, uintptr_t *sum)
+{
+    const unsigned char *prev = NULL;
+    for (; f; prev = f, f = xalloc__nxt(f)) {
+        uint32_t w;
+        if (++*entries > max) return "lists hold more entries than there are free and quick blocks";
+        if (!xalloc__region_of(h, f) || ((uintptr_t)f & (XALLOC__G - 1))) return "list entry outside the heap";
+        w = xalloc__hdr(f);
+        if ((w & (XALLOC__USED | XALLOC__QUICK)) != kind || xalloc__class(xalloc__gran(w)) != c)
+            return "list entry of the wrong kind or class";
+        if (!kind && xalloc__prv(f) != prev) return "free list back-link broken";
+        *sum += xalloc__mix(f);
+    }
+    return NULL;
+}
+
 /* The full check: walks every block of every region, then every list.
  * O(blocks + list entries * R); needs no memory of its own. */
 static const char *xalloc__check_locked(const xalloc_heap *h)
 {
     const xalloc__region *r;
+    const char *why;
     size_t used = 0, nfree = 0, nquick = 0, live = 0, entries = 0;
-    uintptr_t free_sum = 0, quick_sum = 0, sum = 0;
+    uintptr_t block_sum = 0, list_sum = 0;
     uint32_t fl, c;
     for (r = &h->region; r; r = r->next) {
         unsigned char *b = r->first;
@@ -1674,85 +1697,64 @@ static const char *xalloc__check_locked(const xalloc_heap *h)
                 break;
             }
             if ((size_t)(r->end - b) < xalloc__bytes(n)) return "block runs past its region";
-            if (n == 1 && (w & ~XALLOC__PREV_USED) == (1u << XALLOC__SHIFT | XALLOC__USED)) { /* fence */
+            prev_used = XALLOC__PREV_USED;
+            if ((w & ~XALLOC__PREV_USED) == (1u << XALLOC__SHIFT | XALLOC__USED)) { /* fence */
                 b += XALLOC__G;
-                prev_used = XALLOC__PREV_USED;
                 continue;
             }
             if (n < XALLOC__MIN_GRAN || n > h->max_gran) return "block size out of range";
-            if ((w & XALLOC__QUICK) && !(w & XALLOC__USED)) return "free block marked quick";
-            if (w & XALLOC__QUICK) {
-                quick_sum += xalloc__mix(b);
-                nquick++;
-#if XALLOC_DEBUG >= 2
-                if (!xalloc__poisoned(b + XALLOC__P, b + xalloc__bytes(n) - XALLOC__HDR)) return "poison in a quick block overwritten";
-#endif
-                prev_used = XALLOC__PREV_USED;
-            } else if (w & XALLOC__USED) {
+            switch (w & (XALLOC__USED | XALLOC__QUICK)) {
+            case XALLOC__USED:
                 used += xalloc__bytes(n);
                 live++;
 #if XALLOC_DEBUG >= 3
                 if (xalloc__canary_req(b) == SIZE_MAX) return "canary after a used block damaged";
 #endif
-                prev_used = XALLOC__PREV_USED;
-            } else {
-                if (!prev_used) return "two free blocks are adjacent";
+                break;
+            case XALLOC__USED | XALLOC__QUICK:
+#if XALLOC_DEBUG >= 2
+                if (!xalloc__poisoned(b + XALLOC__P, b + xalloc__bytes(n) - XALLOC__HDR)) return "poison in a quick block overwritten";
+#endif
+                block_sum += xalloc__mix(b);
+                nquick++;
+                break;
+            case 0:
+                if (!(w & XALLOC__PREV_USED)) return "two free blocks are adjacent";
                 if (xalloc__prev_footer(b + xalloc__bytes(n)) != n) return "free block's footer differs from its header";
 #if XALLOC_DEBUG >= 2
                 if (!xalloc__poisoned(b + 2 * XALLOC__P, b + xalloc__bytes(n) - 8)) return "poison in a free block overwritten";
 #endif
-                free_sum += xalloc__mix(b);
+                block_sum += xalloc__mix(b);
                 nfree++;
                 prev_used = 0;
+                break;
+            default:
+                return "free block marked quick";
             }
             b += xalloc__bytes(n);
         }
     }
-    if (used != h->used) return "used bytes differ from the blocks";
-    if (used > h->block_bytes) return "used bytes exceed the block space";
-    if (live != h->live) return "live count differs from the blocks";
-    if (nfree != h->free_blocks) return "free block count differs from the blocks";
-    if (nquick != h->quick_blocks) return "quick block count differs from the blocks";
+    if (used != h->used || used > h->block_bytes || live != h->live || nfree != h->free_blocks || nquick != h->quick_blocks)
+        return "counters (used bytes, live, free or quick blocks) differ from the blocks";
     for (fl = 0; fl < h->nfl; fl++) {
         uint32_t s, m = 0;
         for (s = 0; s < XALLOC__SL; s++) {
-            const unsigned char *f, *prev = NULL;
             c = fl * XALLOC__SL + s;
             if (h->bins[c]) m |= 1u << s;
-            for (f = h->bins[c]; f; prev = f, f = xalloc__nxt(f)) {
-                uint32_t w;
-                if (++entries > nfree) return "free lists hold more entries than there are free blocks";
-                if (!xalloc__region_of(h, f) || ((uintptr_t)f & (XALLOC__G - 1))) return "free list points outside the heap";
-                w = xalloc__hdr(f);
-                if (w & XALLOC__USED) return "used block on a free list";
-                if (xalloc__class(xalloc__gran(w)) != c) return "free block in the wrong bin";
-                if (xalloc__prv(f) != prev) return "free list back-link broken";
-                sum += xalloc__mix(f);
-            }
+            if ((why = xalloc__check_list(h, h->bins[c], c, 0, &entries, nfree, &list_sum)) != NULL) return why;
         }
-        if (h->sl_map[fl] != m) return "second-level bitmap disagrees with the bins";
-        if (((h->fl_map >> fl) & 1u) != (m != 0)) return "first-level bitmap disagrees with the bins";
+        if (h->sl_map[fl] != m || ((h->fl_map >> fl) & 1u) != (m != 0)) return "bitmaps disagree with the bins";
     }
-    if (h->nfl < 32 && (h->fl_map >> h->nfl)) return "first-level bitmap has bits past the table";
-    if (entries != nfree || sum != free_sum) return "free lists and free blocks are not the same set";
-    entries = 0;
-    sum = 0;
+    if (h->nfl < 32 && (h->fl_map >> h->nfl)) return "bitmaps disagree with the bins";
+#if XALLOC_QUICK > 0
     for (c = 0; c < h->nquick; c++) {
-        const unsigned char *f;
-        uint32_t k = 0;
-        for (f = h->quick[c]; f; f = xalloc__nxt(f)) {
-            uint32_t w;
-            if (++entries > nquick) return "quick lists hold more entries than there are quick blocks";
-            if (!xalloc__region_of(h, f) || ((uintptr_t)f & (XALLOC__G - 1))) return "quick list points outside the heap";
-            w = xalloc__hdr(f);
-            if (!(w & XALLOC__QUICK)) return "block on a quick list not marked quick";
-            if (xalloc__class(xalloc__gran(w)) != c) return "quick block in the wrong list";
-            sum += xalloc__mix(f);
-            k++;
-        }
-        if (k != h->qcount[c] || k > XALLOC_QUICK) return "quick list count wrong";
+        size_t before = entries;
+        if ((why = xalloc__check_list(h, h->quick[c], c, XALLOC__USED | XALLOC__QUICK, &entries, nfree + nquick, &list_sum)) != NULL)
+            return why;
+        if (entries - before != h->qcount[c] || entries - before > XALLOC_QUICK) return "quick list count wrong";
     }
-    if (entries != nquick || sum != quick_sum) return "quick lists and quick blocks are not the same set";
+#endif
+    if (entries != nfree + nquick || list_sum != block_sum) return "lists and free or quick blocks are not the same set";
     return NULL;
 }
 
@@ -1784,72 +1786,73 @@ out:
     xalloc__unlock(h);
 }
 
+/* An address in hex, all digits (no printf, no 64-bit shift on 32-bit). */
+static void xalloc__put_addr(xalloc__line *l, const void *p)
+{
+    uintptr_t a = (uintptr_t)p;
+    int s;
+    xalloc__put_str(l, "0x");
+    for (s = (int)sizeof a * CHAR_BIT - 4; s >= 0; s -= 4) l->buf[l->len++] = "0123456789abcdef"[(a >> s) & 15u];
+}
+
+/* The figures of xalloc_stats_get, four to a line, then one line per region
+ * and one per non-empty bin. */
 XALLOC_DEF void xalloc_dump(xalloc_heap *h, xalloc_print_fn print, void *user)
 {
+    static const char names[] = "region bytes\0overhead\0used\0free\0peak\0largest request\0free blocks\0"
+                                "live\0regions\0allocs\0frees\0failures";
+    const char *name = names;
     xalloc_stats s;
     xalloc__line l;
     const xalloc__region *r;
+    uint64_t v[12];
     uint32_t c;
     xalloc__lock(h);
     xalloc__stats(h, &s);
+    v[0] = s.region_bytes;
+    v[1] = s.region_bytes - s.block_bytes;
+    v[2] = s.used_bytes;
+    v[3] = s.free_bytes;
+    v[4] = s.peak_used_bytes;
+    v[5] = s.largest_free;
+    v[6] = s.free_blocks;
+    v[7] = s.live_blocks;
+    v[8] = s.regions;
+    v[9] = s.allocs;
+    v[10] = s.frees;
+    v[11] = s.failures;
     l.len = 0;
     xalloc__put_str(&l, "xalloc heap ");
-    xalloc__put_hex(&l, (uintptr_t)h);
-    xalloc__put_str(&l, ": regions ");
-    xalloc__put_u(&l, s.regions);
-    xalloc__put_str(&l, ", region bytes ");
-    xalloc__put_u(&l, s.region_bytes);
-    xalloc__put_str(&l, ", used ");
-    xalloc__put_u(&l, s.used_bytes);
-    xalloc__put_str(&l, " (");
-    xalloc__put_pct(&l, s.used_bytes, s.region_bytes);
-    xalloc__put_str(&l, "), peak ");
-    xalloc__put_u(&l, s.peak_used_bytes);
+    xalloc__put_addr(&l, h);
     xalloc__put_end(&l, print, user);
-    xalloc__put_str(&l, "  free ");
-    xalloc__put_u(&l, s.free_bytes);
-    xalloc__put_str(&l, " in ");
-    xalloc__put_u(&l, s.free_blocks);
-    xalloc__put_str(&l, " blocks, largest request ");
-    xalloc__put_u(&l, s.largest_free);
-    xalloc__put_str(&l, ", overhead ");
-    xalloc__put_u(&l, s.region_bytes - s.block_bytes);
-    xalloc__put_str(&l, ", live ");
-    xalloc__put_u(&l, s.live_blocks);
-    xalloc__put_end(&l, print, user);
-    xalloc__put_str(&l, "  allocs ");
-    xalloc__put_u(&l, s.allocs);
-    xalloc__put_str(&l, ", frees ");
-    xalloc__put_u(&l, s.frees);
-    xalloc__put_str(&l, ", failures ");
-    xalloc__put_u(&l, s.failures);
-    xalloc__put_end(&l, print, user);
+    for (c = 0; c < 12; c++) {
+        xalloc__put_str(&l, c & 3 ? ", " : "  ");
+        xalloc__put_str(&l, name);
+        xalloc__put_str(&l, " ");
+        xalloc__put_u(&l, v[c]);
+        if ((c & 3) == 3) xalloc__put_end(&l, print, user);
+        while (*name++) { }
+    }
     for (r = &h->region; r; r = r->next) {
         xalloc__put_str(&l, "  region ");
-        xalloc__put_hex(&l, (uintptr_t)r->first);
+        xalloc__put_addr(&l, r->first);
         xalloc__put_str(&l, "..");
-        xalloc__put_hex(&l, (uintptr_t)r->end);
-        xalloc__put_str(&l, " (");
+        xalloc__put_addr(&l, r->end);
+        xalloc__put_str(&l, ", bytes ");
         xalloc__put_u(&l, r->bytes);
-        xalloc__put_str(&l, " bytes)");
         xalloc__put_end(&l, print, user);
     }
     for (c = 0; c < h->nbins; c++) {
         const unsigned char *f;
         size_t k = 0, bytes = 0;
-        uint32_t lo;
-        if (!h->bins[c]) continue;
         for (f = h->bins[c]; f; f = xalloc__nxt(f), k++) bytes += xalloc__bytes(xalloc__gran(xalloc__hdr(f)));
-        lo = c < XALLOC__SL ? c : (XALLOC__SL + c % XALLOC__SL) << (c / XALLOC__SL - 1);
+        if (!k) continue;
         xalloc__put_str(&l, "  bin ");
         xalloc__put_u(&l, c);
-        xalloc__put_str(&l, " (blocks of ");
-        xalloc__put_u(&l, xalloc__bytes(lo));
-        xalloc__put_str(&l, "+ bytes): ");
+        xalloc__put_str(&l, ": free blocks ");
         xalloc__put_u(&l, k);
-        xalloc__put_str(&l, " free, ");
+        xalloc__put_str(&l, ", bytes ");
         xalloc__put_u(&l, bytes);
-        xalloc__put_str(&l, " bytes");
         xalloc__put_end(&l, print, user);
     }
     xalloc__unlock(h);

@@ -592,6 +592,52 @@ static void test_full_check_every_call(void)
 #endif
 }
 
+/* The full check names damage to each kind of metadata: a header's
+ * PREV_USED bit, a free block's footer, its list links, a block's size.
+ * Each damage is reported as XALLOC_E_CORRUPT and, once repaired, the heap
+ * checks clean again. */
+static void test_check_finds_damage(void)
+{
+    xalloc_heap *h = make(65536, 0);
+    unsigned char *a = xalloc_alloc(h, 100), *b = xalloc_alloc(h, 200), *c = xalloc_alloc(h, 100), *d = xalloc_alloc(h, 100);
+    unsigned char *where[5], saved[sizeof(void *)], bad[sizeof(void *)];
+    size_t len[5];
+    uint32_t w;
+    xalloc_stats st;
+    int i;
+    xalloc_free(h, b);
+    xalloc_free(h, c);
+    xalloc_stats_get(h, &st);           /* quick lists flushed: b..c is one free block */
+    XT_CHECK(heap_ok(h) && st.free_blocks == 2);
+    where[0] = d - 4;                   len[0] = 4;                  /* d's header: PREV_USED */
+    where[1] = d - 8;                   len[1] = 4;                  /* the free block's footer */
+    where[2] = b;                       len[2] = sizeof(void *);     /* its next link */
+    where[3] = b + sizeof(void *);      len[3] = sizeof(void *);     /* its prev link */
+    where[4] = a - 4;                   len[4] = 4;                  /* a's header: size */
+    for (i = 0; i < 5; i++) {
+        UNPOISON(where[i], len[i]);
+        memcpy(saved, where[i], len[i]);
+        memcpy(bad, saved, len[i]);
+        if (len[i] == 4) {
+            memcpy(&w, bad, 4);
+            w = i == 0 ? w ^ 2u : i == 1 ? w + 1u : w + (1u << 3);
+            memcpy(bad, &w, 4);
+        } else {
+            void *wild = i == 2 ? (void *)(arena + 8) : (void *)d;
+            memcpy(bad, &wild, sizeof wild);
+        }
+        memcpy(where[i], bad, len[i]);
+        clear_errs();
+        XT_CHECK(xalloc_check(h) != NULL);
+        XT_CHECK(errs[XALLOC_E_CORRUPT] == 1);
+        memcpy(where[i], saved, len[i]);
+        XT_CHECK(heap_ok(h));
+    }
+    xalloc_free(h, a);
+    xalloc_free(h, d);
+    XT_CHECK(heap_ok(h));
+}
+
 /* Under ASan the heap marks all but the caller's bytes off limits. */
 static void test_asan_sees_the_heap(void)
 {
@@ -697,11 +743,12 @@ static void test_dump(void)
     xalloc_stats_get(h, &st);
     XT_CHECK(dump_lines >= 5);
     XT_CHECK(strstr(dump_buf, "xalloc heap") != NULL);
-    snprintf(expect, sizeof expect, "used %zu (", st.used_bytes);
+    snprintf(expect, sizeof expect, " used %zu,", st.used_bytes);
     XT_CHECK(strstr(dump_buf, expect) != NULL);
-    snprintf(expect, sizeof expect, "region bytes %zu", st.region_bytes);
+    snprintf(expect, sizeof expect, "region bytes %zu,", st.region_bytes);
     XT_CHECK(strstr(dump_buf, expect) != NULL);
-    XT_CHECK(strstr(dump_buf, "allocs 1, frees 0, failures 0") != NULL);
+    XT_CHECK(strstr(dump_buf, ", live 1\n") != NULL);
+    XT_CHECK(strstr(dump_buf, "regions 1, allocs 1, frees 0, failures 0\n") != NULL);
 }
 
 /* The trace reports the size asked for on ALLOC and the usable size on
@@ -958,6 +1005,7 @@ int main(int argc, char **argv)
     XT_RUN(test_write_after_free);
     XT_RUN(test_overrun_canary);
     XT_RUN(test_full_check_every_call);
+    XT_RUN(test_check_finds_damage);
     XT_RUN(test_asan_sees_the_heap);
     XT_RUN(test_valgrind_sees_the_heap);
     XT_RUN(test_stats_walk);
