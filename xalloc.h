@@ -1308,46 +1308,40 @@ XALLOC_DEF size_t xalloc_overhead(size_t region_size)
 XALLOC_DEF xalloc_heap *xalloc_init(void *mem, size_t size, const xalloc_desc *desc)
 {
     uintptr_t a = xalloc__align_up((uintptr_t)mem, XALLOC__G);
-    xalloc_heap *h;
-    uint32_t nfl, nquick, i, max_gran;
+    xalloc_heap *h = (xalloc_heap *)a;
+    uint32_t nfl, nquick, max_gran;
     size_t meta;
     max_gran = xalloc__max_gran_for(desc && desc->max_block ? desc->max_block : size);
     meta = xalloc__meta_size(max_gran, &nfl, &nquick);
-    if (!mem || size < meta || a - (uintptr_t)mem > size - meta) {
-        if (desc && desc->hooks.error) desc->hooks.error(desc->hooks.user, XALLOC_E_BADARG, (uintptr_t)mem, "region too small for the heap");
-        return NULL;
+    if (mem && size >= meta && a - (uintptr_t)mem <= size - meta) {
+        XALLOC__SHOW(mem, size); /* an earlier heap here may have hidden parts */
+        /* The record and its tables start all zero: counters 0, lists empty
+         * (a null pointer is all zero bits on every target this supports).
+         * One fill, not field by field: smaller, and XALLOC_MEMSET never
+         * needs libc (the fallback is a loop). */
+        XALLOC_MEMSET(h, 0, meta);
+        h->nfl = nfl;
+        h->nbins = nfl * XALLOC__SL;
+        h->nquick = nquick;
+        h->max_gran = max_gran;
+        h->bins = (unsigned char **)(void *)(h + 1);
+        h->quick = h->bins + h->nbins;
+        h->sl_map = (uint32_t *)(void *)(h->quick + nquick);
+        h->qcount = (uint8_t *)(h->sl_map + nfl);
+        if (desc) {
+            h->hooks.error = desc->hooks.error;
+            if (desc->hooks.lock && desc->hooks.unlock) {
+                h->hooks.lock = desc->hooks.lock;
+                h->hooks.unlock = desc->hooks.unlock;
+            }
+            h->hooks.user = desc->hooks.user;
+            h->trace = desc->trace;
+        }
+        XALLOC__POOL_CREATE(h);
+        if (xalloc__add(h, &h->region, (unsigned char *)mem, size, h->qcount + nquick)) return h;
     }
-    XALLOC__SHOW(mem, size); /* an earlier heap here may have hidden parts */
-    h = (xalloc_heap *)a;
-    /* field by field: a struct assignment may become a memset/memcpy call */
-    h->fl_map = 0;
-    h->nfl = nfl;
-    h->nbins = nfl * XALLOC__SL;
-    h->nquick = nquick;
-    h->max_gran = max_gran;
-    h->bins = (unsigned char **)(void *)(h + 1);
-    h->quick = h->bins + h->nbins;
-    h->sl_map = (uint32_t *)(void *)(h->quick + nquick);
-    h->qcount = (uint8_t *)(h->sl_map + nfl);
-    for (i = 0; i < h->nbins + nquick; i++) h->bins[i] = NULL; /* bins, then quick */
-    for (i = 0; i < nfl; i++) h->sl_map[i] = 0;
-    for (i = 0; i < nquick; i++) h->qcount[i] = 0;
-    h->region.next = NULL;
-    h->nregions = h->region_bytes = h->block_bytes = 0;
-    h->used = h->peak = h->free_blocks = h->quick_blocks = h->live = 0;
-    h->quick_bytes = 0;
-    h->allocs = h->frees = h->failures = 0;
-    h->hooks.error = desc ? desc->hooks.error : NULL;
-    h->hooks.lock = desc && desc->hooks.unlock ? desc->hooks.lock : NULL;
-    h->hooks.unlock = h->hooks.lock ? desc->hooks.unlock : NULL;
-    h->hooks.user = desc ? desc->hooks.user : NULL;
-    h->trace = desc ? desc->trace : NULL;
-    XALLOC__POOL_CREATE(h);
-    if (!xalloc__add(h, &h->region, (unsigned char *)mem, size, h->qcount + nquick)) {
-        xalloc__report(h, XALLOC_E_BADARG, mem, "region too small for the heap");
-        return NULL;
-    }
-    return h;
+    if (desc && desc->hooks.error) desc->hooks.error(desc->hooks.user, XALLOC_E_BADARG, (uintptr_t)mem, "region too small for the heap");
+    return NULL;
 }
 
 XALLOC_DEF bool xalloc_add_region(xalloc_heap *h, void *mem, size_t size)
@@ -1389,18 +1383,17 @@ XALLOC_DEF void *xalloc_alloc(xalloc_heap *h, size_t size)
 
 XALLOC_DEF void *xalloc_calloc(xalloc_heap *h, size_t count, size_t size)
 {
-    /* overflow test without a division (a libgcc call on Cortex-M0):
-     * only factors of more than half the bits can overflow */
-    const size_t half = (size_t)1 << (sizeof(size_t) * CHAR_BIT / 2);
+    /* count * size from half-width products (no division and no double-width
+     * multiply: both are libgcc calls on Cortex-M0); on overflow, a request
+     * for SIZE_MAX fails (and is counted) like any request too large */
+    const unsigned hb = sizeof(size_t) * CHAR_BIT / 2;
+    const size_t lo = ((size_t)1 << hb) - 1;
+    size_t cross = (count >> hb) * (size & lo) + (size >> hb) * (count & lo);
+    size_t n = (count & lo) * (size & lo) + (cross << hb);
     void *p;
-    if ((count | size) >= half && size && xalloc__div64(SIZE_MAX, size) < count) {
-        xalloc__lock(h);
-        h->failures++;
-        xalloc__unlock(h);
-        return NULL;
-    }
-    p = xalloc_alloc(h, count * size);
-    if (p) XALLOC_MEMSET(p, 0, count * size);
+    if (((count >> hb) && (size >> hb)) || (cross >> hb) || n < (cross << hb)) return xalloc_alloc(h, SIZE_MAX);
+    p = xalloc_alloc(h, n);
+    if (p) XALLOC_MEMSET(p, 0, n);
     return p;
 }
 
@@ -1666,11 +1659,11 @@ static const char *xalloc__check_list(const xalloc_heap *h, const unsigned char 
     const unsigned char *prev = NULL;
     for (; f; prev = f, f = xalloc__nxt(f)) {
         uint32_t w;
-        if (++*entries > max) return "lists hold more entries than there are free and quick blocks";
+        if (++*entries > max) return "list longer than its blocks";
         if (!xalloc__region_of(h, f) || ((uintptr_t)f & (XALLOC__G - 1))) return "list entry outside the heap";
         w = xalloc__hdr(f);
         if ((w & (XALLOC__USED | XALLOC__QUICK)) != kind || xalloc__class(xalloc__gran(w)) != c)
-            return "list entry of the wrong kind or class";
+            return "block on the wrong list";
         if (!kind && xalloc__prv(f) != prev) return "free list back-link broken";
         *sum += xalloc__mix(f);
     }
@@ -1691,7 +1684,7 @@ static const char *xalloc__check_locked(const xalloc_heap *h)
         uint32_t prev_used = XALLOC__PREV_USED;
         for (;;) {
             uint32_t w = xalloc__hdr(b), n = xalloc__gran(w);
-            if ((w & XALLOC__PREV_USED) != prev_used) return "PREV_USED bit differs from the predecessor's USED bit";
+            if ((w & XALLOC__PREV_USED) != prev_used) return "PREV_USED bit wrong";
             if (b == r->end) {
                 if (w != (XALLOC__USED | prev_used)) return "sentinel damaged";
                 break;
@@ -1719,8 +1712,8 @@ static const char *xalloc__check_locked(const xalloc_heap *h)
                 nquick++;
                 break;
             case 0:
-                if (!(w & XALLOC__PREV_USED)) return "two free blocks are adjacent";
-                if (xalloc__prev_footer(b + xalloc__bytes(n)) != n) return "free block's footer differs from its header";
+                if (!(w & XALLOC__PREV_USED)) return "adjacent free blocks";
+                if (xalloc__prev_footer(b + xalloc__bytes(n)) != n) return "free block footer wrong";
 #if XALLOC_DEBUG >= 2
                 if (!xalloc__poisoned(b + 2 * XALLOC__P, b + xalloc__bytes(n) - 8)) return "poison in a free block overwritten";
 #endif
@@ -1735,7 +1728,7 @@ static const char *xalloc__check_locked(const xalloc_heap *h)
         }
     }
     if (used != h->used || used > h->block_bytes || live != h->live || nfree != h->free_blocks || nquick != h->quick_blocks)
-        return "counters (used bytes, live, free or quick blocks) differ from the blocks";
+        return "counters differ from the blocks";
     for (fl = 0; fl < h->nfl; fl++) {
         uint32_t s, m = 0;
         for (s = 0; s < XALLOC__SL; s++) {
@@ -1754,7 +1747,7 @@ static const char *xalloc__check_locked(const xalloc_heap *h)
         if (entries - before != h->qcount[c] || entries - before > XALLOC_QUICK) return "quick list count wrong";
     }
 #endif
-    if (entries != nfree + nquick || list_sum != block_sum) return "lists and free or quick blocks are not the same set";
+    if (entries != nfree + nquick || list_sum != block_sum) return "lists and blocks differ";
     return NULL;
 }
 

@@ -255,10 +255,18 @@ static void test_calloc(void)
     XT_CHECK(xalloc_calloc(h, SIZE_MAX / 2, 3) == NULL);
     XT_CHECK(xalloc_calloc(h, (size_t)1 << (sizeof(size_t) * 4), (size_t)1 << (sizeof(size_t) * 4)) == NULL);
     XT_CHECK(xalloc_calloc(h, 3, SIZE_MAX / 2) == NULL);
+    /* products that wrap around to small sizes (0, and 2^(half+1) - 3) */
+    XT_CHECK(xalloc_calloc(h, SIZE_MAX / 16 + 1, 16) == NULL);
+    XT_CHECK(xalloc_calloc(h, ((size_t)1 << (sizeof(size_t) * 4)) + 3, ((size_t)1 << (sizeof(size_t) * 4)) - 1) == NULL);
+    XT_CHECK(xalloc_calloc(h, ((size_t)1 << (sizeof(size_t) * 4)) - 1, ((size_t)1 << (sizeof(size_t) * 4)) + 3) == NULL);
     p = xalloc_calloc(h, 0, 5);
     XT_CHECK(p != NULL);
+    p = xalloc_calloc(h, SIZE_MAX, 0);  /* a high half times zero */
+    XT_CHECK(p != NULL);
+    p = xalloc_calloc(h, 100, 65);
+    XT_CHECK(p != NULL && xalloc_usable_size(h, p) >= 6500);
     xalloc_stats_get(h, &st);
-    XT_CHECK(st.failures == 3);
+    XT_CHECK(st.failures == 6);
     XT_CHECK(heap_ok(h));
 }
 
