@@ -1,0 +1,1826 @@
+/* xalloc_bitmap.h - a bitmap allocator of units: page frames, disk blocks,
+ * slots, IDs. Fast on maps of billions of units.   v0.1
+ * Part of xalloc: drop-in, freestanding allocators in single C headers.
+ *
+ * WHAT IT IS
+ *   Hands out indices, not pointers: one unit, or a run of n contiguous
+ *   units at a power-of-two alignment (a 2 MiB huge page is 512 aligned
+ *   4 KiB frames), or the units at a given index. Units can be reserved
+ *   (BIOS, kernel image, ACPI, MMIO): never handed out, never freed.
+ *   One bit per unit plus summary bitmaps (about 1/8 more, see MEMORY)
+ *   in a buffer you supply; no pointer into the managed memory, so it
+ *   manages memory it cannot touch (physical frames, disk blocks).
+ *   No libc, no global state, no recursion; C99/C++11 and later.
+ *
+ * USE
+ *   In exactly one C or C++ file:
+ *       #define XALLOC_IMPLEMENTATION
+ *       #include "xalloc_bitmap.h"
+ *   Everywhere else just #include "xalloc_bitmap.h".
+ *
+ *       static uint64_t meta[4096];            // xbitmap_meta_size(frames) bytes
+ *       xbitmap *b = xbitmap_init(meta, sizeof meta, frames, NULL);
+ *       xbitmap_reserve(b, 0, 256);            // the first MiB: BIOS
+ *       xbitmap_index f = xbitmap_alloc(b);    // one frame, XBITMAP_NONE if full
+ *       xbitmap_index h = xbitmap_alloc_run(b, 512, 512);  // a 2 MiB page
+ *       xbitmap_free(b, f, 1);
+ *       xbitmap_free(b, h, 512);
+ *
+ * INDICES
+ *   xbitmap_index is the word type: uint64_t where pointers have 64 bits
+ *   (maps of up to 2^56 units), uint32_t where they have 32 (up to
+ *   2^32 - 1 units), so a 32-bit target never does 64-bit arithmetic.
+ *   XBITMAP_NONE (all ones) is never a unit. XBITMAP_WORD_BITS forces 32
+ *   or 64 (64 on a 32-bit target needs libgcc's 64-bit shift, multiply
+ *   and bit-scan helpers).
+ *
+ * API (every function takes the map first; cost in brackets: L = levels
+ * of a summary, ceil(log64(count / 64)) + 1, at most 5 below 2^36 units;
+ * O = orders, floor(log2(count)) + 1; W = bits per word; R = reserved
+ * ranges; a "fix-up" is the summary update after a change, O(n/W + O*L)
+ * for n units and O(1) on average for one unit)
+ *   xbitmap_meta_size(count)          -> bytes of metadata for count units,
+ *                                        0 if count is 0 or too large  [O(L*O)]
+ *   xbitmap_init(meta, bytes, count, desc) -> map or NULL (NULL meta, count
+ *                                        0 or too large, bytes too few) [O(bytes)]
+ *   xbitmap_alloc(b)                  -> one unit: the lowest free one at or
+ *                                        after the search start, wrapping
+ *                                        around; XBITMAP_NONE if none    [O(L) + fix-up]
+ *   xbitmap_alloc_run(b, n, align)    -> first of n free units at a multiple
+ *                                        of align (a power of two; 0 = 1),
+ *                                        placed by desc.policy           [see SEARCH]
+ *   xbitmap_alloc_at(b, index, n)     -> true if [index, index+n) was all
+ *                                        free and is now allocated       [O(n/W) + fix-up]
+ *   xbitmap_free(b, index, n)         -> frees a run (any run of allocated
+ *                                        units: several allocations at once,
+ *                                        or part of one); false on misuse [O(n/W) + fix-up]
+ *   xbitmap_reserve(b, index, n)      -> units become reserved; each must
+ *                                        be free or reserved already      [O(n/W + R) + fix-up]
+ *   xbitmap_release(b, index, n)      -> reserved units become free      [O(n/W + R) + fix-up]
+ *   xbitmap_state(b, index)           -> XBITMAP_FREE, _USED, _RESERVED,
+ *                                        or _OUTSIDE past the end        [O(R) reserved, else O(1)]
+ *   xbitmap_stats_get(b, out)         -> counts, largest free run, free runs
+ *                                        [O(1) + largest run: O(L + run/W) per
+ *                                        free run holding a free aligned block
+ *                                        of half the largest order; O(count/W) worst]
+ *   xbitmap_check(b)                  -> NULL or the broken invariant    [O(count/W * log W)]
+ *   xbitmap_walk(b, fn, user)         -> free, used and reserved runs in
+ *                                        index order                     [O(count/W + runs)]
+ *   xbitmap_dump(b, print, user)      -> counts, free aligned blocks per
+ *                                        order, reserved ranges          [O(count/W * log W)]
+ *
+ * SEARCH (xbitmap_alloc_run; k = floor(log2 n), a = align)
+ *   Every fit holds a wholly free aligned block of 2^c units, c = k if
+ *   a >= 2^k (the fit starts with it) else k - 1 (it lies inside). The
+ *   summaries find the next such block in O(L); the search then checks
+ *   the rest of the run, O(n/W), and on failure goes on past the unit that
+ *   was in the way. So:
+ *   - n a power of two, a == n (a buddy-style request, e.g. 512 at 512),
+ *     and n == 1: every block found is a fit: O(L).
+ *   - otherwise O(L + n/W) per free run that holds such a block but is
+ *     too short, or (a > 2^k) per block at a position that is not a
+ *     multiple of a. A search that fails because no free aligned 2^c block
+ *     exists costs O(L); one that fails after meeting r such runs O(r*(L +
+ *     n/W)), at worst all of the map: the price of never failing while a
+ *     fit exists.
+ *   Placement (desc.policy):
+ *   - XBITMAP_FIRST_FIT (default): the lowest fit at or after the search
+ *     start (the hint, or a random unit), wrapping around.
+ *   - XBITMAP_BEST_FIT: looks at the first fit in each of up to
+ *     XBITMAP_BEST_FIT_TRIES free runs, in that order, and takes the one in
+ *     the shortest run (a hole before a wide free area, which keeps wide
+ *     areas whole); runs are measured up to max(n, 64 W) units on each side
+ *     of the fit, longer ones count as equally long. Stops early at a run
+ *     of exactly n. Cost: that many first-fit searches, plus O(max(n, 64 W)
+ *     / W) per fit looked at.
+ *   The search start is the next-free hint (a bound below which no unit is
+ *     free: allocations move it up, frees and releases down, so first fit
+ *     from it is first fit from 0), or, with desc.random, a random unit.
+ *   xbitmap_alloc is always first fit from the search start.
+ *
+ * ERRORS
+ *   Reported through desc->hooks.error with the unit index as `ptr`; the
+ *   call then returns false or XBITMAP_NONE and changes nothing.
+ *     XALLOC_E_BADARG      n == 0; align not a power of two; n larger
+ *                          than the map; reserve over allocated units;
+ *                          release of units that are not reserved; more
+ *                          than XBITMAP_MAX_RESERVED ranges; bad init
+ *     XALLOC_E_FOREIGN     units past the end of the map (free, alloc_at,
+ *                          reserve, release)
+ *     XALLOC_E_DOUBLE_FREE free of a unit that is free (ptr: the first one)
+ *     XALLOC_E_RESERVED    free of a reserved unit (ptr: the first one)
+ *     XALLOC_E_CORRUPT     xbitmap_check found a broken invariant
+ *   No room is not an error: XBITMAP_NONE (or false from alloc_at) and
+ *   stats.failures counts it.
+ *
+ * CONFIGURATION (define before including; the same in every file)
+ *   XBITMAP_WORD_BITS      32 or 64: word and index width (see INDICES)
+ *   XBITMAP_MAX_RESERVED   reserved ranges a map can hold (default 16;
+ *                          adjacent and overlapping ones merge)
+ *   XBITMAP_BEST_FIT_TRIES fits best fit compares (default 8)
+ *   XALLOC_DEBUG           0..4, see below (default 1)
+ *   XALLOC_STATIC, XALLOC_ASSERT, XALLOC_NO_BUILTINS as in every header
+ *
+ * DEBUG LEVELS (XALLOC_DEBUG)
+ *   0  free checks only the bounds: freeing free or reserved units
+ *      corrupts the counts
+ *   1  free also rejects free and reserved units: O(n/W) for the free
+ *      units, O(1) via a bit per word for the reserved ones (the default)
+ *   2, 3  as 1: the allocator hands out no memory to poison or guard
+ *   4  + xbitmap_check() on every call                          [O(meta)]
+ *
+ * DESCRIPTION (xbitmap_desc; zero or NULL gives the defaults)
+ *   hooks        error, lock, unlock, user: as in every xalloc header
+ *   policy       XBITMAP_FIRST_FIT (0) or XBITMAP_BEST_FIT
+ *   random       NULL: search from the hint; else called once per
+ *                allocation for random bits (an xbitmap_index), which pick
+ *                the search start (randomized placement, as kernels do for
+ *                address-space layout); roughly uniform: a unit is at most
+ *                twice as likely as another
+ *   random_user  passed to random
+ *   start_used   every unit starts allocated (a kernel then frees what
+ *                the firmware memory map says is usable); default all free
+ *
+ * DATA STRUCTURES (W = XBITMAP_WORD_BITS; "free" bit = 1)
+ *   bits[]     one bit per unit, 1 = free. Bits past count are 0.
+ *   For each order o = 0 .. omax (omax = floor(log2 count)), a summary
+ *   bitmap Q[o] of "wholly free aligned blocks of 2^o units":
+ *     o <= log2 W: one bit per word of bits[]: the word holds an aligned
+ *                  free block of 2^o units (Q[0]: the word has a free unit;
+ *                  Q[log2 W]: the word is all free);
+ *     o >  log2 W: one bit per aligned block of 2^o units inside the map:
+ *                  the block is all free (= both halves' bits in Q[o-1]).
+ *   Each Q[o] (and rmap) is the bottom of a tower: level l+1 has a bit per
+ *   word of level l, set iff that word is not zero; the top level is one
+ *   word. "Next set bit at or after x" climbs until a word has one and
+ *   comes down with bit scans: O(L). Each level ends with a zero word.
+ *   rmap       one bit per word of bits[]: the word holds reserved units.
+ *   ranges[]   the reserved ranges, sorted, merged (no two overlap or
+ *              touch), at most XBITMAP_MAX_RESERVED.
+ *   A change to a word of bits[] changes Q[o] for the orders between the
+ *   word's largest free aligned block before and after; a word that fills
+ *   or empties changes the block orders above it while blocks stay whole.
+ *
+ * INVARIANTS (all checked by xbitmap_check)
+ *   - bits past count are 0; reserved units are 0 in bits[];
+ *   - every Q[o] bit agrees with bits[] (o <= log2 W) or with Q[o-1];
+ *   - every tower level agrees with the level below; bits past the end of
+ *     a level and the padding words are 0;
+ *   - rmap agrees with ranges[]; ranges are sorted, inside the map, apart;
+ *   - free = popcount(bits[]); reserved = the units in ranges[];
+ *     free + reserved <= count; free runs = the runs in bits[];
+ *   - no unit below the hint is free.
+ *
+ * MEMORY
+ *   xbitmap_meta_size(count): count/8 bytes of bits, about count/64 for the
+ *   per-word orders (log2 W + 1 of them: 7/64 of the bits at W = 64),
+ *   count/64 for the block orders, count/4096 for rmap and the upper
+ *   levels, plus the map record and its order table (a few hundred bytes).
+ *   About 1.14 bits per unit at W = 64: 16 GiB of 4 KiB frames (4 Mi
+ *   frames) need 587 KiB; 2^32 units 585 MiB.
+ *
+ * THREADS
+ *   A map is not thread-safe by itself; set desc.hooks.lock/unlock (for
+ *   example to xalloc_spin_lock/xalloc_spin_unlock) to serialise calls.
+ *
+ * LICENSE: MIT or public domain (Unlicense), at the end of this file.
+ */
+#ifndef XALLOC_BITMAP_H
+#define XALLOC_BITMAP_H
+
+/* ==== xalloc common prelude v1 (identical in every xalloc header; `make check-prelude`) ==== */
+#ifndef XALLOC_COMMON_PRELUDE_V1
+#define XALLOC_COMMON_PRELUDE_V1
+#include <stddef.h>
+#include <stdint.h>
+#include <stdbool.h>
+#include <limits.h>
+
+/* XALLOC_STATIC: every public function of every xalloc header in this
+ * translation unit becomes `static` (define it before the first include). */
+#if defined(__GNUC__) || defined(__clang__)
+#define XALLOC_UNUSED __attribute__((unused))
+#else
+#define XALLOC_UNUSED
+#endif
+#ifndef XALLOC_DEF
+#ifdef XALLOC_STATIC
+#define XALLOC_DEF static XALLOC_UNUSED
+#else
+#define XALLOC_DEF extern
+#endif
+#endif
+
+/* Assertions guard internal invariants only (never user input, which is
+ * reported through the error hook). Off unless the user supplies one. */
+#ifndef XALLOC_ASSERT
+#define XALLOC_ASSERT(x) ((void)0)
+#endif
+
+/* Debug level, shared by every header (0..4). Each header documents what
+ * each level adds for it; the common meaning is:
+ *   0  no checks at all (trust the caller)
+ *   1  cheap O(1) checks on free: double free, foreign pointer, broken
+ *      back-links (the default)
+ *   2  + poisoning: freed memory is filled and checked when handed out again
+ *   3  + canaries / red zones after each block, checked on free
+ *   4  + the full structural check on every public call (slow) */
+#ifndef XALLOC_DEBUG
+#define XALLOC_DEBUG 1
+#endif
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* What went wrong, as passed to the error hook. XALLOC_OK is never passed. */
+typedef enum xalloc_error {
+    XALLOC_OK = 0,
+    XALLOC_E_BADARG,        /* bad argument: size, count, alignment, region  */
+    XALLOC_E_FOREIGN,       /* pointer outside everything this allocator owns */
+    XALLOC_E_NOT_BLOCK,     /* inside the allocator, but not a block's start */
+    XALLOC_E_DOUBLE_FREE,   /* the block is already free                     */
+    XALLOC_E_CORRUPT,       /* metadata damaged (header, back-link, list)     */
+    XALLOC_E_OVERRUN,       /* canary or red zone after a block overwritten   */
+    XALLOC_E_USE_AFTER_FREE,/* poison in freed memory overwritten             */
+    XALLOC_E_RESERVED,      /* free of reserved memory                        */
+    XALLOC_E_SIZE_MISMATCH, /* size given to free does not match the block    */
+    XALLOC_E_COUNT
+} xalloc_error;
+
+/* Error hook: `ptr` is the offending pointer (or address/index cast to a
+ * pointer-sized integer where the header hands out no pointers), `what` a
+ * short static text. The call that reported the error returns its failure
+ * value and leaves the allocator unchanged. */
+typedef void (*xalloc_error_fn)(void *user, xalloc_error err, uintptr_t ptr, const char *what);
+/* Lock hook: called with `user` on entry to and exit from every public call. */
+typedef void (*xalloc_lock_fn)(void *user);
+/* Print hook for the dump functions: one NUL-terminated line per call,
+ * newline included. */
+typedef void (*xalloc_print_fn)(void *user, const char *line);
+
+/* Hooks every allocator takes in its description; all may be NULL. */
+typedef struct xalloc_hooks {
+    xalloc_error_fn error;  /* misuse reports (NULL: not reported)          */
+    xalloc_lock_fn  lock;   /* both or neither: lock around every call      */
+    xalloc_lock_fn  unlock;
+    void           *user;   /* passed to all three                          */
+} xalloc_hooks;
+
+static inline const char *xalloc_error_name(xalloc_error e)
+{
+    switch (e) {
+    case XALLOC_OK:               return "ok";
+    case XALLOC_E_BADARG:         return "bad argument";
+    case XALLOC_E_FOREIGN:        return "foreign pointer";
+    case XALLOC_E_NOT_BLOCK:      return "not the start of a block";
+    case XALLOC_E_DOUBLE_FREE:    return "double free";
+    case XALLOC_E_CORRUPT:        return "corrupt metadata";
+    case XALLOC_E_OVERRUN:        return "overrun";
+    case XALLOC_E_USE_AFTER_FREE: return "write after free";
+    case XALLOC_E_RESERVED:       return "reserved memory";
+    case XALLOC_E_SIZE_MISMATCH:  return "size mismatch";
+    case XALLOC_E_COUNT:          break;
+    }
+    return "unknown";
+}
+
+/* A ready-made spinlock for the lock hooks, on compiler atomics (gcc and
+ * clang builtins). Point hooks.user at an xalloc_spinlock initialised to 0.
+ * Needs hardware atomics: on Cortex-M0 (no LDREX/STREX) use a hook that
+ * masks interrupts instead. */
+typedef struct xalloc_spinlock { volatile int word; } xalloc_spinlock;
+#if defined(__GNUC__) || defined(__clang__)
+static inline void xalloc_spin_lock(void *lock)
+{
+    xalloc_spinlock *l = (xalloc_spinlock *)lock;
+    while (__atomic_exchange_n(&l->word, 1, __ATOMIC_ACQUIRE))
+        while (__atomic_load_n(&l->word, __ATOMIC_RELAXED)) { }
+}
+static inline void xalloc_spin_unlock(void *lock)
+{
+    __atomic_store_n(&((xalloc_spinlock *)lock)->word, 0, __ATOMIC_RELEASE);
+}
+#endif
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* XALLOC_COMMON_PRELUDE_V1 */
+/* ==== end of xalloc common prelude v1 ==== */
+
+/* ---- configuration ------------------------------------------------------ */
+#ifndef XBITMAP_WORD_BITS
+#if UINTPTR_MAX > 0xFFFFFFFFu
+#define XBITMAP_WORD_BITS 64
+#else
+#define XBITMAP_WORD_BITS 32
+#endif
+#endif
+#ifndef XBITMAP_MAX_RESERVED
+#define XBITMAP_MAX_RESERVED 16
+#endif
+#ifndef XBITMAP_BEST_FIT_TRIES
+#define XBITMAP_BEST_FIT_TRIES 8
+#endif
+
+#if XBITMAP_WORD_BITS == 64
+typedef uint64_t xbitmap_index;
+#define XBITMAP_MAX_COUNT ((xbitmap_index)1 << 56)
+#elif XBITMAP_WORD_BITS == 32
+typedef uint32_t xbitmap_index;
+#define XBITMAP_MAX_COUNT ((xbitmap_index)0xFFFFFFFFu)
+#else
+#error "XBITMAP_WORD_BITS must be 32 or 64"
+#endif
+/* Returned when nothing was allocated; never a unit. */
+#define XBITMAP_NONE ((xbitmap_index) ~(xbitmap_index)0)
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct xbitmap xbitmap; /* lives at the start of the metadata buffer */
+
+typedef enum xbitmap_policy {
+    XBITMAP_FIRST_FIT = 0, /* lowest fit from the search start             */
+    XBITMAP_BEST_FIT  = 1  /* smallest free aligned block among a few fits  */
+} xbitmap_policy;
+
+typedef enum xbitmap_kind {
+    XBITMAP_FREE = 0,
+    XBITMAP_USED = 1,
+    XBITMAP_RESERVED = 2,
+    XBITMAP_OUTSIDE = 3 /* xbitmap_state of an index past the end */
+} xbitmap_kind;
+
+/* Random bits for randomized placement (desc.random). */
+typedef xbitmap_index (*xbitmap_random_fn)(void *user);
+
+/* Description for xbitmap_init; zero (or NULL) means defaults. */
+typedef struct xbitmap_desc {
+    xalloc_hooks      hooks;       /* error, lock, unlock, user               */
+    xbitmap_policy    policy;      /* placement of runs (alloc_run)           */
+    xbitmap_random_fn random;      /* NULL: search from the next-free hint    */
+    void             *random_user; /* passed to random                        */
+    bool              start_used;  /* every unit starts allocated             */
+} xbitmap_desc;
+
+typedef struct xbitmap_stats {
+    xbitmap_index total;           /* units in the map                        */
+    xbitmap_index free, used, reserved; /* add up to total                   */
+    xbitmap_index largest_free;    /* longest run of free units               */
+    xbitmap_index free_runs;       /* maximal runs of free units: 1 = one
+                                      hole, high = fragmented                 */
+    xbitmap_index reserved_ranges;
+    uint64_t      allocs, frees, failures; /* successful alloc and free
+                                      calls; allocations that found no room   */
+    size_t        meta_bytes;      /* xbitmap_meta_size(total)                */
+} xbitmap_stats;
+
+/* Walk callback: one call per maximal run of units of one kind, in index
+ * order (used runs join adjacent allocations: the map does not record
+ * where one ends). Return false to stop. Do not change the map meanwhile. */
+typedef bool (*xbitmap_walk_fn)(void *user, xbitmap_index start, xbitmap_index count, xbitmap_kind kind);
+
+XALLOC_DEF size_t        xbitmap_meta_size(xbitmap_index count);
+XALLOC_DEF xbitmap      *xbitmap_init(void *meta, size_t meta_bytes, xbitmap_index count, const xbitmap_desc *desc);
+XALLOC_DEF xbitmap_index xbitmap_alloc(xbitmap *b);
+XALLOC_DEF xbitmap_index xbitmap_alloc_run(xbitmap *b, xbitmap_index n, xbitmap_index align);
+XALLOC_DEF bool          xbitmap_alloc_at(xbitmap *b, xbitmap_index index, xbitmap_index n);
+XALLOC_DEF bool          xbitmap_free(xbitmap *b, xbitmap_index index, xbitmap_index n);
+XALLOC_DEF bool          xbitmap_reserve(xbitmap *b, xbitmap_index index, xbitmap_index n);
+XALLOC_DEF bool          xbitmap_release(xbitmap *b, xbitmap_index index, xbitmap_index n);
+XALLOC_DEF xbitmap_kind  xbitmap_state(xbitmap *b, xbitmap_index index);
+XALLOC_DEF void          xbitmap_stats_get(xbitmap *b, xbitmap_stats *out);
+/* NULL when every invariant holds, else a static text naming the first one
+ * that broke (also reported through the error hook as XALLOC_E_CORRUPT). */
+XALLOC_DEF const char   *xbitmap_check(xbitmap *b);
+XALLOC_DEF void          xbitmap_walk(xbitmap *b, xbitmap_walk_fn fn, void *user);
+XALLOC_DEF void          xbitmap_dump(xbitmap *b, xalloc_print_fn print, void *user);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* XALLOC_BITMAP_H */
+
+/* ========================================================================= */
+/*                              IMPLEMENTATION                               */
+/* ========================================================================= */
+#if defined(XALLOC_IMPLEMENTATION) && !defined(XALLOC_BITMAP_IMPLEMENTED)
+#define XALLOC_BITMAP_IMPLEMENTED
+
+/* ==== xalloc common implementation prelude v1 (identical in every xalloc header) ==== */
+#ifndef XALLOC_COMMON_IMPL_V1
+#define XALLOC_COMMON_IMPL_V1
+/* Private helpers shared by the headers: bit scans, byte fills and copies,
+ * a division that never calls libgcc, and a line builder for the dumps.
+ * All are `static`, so two headers' implementations in one program, in one
+ * or in several translation units, never clash. */
+#define XALLOC__PRIV static XALLOC_UNUSED
+
+/* Bit-scan builtins only where the target has the instruction: elsewhere
+ * (Cortex-M0, RISC-V without Zbb) they become libgcc calls. */
+#if (defined(__GNUC__) || defined(__clang__)) && !defined(XALLOC_NO_BUILTINS) && \
+    !(defined(__arm__) && !defined(__ARM_FEATURE_CLZ)) && !(defined(__riscv) && !defined(__riscv_zbb))
+#define XALLOC__HAVE_CLZ 1
+#endif
+#if (defined(__GNUC__) || defined(__clang__)) && !defined(XALLOC_NO_BUILTINS)
+#define XALLOC__LIKELY(x)   __builtin_expect(!!(x), 1)
+#define XALLOC__UNLIKELY(x) __builtin_expect(!!(x), 0)
+#else
+#define XALLOC__LIKELY(x)   (x)
+#define XALLOC__UNLIKELY(x) (x)
+#endif
+
+/* Index of the lowest set bit; x != 0. One or two instructions with
+ * builtins, a multiply and a table lookup without. */
+XALLOC__PRIV unsigned xalloc__ctz32(uint32_t x)
+{
+#if defined(XALLOC__HAVE_CLZ) && defined(__arm__)
+    return 31u - (unsigned)__builtin_clz(x & (0u - x));
+#elif defined(XALLOC__HAVE_CLZ)
+    return (unsigned)__builtin_ctz(x);
+#else
+    static const unsigned char debruijn[32] = {
+        0, 1, 28, 2, 29, 14, 24, 3, 30, 22, 20, 15, 25, 17, 4, 8,
+        31, 27, 13, 23, 21, 19, 16, 7, 26, 12, 18, 6, 11, 5, 10, 9 };
+    return debruijn[(uint32_t)((x & (0u - x)) * 0x077CB531u) >> 27];
+#endif
+}
+
+/* Index of the highest set bit (floor of log2); x != 0. */
+XALLOC__PRIV unsigned xalloc__log2_32(uint32_t x)
+{
+#if defined(XALLOC__HAVE_CLZ)
+    return 31u - (unsigned)__builtin_clz(x);
+#else
+    unsigned r = 0;
+    if (x >> 16) { x >>= 16; r += 16; }
+    if (x >> 8)  { x >>= 8;  r += 8; }
+    if (x >> 4)  { x >>= 4;  r += 4; }
+    if (x >> 2)  { x >>= 2;  r += 2; }
+    return r + (unsigned)(x >> 1);
+#endif
+}
+
+XALLOC__PRIV unsigned xalloc__ctz64(uint64_t x)
+{
+    return (uint32_t)x ? xalloc__ctz32((uint32_t)x) : 32u + xalloc__ctz32((uint32_t)(x >> 32));
+}
+
+XALLOC__PRIV unsigned xalloc__log2_64(uint64_t x)
+{
+    return (x >> 32) ? 32u + xalloc__log2_32((uint32_t)(x >> 32)) : xalloc__log2_32((uint32_t)x);
+}
+
+/* Sanitizer hooks. Under AddressSanitizer (detected) and valgrind memcheck
+ * (XALLOC_VALGRIND=1, needs <valgrind/memcheck.h>), an allocator tells the
+ * tool which bytes of the caller's memory a program may touch, so that an
+ * overflow or a use after free inside a region is caught as it would be
+ * with malloc. Elsewhere they compile to nothing.
+ *   XALLOC__POOL_CREATE(pool)       at init (pool: the handle)
+ *   XALLOC__ON_ALLOC(pool, p, n)    p..p+n handed to the caller
+ *   XALLOC__ON_RESIZE(pool, p, n)   the block at p now has n bytes (in place)
+ *   XALLOC__ON_FREE(pool, p)        the block at p taken back
+ *   XALLOC__HIDE(p, n)              p..p+n off limits (free memory, slack)
+ *   XALLOC__SHOW(p, n)              p..p+n addressable again
+ * The allocator's own reads and writes of hidden memory go through
+ * functions marked XALLOC__NOSAN (not instrumented by ASan), bracketed by
+ * XALLOC__QUIET_BEGIN/END (valgrind error reporting off), so they neither
+ * trip the tool nor change what is hidden; XALLOC__LAUNDER(v) tells
+ * valgrind a value so read is the allocator's own, defined. XALLOC__SANITIZING is defined
+ * when either tool is in use. */
+#if defined(__SANITIZE_ADDRESS__)
+#define XALLOC__ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define XALLOC__ASAN 1
+#endif
+#endif
+#ifdef XALLOC__ASAN
+#ifdef __cplusplus
+extern "C" {
+#endif
+void __asan_poison_memory_region(void const volatile *addr, size_t size);
+void __asan_unpoison_memory_region(void const volatile *addr, size_t size);
+#ifdef __cplusplus
+}
+#endif
+#define XALLOC__SANITIZING 1
+#define XALLOC__NOSAN __attribute__((no_sanitize_address))
+#define XALLOC__ASAN_HIDE(p, n) __asan_poison_memory_region((p), (n))
+#define XALLOC__ASAN_SHOW(p, n) __asan_unpoison_memory_region((p), (n))
+#else
+#define XALLOC__NOSAN
+#define XALLOC__ASAN_HIDE(p, n) ((void)0)
+#define XALLOC__ASAN_SHOW(p, n) ((void)0)
+#endif
+#if defined(XALLOC_VALGRIND) && XALLOC_VALGRIND
+#include <valgrind/memcheck.h>
+#define XALLOC__SANITIZING 1
+#define XALLOC__POOL_CREATE(pool)    do { if (VALGRIND_MEMPOOL_EXISTS(pool)) VALGRIND_DESTROY_MEMPOOL(pool); \
+                                          VALGRIND_CREATE_MEMPOOL((pool), 0, 0); } while (0)
+#define XALLOC__VG_ALLOC(pool, p, n) VALGRIND_MEMPOOL_ALLOC((pool), (p), (n))
+#define XALLOC__VG_FREE(pool, p)     VALGRIND_MEMPOOL_FREE((pool), (p))
+#define XALLOC__VG_RESIZE(pool, p, n) do { VALGRIND_MEMPOOL_CHANGE((pool), (p), (p), (n)); \
+                                           VALGRIND_MAKE_MEM_DEFINED((p), (n)); } while (0)
+#define XALLOC__VG_HIDE(p, n)        VALGRIND_MAKE_MEM_NOACCESS((p), (n))
+#define XALLOC__VG_SHOW(p, n)        VALGRIND_MAKE_MEM_DEFINED((p), (n))
+#define XALLOC__QUIET_BEGIN          VALGRIND_DISABLE_ERROR_REPORTING
+#define XALLOC__QUIET_END            VALGRIND_ENABLE_ERROR_REPORTING
+#define XALLOC__LAUNDER(v)           VALGRIND_MAKE_MEM_DEFINED(&(v), sizeof(v))
+#else
+#define XALLOC__POOL_CREATE(pool)    ((void)0)
+#define XALLOC__VG_ALLOC(pool, p, n) ((void)0)
+#define XALLOC__VG_FREE(pool, p)     ((void)0)
+#define XALLOC__VG_RESIZE(pool, p, n) ((void)0)
+#define XALLOC__VG_HIDE(p, n)        ((void)0)
+#define XALLOC__VG_SHOW(p, n)        ((void)0)
+#define XALLOC__QUIET_BEGIN          ((void)0)
+#define XALLOC__QUIET_END            ((void)0)
+#define XALLOC__LAUNDER(v)           ((void)0)
+#endif
+#define XALLOC__ON_ALLOC(pool, p, n) do { XALLOC__ASAN_SHOW((p), (n)); XALLOC__VG_ALLOC((pool), (p), (n)); } while (0)
+#define XALLOC__ON_RESIZE(pool, p, n) do { XALLOC__ASAN_SHOW((p), (n)); XALLOC__VG_RESIZE((pool), (p), (n)); } while (0)
+#define XALLOC__ON_FREE(pool, p)     XALLOC__VG_FREE((pool), (p))
+#define XALLOC__HIDE(p, n)           do { XALLOC__ASAN_HIDE((p), (n)); XALLOC__VG_HIDE((p), (n)); } while (0)
+#define XALLOC__SHOW(p, n)           do { XALLOC__ASAN_SHOW((p), (n)); XALLOC__VG_SHOW((p), (n)); } while (0)
+
+/* Byte fill and copy. A platform may supply its own (XALLOC_MEMSET,
+ * XALLOC_MEMCPY, with the libc signatures); the fallbacks are plain loops,
+ * which a hosted -O2 build may itself turn into memset/memcpy calls. */
+#ifndef XALLOC_MEMSET
+#define XALLOC_MEMSET(d, c, n) xalloc__memset((d), (c), (n))
+XALLOC__PRIV void *xalloc__memset(void *dst, int c, size_t n)
+{
+    unsigned char *d = (unsigned char *)dst;
+    while (n--) *d++ = (unsigned char)c;
+    return dst;
+}
+#endif
+#ifndef XALLOC_MEMCPY
+#define XALLOC_MEMCPY(d, s, n) xalloc__memcpy((d), (s), (n))
+XALLOC__PRIV void *xalloc__memcpy(void *dst, const void *src, size_t n)
+{
+    unsigned char *d = (unsigned char *)dst;
+    const unsigned char *s = (const unsigned char *)src;
+    while (n--) *d++ = *s++;
+    return dst;
+}
+#endif
+
+/* n / d by shift and subtract, with shifts by constants only, so that no
+ * 32-bit target needs a libgcc helper. Off the hot paths (dumps). d != 0. */
+XALLOC__PRIV uint64_t xalloc__divmod64(uint64_t n, uint64_t d, uint64_t *rem)
+{
+    uint64_t q = 0, r = 0;
+    int i;
+    for (i = 0; i < 64; i++) {
+        r = (r << 1) | (n >> 63);
+        n <<= 1;
+        q <<= 1;
+        if (r >= d) { r -= d; q |= 1u; }
+    }
+    if (rem) *rem = r;
+    return q;
+}
+#define xalloc__div64(n, d) xalloc__divmod64((n), (d), NULL)
+
+/* A line of dump output, built without printf. */
+typedef struct xalloc__line { char buf[192]; unsigned len; } xalloc__line;
+
+XALLOC__PRIV void xalloc__put_str(xalloc__line *l, const char *s)
+{
+    while (*s && l->len < sizeof l->buf - 2) l->buf[l->len++] = *s++;
+}
+
+/* Decimal, through xalloc__div64 (a 64-bit division on a 32-bit target
+ * would otherwise call a libgcc helper). */
+XALLOC__PRIV void xalloc__put_u(xalloc__line *l, uint64_t v)
+{
+    char digits[20];
+    unsigned n = 0;
+    do {
+        uint64_t r;
+        v = xalloc__divmod64(v, 10, &r);
+        digits[n++] = (char)('0' + (int)r);
+    } while (v);
+    while (n && l->len < sizeof l->buf - 2) l->buf[l->len++] = digits[--n];
+}
+
+XALLOC__PRIV void xalloc__put_hex(xalloc__line *l, uint64_t v)
+{
+    uint32_t half[2];
+    int i, shift, started = 0;
+    half[0] = (uint32_t)(v >> 32);
+    half[1] = (uint32_t)v;
+    xalloc__put_str(l, "0x");
+    for (i = 0; i < 2; i++)
+        for (shift = 28; shift >= 0; shift -= 4) {
+            unsigned d = (half[i] >> shift) & 0xFu;
+            if (!(started |= d != 0 || (i == 1 && shift == 0))) continue;
+            if (l->len < sizeof l->buf - 2) l->buf[l->len++] = "0123456789abcdef"[d];
+        }
+}
+
+/* Percentage with one decimal, num/den (den may be 0). */
+XALLOC__PRIV void xalloc__put_pct(xalloc__line *l, uint64_t num, uint64_t den)
+{
+    /* scale down so that num * 1000 is a 32-bit multiply (no libgcc call) */
+    uint64_t t, frac;
+    while (num >> 22) { num >>= 1; den >>= 1; }
+    t = den ? xalloc__div64((uint32_t)num * 1000u, den) : 0;
+    xalloc__put_u(l, xalloc__divmod64(t, 10, &frac));
+    xalloc__put_str(l, ".");
+    xalloc__put_u(l, frac);
+    xalloc__put_str(l, "%");
+}
+
+XALLOC__PRIV void xalloc__put_end(xalloc__line *l, xalloc_print_fn print, void *user)
+{
+    l->buf[l->len++] = '\n';
+    l->buf[l->len] = '\0';
+    print(user, l->buf);
+    l->len = 0;
+}
+#endif /* XALLOC_COMMON_IMPL_V1 */
+/* ==== end of xalloc common implementation prelude v1 ==== */
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- private constants (tunables are in the configuration section) ------- */
+typedef xbitmap_index xbitmap__word;            /* words are as wide as indices */
+#define XBITMAP__W    XBITMAP_WORD_BITS
+#define XBITMAP__LW   (XBITMAP__W == 64 ? 6u : 5u)   /* log2 W                 */
+#define XBITMAP__M    ((xbitmap_index)(XBITMAP__W - 1))
+#define XBITMAP__ALL  ((xbitmap__word) ~(xbitmap__word)0)
+#define XBITMAP__NONE XBITMAP_NONE
+/* Levels a tower can have at XBITMAP_MAX_COUNT (9 at W = 64, 6 at 32). */
+#define XBITMAP__MAXLEV (XBITMAP__W == 64 ? 10 : 7)
+#define XBITMAP__BIT(x) ((xbitmap__word)1 << ((x) & XBITMAP__M))
+/* words holding nb bits */
+#define XBITMAP__NW(nb) (((nb) >> XBITMAP__LW) + (((nb) & XBITMAP__M) != 0))
+
+#if (defined(__GNUC__) || defined(__clang__)) && !defined(__OPTIMIZE_SIZE__)
+#define XBITMAP__HOT static inline __attribute__((always_inline))
+#else
+#define XBITMAP__HOT static inline
+#endif
+
+typedef char xbitmap__assert_res[(XBITMAP_MAX_RESERVED >= 1 && XBITMAP_MAX_RESERVED <= 65535) ? 1 : -1];
+typedef char xbitmap__assert_tries[(XBITMAP_BEST_FIT_TRIES >= 1 && XBITMAP_BEST_FIT_TRIES <= 65535) ? 1 : -1];
+
+/* A summary bitmap and the levels above it. lv[0] has n0 bits; lv[l+1] has
+ * one bit per word of lv[l], set iff that word is not 0; lv[nlev-1] is one
+ * word. Every level is followed by one zero word (a search may read it). */
+typedef struct xbitmap__tower {
+    xbitmap__word *lv[XBITMAP__MAXLEV];
+    xbitmap_index  n0;
+    unsigned       nlev;
+} xbitmap__tower;
+
+typedef struct xbitmap__range { xbitmap_index start, end; } xbitmap__range; /* [start, end) */
+/* field by field: a struct assignment may become a memcpy call */
+static inline void xbitmap__rcopy(xbitmap__range *d, const xbitmap__range *s)
+{
+    d->start = s->start;
+    d->end = s->end;
+}
+
+/* The map record, at the start of the metadata buffer; then tw[omax + 1],
+ * then the words: bits[], rmap's tower, each order's tower. */
+struct xbitmap {
+    xbitmap_index     count, nwords;
+    xbitmap_index     nfree, nres;  /* free units; reserved units             */
+    xbitmap_index     nruns;        /* maximal runs of free units             */
+    xbitmap_index     hint;         /* no unit below it is free               */
+    xbitmap__word    *bits;
+    xbitmap__tower   *tw;           /* tw[o]: Q[o], o = 0 .. omax             */
+    xbitmap__tower    rt;           /* rmap: words holding reserved units     */
+    unsigned          omax, pw;     /* floor(log2 count); min(omax, log2 W)   */
+    unsigned          nranges;
+    xbitmap__range    ranges[XBITMAP_MAX_RESERVED];
+    xbitmap_policy    policy;
+    xbitmap_random_fn random;
+    void             *random_user;
+    xalloc_hooks      hooks;
+    uint64_t          allocs, frees, failures;
+    size_t            meta_bytes;
+};
+
+/* ---- bit scans and counts on words ----------------------------------------- */
+static inline unsigned xbitmap__ctz(xbitmap__word w)
+{
+#if XBITMAP__W == 64 && defined(XALLOC__HAVE_CLZ) && UINTPTR_MAX > 0xFFFFFFFFu
+    return (unsigned)__builtin_ctzll(w);
+#elif XBITMAP__W == 64
+    return xalloc__ctz64(w);
+#else
+    return xalloc__ctz32(w);
+#endif
+}
+
+static inline unsigned xbitmap__log2(xbitmap__word w)
+{
+#if XBITMAP__W == 64 && defined(XALLOC__HAVE_CLZ) && UINTPTR_MAX > 0xFFFFFFFFu
+    return 63u - (unsigned)__builtin_clzll(w);
+#elif XBITMAP__W == 64
+    return xalloc__log2_64(w);
+#else
+    return xalloc__log2_32(w);
+#endif
+}
+
+/* Set bits; SWAR, so no compiler helper is called (a word-wide multiply). */
+static unsigned xbitmap__popcount(xbitmap__word w)
+{
+    w = w - ((w >> 1) & (XBITMAP__ALL / 3u));
+    w = (w & (XBITMAP__ALL / 5u)) + ((w >> 2) & (XBITMAP__ALL / 5u));
+    w = (w + (w >> 4)) & (XBITMAP__ALL / 17u);
+    return (unsigned)((w * (XBITMAP__ALL / 255u)) >> (XBITMAP__W - 8));
+}
+
+/* pat[o]: a bit at every multiple of 2^o, o = 0 .. log2 W. */
+static const xbitmap__word xbitmap__pat[XBITMAP__LW + 1] = {
+    XBITMAP__ALL, XBITMAP__ALL / 3u, XBITMAP__ALL / 15u, XBITMAP__ALL / 255u, XBITMAP__ALL / 65535u,
+#if XBITMAP__W == 64
+    XBITMAP__ALL / 0xFFFFFFFFu,
+#endif
+    1u };
+
+/* Bit j set iff the aligned block of 2^c units at bit j of w is all free:
+ *   F(0) = w;  F(o) = F(o-1) & F(o-1) >> 2^(o-1) & pat[o]. */
+static xbitmap__word xbitmap__fold(xbitmap__word w, unsigned c)
+{
+    unsigned o;
+    for (o = 1; o <= c; o++) w &= (w >> (1u << (o - 1))) & xbitmap__pat[o];
+    return w;
+}
+
+/* Largest o with an aligned free block of 2^o units in w; -1 if w is 0. */
+XBITMAP__HOT int xbitmap__maxord(xbitmap__word w)
+{
+    unsigned o;
+    if (w == XBITMAP__ALL) return (int)XBITMAP__LW;
+    if (!w) return -1;
+    for (o = 1; o < XBITMAP__LW; o++) {
+        w &= (w >> (1u << (o - 1))) & xbitmap__pat[o];
+        if (!w) break;
+    }
+    return (int)o - 1;
+}
+
+/* x rounded up to a multiple of 2^g, NONE if that overflows. */
+static inline xbitmap_index xbitmap__up(xbitmap_index x, unsigned g)
+{
+    xbitmap_index m = ((xbitmap_index)1 << g) - 1;
+    return x > XBITMAP__NONE - m ? XBITMAP__NONE : (x + m) & ~m;
+}
+
+/* ---- towers ------------------------------------------------------------------ */
+static inline bool xbitmap__tget(const xbitmap__tower *t, xbitmap_index x)
+{
+    return (t->lv[0][x >> XBITMAP__LW] >> (x & XBITMAP__M)) & 1u;
+}
+
+XBITMAP__HOT void xbitmap__tset(xbitmap__tower *t, xbitmap_index x)
+{
+    unsigned l;
+    for (l = 0; l < t->nlev; l++) {
+        xbitmap__word *p = &t->lv[l][x >> XBITMAP__LW], old = *p;
+        *p = old | XBITMAP__BIT(x);
+        if (old) return;
+        x >>= XBITMAP__LW;
+    }
+}
+
+XBITMAP__HOT void xbitmap__tclr(xbitmap__tower *t, xbitmap_index x)
+{
+    unsigned l;
+    for (l = 0; l < t->nlev; l++) {
+        xbitmap__word *p = &t->lv[l][x >> XBITMAP__LW];
+        if ((*p &= ~XBITMAP__BIT(x)) != 0) return;
+        x >>= XBITMAP__LW;
+    }
+}
+
+/* Set (or clear) bits x0..x1 of t's bottom level and fix the levels above.
+ * Returns whether a bottom bit changed. O((x1 - x0)/W + L). */
+static bool xbitmap__trange(xbitmap__tower *t, xbitmap_index x0, xbitmap_index x1, bool set)
+{
+    unsigned l;
+    bool changed = false;
+    for (l = 0; l < t->nlev; l++) {
+        xbitmap__word *w = t->lv[l];
+        xbitmap_index j0 = x0 >> XBITMAP__LW, j1 = x1 >> XBITMAP__LW, j;
+        bool flipped = false; /* a word went from 0 to not 0, or back */
+        for (j = j0; j <= j1; j++) {
+            xbitmap__word m = XBITMAP__ALL, old = w[j], nw;
+            if (j == j0) m &= XBITMAP__ALL << (x0 & XBITMAP__M);
+            if (j == j1) m &= XBITMAP__ALL >> (XBITMAP__M - (x1 & XBITMAP__M));
+            nw = set ? old | m : old & ~m;
+            w[j] = nw;
+            changed |= l == 0 && nw != old;
+            flipped |= (old == 0) != (nw == 0);
+        }
+        if (!flipped) break;
+        if (set) {
+            x0 = j0; /* every word in j0..j1 is now non-zero */
+            x1 = j1;
+        } else {     /* the inner words are now zero; the end words may not be */
+            if (w[j1]) {
+                if (j1 == j0) break;
+                j1--;
+            }
+            if (w[j0]) j0++;
+            if (j0 > j1) break;
+            x0 = j0;
+            x1 = j1;
+        }
+    }
+    return changed;
+}
+
+/* First set bit of t's bottom level at index >= x, or NONE. Climbs while
+ * the rest of a word is empty, then comes down with bit scans. O(L). */
+XBITMAP__HOT xbitmap_index xbitmap__next(const xbitmap__tower *t, xbitmap_index x)
+{
+    unsigned l = 0;
+    xbitmap__word m;
+    if (x >= t->n0) return XBITMAP__NONE;
+    for (;;) {
+        m = t->lv[l][x >> XBITMAP__LW] & (XBITMAP__ALL << (x & XBITMAP__M));
+        if (m) break;
+        if (++l == t->nlev) return XBITMAP__NONE;
+        x = (x >> XBITMAP__LW) + 1; /* the next word, at the level above */
+    }
+    x = (x & ~XBITMAP__M) | xbitmap__ctz(m);
+    while (l--) x = (x << XBITMAP__LW) | xbitmap__ctz(t->lv[l][x]);
+    return x;
+}
+
+/* Bottom bits [0, nset) set, the rest (and the padding words) zero, and the
+ * levels above to match. */
+static void xbitmap__tfill(xbitmap__tower *t, xbitmap_index nset)
+{
+    xbitmap_index nb = t->n0;
+    unsigned l;
+    for (l = 0; l < t->nlev; l++) {
+        xbitmap_index nw = XBITMAP__NW(nb), j, full = nset >> XBITMAP__LW;
+        for (j = 0; j <= nw; j++)
+            t->lv[l][j] = j < full ? XBITMAP__ALL
+                        : j == full && (nset & XBITMAP__M) ? XBITMAP__ALL >> (XBITMAP__W - (nset & XBITMAP__M)) : 0;
+        nset = XBITMAP__NW(nset);
+        nb = nw;
+    }
+}
+
+/* ---- the bitmap and its summaries ------------------------------------------- */
+static inline bool xbitmap__isfree(const xbitmap *h, xbitmap_index u)
+{
+    return (h->bits[u >> XBITMAP__LW] >> (u & XBITMAP__M)) & 1u;
+}
+
+/* Word i of bits[] went from old to nw: the per-word orders between the
+ * largest free aligned block before and after flip; if the word filled or
+ * emptied and `climb`, the block orders above follow while blocks are (or
+ * were) whole. O(log W * L) + O(O * L) when climbing; O(1) on average. */
+XBITMAP__HOT void xbitmap__word_changed(xbitmap *h, xbitmap_index i, xbitmap__word old, xbitmap__word nw, bool climb)
+{
+    int mo = xbitmap__maxord(old), mn = xbitmap__maxord(nw), o;
+    xbitmap__tower *t = h->tw;
+    if (mn < mo) {
+        for (o = mn + 1; o <= mo; o++) xbitmap__tclr(&t[o], i);
+        if (climb && mo == (int)XBITMAP__LW)
+            for (o = (int)XBITMAP__LW + 1; o <= (int)h->omax; o++) {
+                i >>= 1;
+                if (i >= t[o].n0 || !xbitmap__tget(&t[o], i)) break;
+                xbitmap__tclr(&t[o], i);
+            }
+    } else if (mn > mo) {
+        for (o = mo + 1; o <= mn; o++) xbitmap__tset(&t[o], i);
+        if (climb && mn == (int)XBITMAP__LW)
+            for (o = (int)XBITMAP__LW + 1; o <= (int)h->omax; o++) {
+                if (!xbitmap__tget(&t[o - 1], i ^ 1u)) break; /* the buddy half */
+                i >>= 1;
+                if (i >= t[o].n0) break;
+                xbitmap__tset(&t[o], i);
+            }
+    }
+}
+
+/* Units [p, p+n) become free (fr) or not, n >= 1; every summary follows.
+ * Whole words are written directly and their summary bits set or cleared
+ * as ranges; the block orders above are then fixed order by order:
+ *   alloc: every block that overlaps the words is no longer whole;
+ *   free:  blocks inside the whole words are whole, the (at most two)
+ *          blocks at the ends are whole iff both halves are.
+ * Stops at the first order where nothing changed. O(n/W + O*L). */
+static void xbitmap__mark(xbitmap *h, xbitmap_index p, xbitmap_index n, bool fr)
+{
+    xbitmap_index i0 = p >> XBITMAP__LW, i1 = (p + n - 1) >> XBITMAP__LW, a, b, i;
+    xbitmap__word hm = XBITMAP__ALL << (p & XBITMAP__M), tm = XBITMAP__ALL >> (XBITMAP__M - ((p + n - 1) & XBITMAP__M));
+    unsigned o;
+    if (i0 == i1) {
+        xbitmap__word old = h->bits[i0], nw = fr ? old | (hm & tm) : old & ~(hm & tm);
+        if (nw != old) {
+            h->bits[i0] = nw;
+            xbitmap__word_changed(h, i0, old, nw, true);
+        }
+        return;
+    }
+    a = hm == XBITMAP__ALL ? i0 : i0 + 1; /* whole words a..b (maybe none) */
+    b = tm == XBITMAP__ALL ? i1 : i1 - 1;
+    if (a != i0) {
+        xbitmap__word old = h->bits[i0], nw = fr ? old | hm : old & ~hm;
+        h->bits[i0] = nw;
+        xbitmap__word_changed(h, i0, old, nw, false);
+    }
+    if (b != i1) {
+        xbitmap__word old = h->bits[i1], nw = fr ? old | tm : old & ~tm;
+        h->bits[i1] = nw;
+        xbitmap__word_changed(h, i1, old, nw, false);
+    }
+    if (a <= b) {
+        for (i = a; i <= b; i++) h->bits[i] = fr ? XBITMAP__ALL : 0;
+        for (o = 0; o <= h->pw; o++) xbitmap__trange(&h->tw[o], a, b, fr);
+    }
+    for (o = XBITMAP__LW + 1; o <= h->omax; o++) {
+        xbitmap__tower *t = &h->tw[o];
+        unsigned d = o - XBITMAP__LW;
+        xbitmap_index x0 = i0 >> d, x1 = i1 >> d, xa = 1, xb = 0, x;
+        bool changed = false;
+        if (x1 >= t->n0) x1 = t->n0 - 1;
+        if (x0 > x1) break;
+        if (!fr) {
+            if (!xbitmap__trange(t, x0, x1, false)) break;
+            continue;
+        }
+        if (a <= b && ((b + 1) >> d) > 0) { /* blocks inside words a..b */
+            xa = (a + ((xbitmap_index)1 << d) - 1) >> d;
+            xb = ((b + 1) >> d) - 1;
+            if (xb > x1) xb = x1;
+            if (xa <= xb) changed = xbitmap__trange(t, xa, xb, true);
+        }
+        for (x = x0;; x = x1) { /* the end blocks */
+            if ((x < xa || x > xb) && !xbitmap__tget(t, x) &&
+                xbitmap__tget(&h->tw[o - 1], 2 * x) && xbitmap__tget(&h->tw[o - 1], 2 * x + 1)) {
+                xbitmap__tset(t, x);
+                changed = true;
+            }
+            if (x == x1) break;
+        }
+        if (!changed) break;
+    }
+}
+
+/* First unit in [from, to) whose bit, xor inv, is 1 (inv 0: the first free
+ * unit; inv ALL: the first unit that is not free), or to. O((to-from)/W). */
+static xbitmap_index xbitmap__scan(const xbitmap *h, xbitmap_index from, xbitmap_index to, xbitmap__word inv)
+{
+    xbitmap_index i, last;
+    xbitmap__word w;
+    if (from >= to) return to;
+    i = from >> XBITMAP__LW;
+    last = (to - 1) >> XBITMAP__LW;
+    w = (h->bits[i] ^ inv) & (XBITMAP__ALL << (from & XBITMAP__M));
+    for (;;) {
+        if (w) {
+            xbitmap_index u = (i << XBITMAP__LW) | xbitmap__ctz(w);
+            return u < to ? u : to;
+        }
+        if (i == last) return to;
+        w = h->bits[++i] ^ inv;
+    }
+}
+
+/* Smallest s in [lo, to] with [s, to) all free. O((to-lo)/W). */
+static xbitmap_index xbitmap__back(const xbitmap *h, xbitmap_index lo, xbitmap_index to)
+{
+    xbitmap_index i, first;
+    xbitmap__word w;
+    if (lo >= to) return to;
+    i = (to - 1) >> XBITMAP__LW;
+    first = lo >> XBITMAP__LW;
+    w = ~h->bits[i] & (XBITMAP__ALL >> (XBITMAP__M - ((to - 1) & XBITMAP__M)));
+    for (;;) {
+        if (w) {
+            xbitmap_index u = (i << XBITMAP__LW) | xbitmap__log2(w);
+            return u >= lo ? u + 1 : lo;
+        }
+        if (i == first) return lo;
+        w = ~h->bits[--i];
+    }
+}
+
+/* Free units in [lo, hi) (starts: only those that begin a free run). */
+static xbitmap_index xbitmap__tally(const xbitmap *h, xbitmap_index lo, xbitmap_index hi, bool starts)
+{
+    xbitmap_index i, last, n = 0;
+    if (lo >= hi) return 0;
+    last = (hi - 1) >> XBITMAP__LW;
+    for (i = lo >> XBITMAP__LW; i <= last; i++) {
+        xbitmap__word w = h->bits[i], m = XBITMAP__ALL;
+        if (starts) w &= ~((w << 1) | (i ? h->bits[i - 1] >> XBITMAP__M : 0));
+        if (i == lo >> XBITMAP__LW) m &= XBITMAP__ALL << (lo & XBITMAP__M);
+        if (i == last) m &= XBITMAP__ALL >> (XBITMAP__M - ((hi - 1) & XBITMAP__M));
+        n += xbitmap__popcount(w & m);
+    }
+    return n;
+}
+
+/* ---- searching ------------------------------------------------------------- */
+/* The next unit q >= x, a multiple of 2^g (g >= c), where an aligned block
+ * of 2^c units is all free; NONE if none. O(L) per word or block looked at:
+ * one, unless g > c and blocks at other multiples of 2^c come first. */
+static xbitmap_index xbitmap__cand(const xbitmap *h, unsigned c, unsigned g, xbitmap_index x)
+{
+    const xbitmap__tower *t = &h->tw[c];
+    for (;;) {
+        xbitmap_index y;
+        x = xbitmap__up(x, g);
+        if (x >= h->count) return XBITMAP__NONE;
+        if (c < XBITMAP__LW) { /* Q[c] has a bit per word: look inside the word */
+            xbitmap_index i = xbitmap__next(t, x >> XBITMAP__LW);
+            xbitmap__word m;
+            if (i == XBITMAP__NONE) return XBITMAP__NONE;
+            y = i << XBITMAP__LW;
+            if (y > x) {
+                x = y;
+                if (g > XBITMAP__LW && xbitmap__up(y, g) != y) continue;
+            }
+            m = xbitmap__fold(h->bits[i], c) & xbitmap__pat[g < XBITMAP__LW ? g : XBITMAP__LW] &
+                (XBITMAP__ALL << (x & XBITMAP__M));
+            if (m) return y | xbitmap__ctz(m);
+            if (i + 1 >= h->nwords) return XBITMAP__NONE;
+            x = (i + 1) << XBITMAP__LW;
+        } else {               /* a bit per block of 2^c */
+            xbitmap_index blk = xbitmap__next(t, x >> c);
+            if (blk == XBITMAP__NONE) return XBITMAP__NONE;
+            y = blk << c;
+            if ((y & (((xbitmap_index)1 << g) - 1)) == 0) return y;
+            x = y + 1;
+        }
+    }
+}
+
+/* Best fit measures the free run around a fit up to this many units (or n)
+ * on each side: O(this/W) per fit looked at. */
+#define XBITMAP__BEST_SCAN ((xbitmap_index)64 * XBITMAP__W)
+
+typedef struct xbitmap__req {
+    xbitmap_index n;
+    unsigned      al, k, c;     /* log2 align, floor(log2 n), candidate order */
+    bool          exact;        /* fits start at a candidate (al >= k)        */
+    unsigned      tries;        /* best fit: fits still to look at (0: first) */
+    xbitmap_index best;         /* best fit so far                             */
+    xbitmap_index bestlen;      /* the free run around it                      */
+} xbitmap__req;
+
+/* The lowest fit p in [lo, hi) for r, or NONE; best fit records fits in r
+ * and returns NONE until it has looked at enough (then r->tries is 0). */
+static xbitmap_index xbitmap__pass(const xbitmap *h, xbitmap__req *r, xbitmap_index lo, xbitmap_index hi)
+{
+    xbitmap_index x = lo, bs = (xbitmap_index)1 << r->c, gap = r->n - bs;
+    xbitmap_index ext = r->n < XBITMAP__BEST_SCAN ? XBITMAP__BEST_SCAN : r->n;
+    for (;;) {
+        xbitmap_index q = xbitmap__cand(h, r->c, r->exact ? r->al : r->c, x), p, u, rs;
+        if (q == XBITMAP__NONE) return XBITMAP__NONE;
+        if (r->exact) {
+            p = q;
+        } else { /* the fit may start up to n - 2^c units before the block */
+            p = xbitmap__up(xbitmap__back(h, q - lo > gap ? q - gap : lo, q), r->al);
+        }
+        if (p >= hi || r->n > h->count - p) return XBITMAP__NONE;
+        u = xbitmap__scan(h, q + bs, p + r->n, XBITMAP__ALL);
+        if (u < p + r->n) { /* too short: go on past the unit in the way */
+            x = u + 1;
+            continue;
+        }
+        if (!r->tries) return p;
+        /* best fit: the free run around the fit, measured up to ext units
+         * on each side (longer runs all count as long) */
+        rs = xbitmap__back(h, p > ext ? p - ext : 0, p);
+        u = xbitmap__scan(h, p + r->n, h->count - (p + r->n) > ext ? p + r->n + ext : h->count, XBITMAP__ALL);
+        if (r->best == XBITMAP__NONE || u - rs < r->bestlen) {
+            r->best = p;
+            r->bestlen = u - rs;
+        }
+        if (u - rs == r->n || --r->tries == 0) { /* an exact fit, or enough */
+            r->tries = 0;
+            return XBITMAP__NONE;
+        }
+        x = u; /* the next free run */
+    }
+}
+
+/* ---- entry and exit of every public call ----------------------------------- */
+static void xbitmap__report(const xbitmap *h, xalloc_error e, xbitmap_index at, const char *what)
+{
+    if (h->hooks.error) h->hooks.error(h->hooks.user, e, (uintptr_t)at, what);
+}
+
+static inline void xbitmap__lock(const xbitmap *h)   { if (h->hooks.lock) h->hooks.lock(h->hooks.user); }
+static inline void xbitmap__unlock(const xbitmap *h) { if (h->hooks.lock) h->hooks.unlock(h->hooks.user); }
+
+static const char *xbitmap__check_locked(const xbitmap *h);
+#if XALLOC_DEBUG >= 4
+static bool xbitmap__full_check(const xbitmap *h)
+{
+    const char *why = xbitmap__check_locked(h);
+    if (why) xbitmap__report(h, XALLOC_E_CORRUPT, 0, why);
+    return why == NULL;
+}
+#define XBITMAP__FULL_CHECK(h) xbitmap__full_check(h)
+#else
+#define XBITMAP__FULL_CHECK(h) true
+#endif
+
+/* [p, p+n) is a non-empty range inside the map; reports if not. */
+static bool xbitmap__range_ok(const xbitmap *h, xbitmap_index p, xbitmap_index n)
+{
+    if (n == 0) {
+        xbitmap__report(h, XALLOC_E_BADARG, p, "zero units");
+        return false;
+    }
+    if (p >= h->count || n > h->count - p) {
+        xbitmap__report(h, XALLOC_E_FOREIGN, p, "units past the end of the map");
+        return false;
+    }
+    return true;
+}
+
+/* Free neighbours of [p, p+n): 0, 1 or 2. */
+static inline unsigned xbitmap__nbrs(const xbitmap *h, xbitmap_index p, xbitmap_index n)
+{
+    return (unsigned)(p > 0 && xbitmap__isfree(h, p - 1)) + (unsigned)(n < h->count - p && xbitmap__isfree(h, p + n));
+}
+
+/* Allocate [p, p+n), all free. */
+static void xbitmap__take(xbitmap *h, xbitmap_index p, xbitmap_index n)
+{
+    h->nruns += (xbitmap_index)xbitmap__nbrs(h, p, n) - 1u;
+    xbitmap__mark(h, p, n, false);
+    h->nfree -= n;
+    if (h->hint >= p && h->hint - p < n) h->hint = p + n;
+    h->allocs++;
+}
+
+/* Start of a search: the hint, or a random unit. */
+static xbitmap_index xbitmap__start(const xbitmap *h)
+{
+    xbitmap_index r, mask;
+    if (!h->random) return h->hint;
+    r = h->random(h->random_user);
+    if (h->count == 1) return 0;
+    mask = XBITMAP__ALL >> (XBITMAP__M - xbitmap__log2(h->count - 1));
+    r &= mask;
+    return r < h->count ? r : r - h->count; /* r - count < count - 1 */
+}
+
+/* The first reserved unit in [p, p+n), or NONE. O(1) when no word of the
+ * range holds reserved units (rmap), else O(R). */
+static xbitmap_index xbitmap__reserved_in(const xbitmap *h, xbitmap_index p, xbitmap_index n)
+{
+    xbitmap_index j = xbitmap__next(&h->rt, p >> XBITMAP__LW), e = p + n;
+    unsigned k;
+    if (j == XBITMAP__NONE || j > (e - 1) >> XBITMAP__LW) return XBITMAP__NONE;
+    for (k = 0; k < h->nranges && h->ranges[k].start < e; k++)
+        if (h->ranges[k].end > p) return h->ranges[k].start > p ? h->ranges[k].start : p;
+    return XBITMAP__NONE;
+}
+
+/* rmap bit of word i from the ranges. */
+static void xbitmap__rfix(xbitmap *h, xbitmap_index i)
+{
+    unsigned k;
+    for (k = 0; k < h->nranges; k++)
+        if (h->ranges[k].start >> XBITMAP__LW <= i && (h->ranges[k].end - 1) >> XBITMAP__LW >= i) {
+            xbitmap__tset(&h->rt, i);
+            return;
+        }
+    xbitmap__tclr(&h->rt, i);
+}
+
+/* ---- set-up ----------------------------------------------------------------- */
+/* Metadata words for count units; with h, also points its towers at them. */
+static size_t xbitmap__layout(xbitmap_index count, xbitmap *h, xbitmap__word *base)
+{
+    xbitmap_index nwords = XBITMAP__NW(count);
+    unsigned omax = xbitmap__log2(count), o;
+    size_t words = (size_t)nwords;
+    for (o = 0; o <= omax + 1; o++) { /* order omax + 1: rmap */
+        xbitmap__tower *t = o <= omax ? (h ? &h->tw[o] : NULL) : (h ? &h->rt : NULL);
+        xbitmap_index nb = o <= XBITMAP__LW || o > omax ? nwords : count >> o;
+        unsigned l;
+        if (t) t->n0 = nb;
+        for (l = 0;; l++) {
+            xbitmap_index nw = XBITMAP__NW(nb);
+            if (t) t->lv[l] = base + words;
+            words += (size_t)nw + 1;
+            if (nw <= 1) break;
+            nb = nw;
+        }
+        if (t) t->nlev = l + 1;
+    }
+    return words;
+}
+
+#define XBITMAP__ALIGN 8u
+#define XBITMAP__RUP(x) (((x) + XBITMAP__ALIGN - 1) & ~(size_t)(XBITMAP__ALIGN - 1))
+
+XALLOC_DEF size_t xbitmap_meta_size(xbitmap_index count)
+{
+    if (count == 0 || count > XBITMAP_MAX_COUNT) return 0;
+    return XBITMAP__ALIGN - 1 + XBITMAP__RUP(sizeof(xbitmap)) +
+           XBITMAP__RUP((xbitmap__log2(count) + 1) * sizeof(xbitmap__tower)) +
+           xbitmap__layout(count, NULL, NULL) * sizeof(xbitmap__word);
+}
+
+XALLOC_DEF xbitmap *xbitmap_init(void *meta, size_t meta_bytes, xbitmap_index count, const xbitmap_desc *desc)
+{
+    size_t need = xbitmap_meta_size(count);
+    unsigned char *m = (unsigned char *)meta;
+    xbitmap *h;
+    unsigned o, pw;
+    xbitmap_index full, rem;
+    if (!meta || !need || meta_bytes < need || (desc && (unsigned)desc->policy > XBITMAP_BEST_FIT)) {
+        if (desc && desc->hooks.error)
+            desc->hooks.error(desc->hooks.user, XALLOC_E_BADARG, (uintptr_t)meta,
+                              !meta ? "no metadata buffer" : !need ? "count is 0 or too large"
+                              : meta_bytes < need ? "metadata buffer smaller than xbitmap_meta_size(count)"
+                              : "unknown policy");
+        return NULL;
+    }
+    m += (XBITMAP__ALIGN - ((uintptr_t)m & (XBITMAP__ALIGN - 1))) & (XBITMAP__ALIGN - 1);
+    h = (xbitmap *)(void *)m;
+    h->count = count;
+    h->nwords = XBITMAP__NW(count);
+    h->omax = xbitmap__log2(count);
+    h->pw = pw = h->omax < XBITMAP__LW ? h->omax : XBITMAP__LW;
+    h->tw = (xbitmap__tower *)(void *)(m + XBITMAP__RUP(sizeof(xbitmap)));
+    h->bits = (xbitmap__word *)(void *)(m + XBITMAP__RUP(sizeof(xbitmap)) + XBITMAP__RUP((h->omax + 1) * sizeof(xbitmap__tower)));
+    (void)xbitmap__layout(count, h, h->bits);
+    h->nranges = 0;
+    h->nres = 0;
+    h->hint = 0;
+    h->policy = desc ? desc->policy : XBITMAP_FIRST_FIT;
+    h->random = desc ? desc->random : NULL;
+    h->random_user = desc ? desc->random_user : NULL;
+    h->hooks.error = desc ? desc->hooks.error : NULL;
+    h->hooks.lock = desc && desc->hooks.unlock ? desc->hooks.lock : NULL;
+    h->hooks.unlock = desc ? desc->hooks.unlock : NULL;
+    h->hooks.user = desc ? desc->hooks.user : NULL;
+    h->allocs = h->frees = h->failures = 0;
+    h->meta_bytes = need;
+    /* Every bitmap is a prefix of ones: all free, or (start_used) none. */
+    full = desc && desc->start_used ? 0 : count >> XBITMAP__LW;
+    rem = desc && desc->start_used ? 0 : count & XBITMAP__M;
+    {   /* bits[]: no padding word */
+        xbitmap_index j;
+        for (j = 0; j < h->nwords; j++)
+            h->bits[j] = j < full ? XBITMAP__ALL : j == full && rem ? XBITMAP__ALL >> (XBITMAP__W - rem) : 0;
+    }
+    for (o = 0; o <= h->omax; o++)
+        xbitmap__tfill(&h->tw[o], o <= pw ? full + (xbitmap_index)(rem && xbitmap__log2(rem) >= o)
+                                  : full ? count >> o : 0);
+    xbitmap__tfill(&h->rt, 0);
+    h->nfree = full || rem ? count : 0;
+    h->nruns = h->nfree ? 1 : 0;
+    return h;
+}
+
+/* ---- allocation ------------------------------------------------------------- */
+/* One unit: the first free unit from the search start. O(L) + fix-up. */
+static xbitmap_index xbitmap__alloc1(xbitmap *h)
+{
+    xbitmap_index s = xbitmap__start(h), i = s >> XBITMAP__LW, p;
+    xbitmap__word w, old;
+    if (XALLOC__UNLIKELY(s >= h->count)) goto none; /* hint past the end: full */
+    w = h->bits[i] & (XBITMAP__ALL << (s & XBITMAP__M));
+    if (XALLOC__UNLIKELY(!w)) {
+        i = xbitmap__next(&h->tw[0], i + 1);
+        if (i == XBITMAP__NONE && s) i = xbitmap__next(&h->tw[0], 0); /* wrap */
+        if (i == XBITMAP__NONE) goto none;
+        w = h->bits[i];
+    }
+    old = h->bits[i];
+    p = (i << XBITMAP__LW) | xbitmap__ctz(w);
+    h->nruns += (xbitmap_index)xbitmap__nbrs(h, p, 1) - 1u;
+    h->bits[i] = old & ~XBITMAP__BIT(p);
+    xbitmap__word_changed(h, i, old, old & ~XBITMAP__BIT(p), true);
+    h->nfree--;
+    if (h->hint == p || (!h->random && h->hint < p)) h->hint = p + 1; /* nothing free in [hint, p] */
+    h->allocs++;
+    return p;
+none:
+    h->failures++;
+    return XBITMAP__NONE;
+}
+
+XALLOC_DEF xbitmap_index xbitmap_alloc(xbitmap *h)
+{
+    xbitmap_index p = XBITMAP__NONE;
+    xbitmap__lock(h);
+    if (XBITMAP__FULL_CHECK(h)) p = xbitmap__alloc1(h);
+    xbitmap__unlock(h);
+    return p;
+}
+
+static xbitmap_index xbitmap__alloc_run(xbitmap *h, xbitmap_index n, xbitmap_index align)
+{
+    xbitmap__req r;
+    xbitmap_index s, hi = h->count, p;
+    if (align == 0) align = 1;
+    if (n == 0 || (align & (align - 1))) {
+        xbitmap__report(h, XALLOC_E_BADARG, n, n ? "alignment is not a power of two" : "zero units");
+        return XBITMAP__NONE;
+    }
+    if (n > h->count) {
+        xbitmap__report(h, XALLOC_E_BADARG, n, "more units than the map holds");
+        return XBITMAP__NONE;
+    }
+    r.n = n;
+    r.al = xbitmap__log2(align);
+    r.k = xbitmap__log2(n);
+    if (r.al > h->omax) { /* no multiple of align but 0 is inside the map */
+        r.al = h->omax;
+        hi = 1;
+    }
+    r.exact = r.al >= r.k;
+    r.c = r.exact ? r.k : r.k - 1;
+    r.tries = h->policy == XBITMAP_BEST_FIT ? XBITMAP_BEST_FIT_TRIES : 0;
+    r.best = XBITMAP__NONE;
+    r.bestlen = 0;
+    s = xbitmap__start(h);
+    p = s < hi ? xbitmap__pass(h, &r, s, hi) : XBITMAP__NONE;
+    if (p == XBITMAP__NONE && h->random && s && (h->policy != XBITMAP_BEST_FIT || r.tries)) /* wrap around (below the hint nothing is free) */
+        p = xbitmap__pass(h, &r, 0, s < hi ? s : hi);
+    if (h->policy == XBITMAP_BEST_FIT) p = r.best;
+    if (p == XBITMAP__NONE) {
+        h->failures++;
+        return XBITMAP__NONE;
+    }
+    xbitmap__take(h, p, n);
+    return p;
+}
+
+XALLOC_DEF xbitmap_index xbitmap_alloc_run(xbitmap *h, xbitmap_index n, xbitmap_index align)
+{
+    xbitmap_index p = XBITMAP__NONE;
+    xbitmap__lock(h);
+    if (XBITMAP__FULL_CHECK(h)) p = xbitmap__alloc_run(h, n, align);
+    xbitmap__unlock(h);
+    return p;
+}
+
+XALLOC_DEF bool xbitmap_alloc_at(xbitmap *h, xbitmap_index p, xbitmap_index n)
+{
+    bool ok = false;
+    xbitmap__lock(h);
+    if (XBITMAP__FULL_CHECK(h) && xbitmap__range_ok(h, p, n)) {
+        ok = xbitmap__scan(h, p, p + n, XBITMAP__ALL) == p + n;
+        if (ok) xbitmap__take(h, p, n);
+        else h->failures++;
+    }
+    xbitmap__unlock(h);
+    return ok;
+}
+
+/* ---- free, reserve, release ------------------------------------------------- */
+static bool xbitmap__free(xbitmap *h, xbitmap_index p, xbitmap_index n)
+{
+    if (!xbitmap__range_ok(h, p, n)) return false;
+#if XALLOC_DEBUG >= 1
+    {
+        xbitmap_index u = h->nranges ? xbitmap__reserved_in(h, p, n) : XBITMAP__NONE;
+        if (XALLOC__UNLIKELY(u != XBITMAP__NONE)) {
+            xbitmap__report(h, XALLOC_E_RESERVED, u, "unit is reserved");
+            return false;
+        }
+        u = xbitmap__scan(h, p, p + n, 0);
+        if (XALLOC__UNLIKELY(u < p + n)) {
+            xbitmap__report(h, XALLOC_E_DOUBLE_FREE, u, "unit is already free");
+            return false;
+        }
+    }
+#endif
+    h->nruns += 1u - (xbitmap_index)xbitmap__nbrs(h, p, n);
+    xbitmap__mark(h, p, n, true);
+    h->nfree += n;
+    if (p < h->hint) h->hint = p;
+    h->frees++;
+    return true;
+}
+
+XALLOC_DEF bool xbitmap_free(xbitmap *h, xbitmap_index p, xbitmap_index n)
+{
+    bool ok = false;
+    xbitmap__lock(h);
+    if (XBITMAP__FULL_CHECK(h)) ok = xbitmap__free(h, p, n);
+    xbitmap__unlock(h);
+    return ok;
+}
+
+/* Reserved units stay 0 in bits[]; the free units of [p, e) become 0 too. */
+static bool xbitmap__reserve(xbitmap *h, xbitmap_index p, xbitmap_index n)
+{
+    xbitmap_index e, pos, u, nf, runs, lim;
+    unsigned k, first, last;
+    if (!xbitmap__range_ok(h, p, n)) return false;
+    e = p + n;
+    for (pos = p, k = 0; k < h->nranges && h->ranges[k].start < e; k++) {
+        if (h->ranges[k].end <= pos) continue;
+        if ((u = xbitmap__scan(h, pos, h->ranges[k].start, XBITMAP__ALL)) < h->ranges[k].start) goto allocated;
+        pos = h->ranges[k].end;
+    }
+    if ((u = xbitmap__scan(h, pos, e, XBITMAP__ALL)) < e) goto allocated;
+    /* ranges first..last overlap or touch [p, e) and merge with it */
+    for (first = 0; first < h->nranges && h->ranges[first].end < p; first++) { }
+    for (last = first; last < h->nranges && h->ranges[last].start <= e; last++) { }
+    if (last == first && h->nranges == XBITMAP_MAX_RESERVED) {
+        xbitmap__report(h, XALLOC_E_BADARG, p, "too many reserved ranges (XBITMAP_MAX_RESERVED)");
+        return false;
+    }
+    lim = e < h->count ? e + 1 : e;
+    nf = xbitmap__tally(h, p, e, false);
+    runs = xbitmap__tally(h, p, lim, true);
+    xbitmap__mark(h, p, n, false);
+    h->nruns -= runs - xbitmap__tally(h, p, lim, true);
+    h->nfree -= nf;
+    h->nres += nf;
+    if (last > first) { /* merge into ranges[first], close the gap */
+        if (h->ranges[first].start < p) p = h->ranges[first].start;
+        if (h->ranges[last - 1].end > e) e = h->ranges[last - 1].end;
+        for (k = last; k < h->nranges; k++) xbitmap__rcopy(&h->ranges[k - (last - first - 1)], &h->ranges[k]);
+        h->nranges -= last - first - 1;
+    } else {
+        for (k = h->nranges; k > first; k--) xbitmap__rcopy(&h->ranges[k], &h->ranges[k - 1]);
+        h->nranges++;
+    }
+    h->ranges[first].start = p;
+    h->ranges[first].end = e;
+    xbitmap__trange(&h->rt, p >> XBITMAP__LW, (e - 1) >> XBITMAP__LW, true);
+    if (h->hint >= p && h->hint < e) h->hint = e;
+    return true;
+allocated:
+    xbitmap__report(h, XALLOC_E_BADARG, u, "cannot reserve an allocated unit");
+    return false;
+}
+
+XALLOC_DEF bool xbitmap_reserve(xbitmap *h, xbitmap_index p, xbitmap_index n)
+{
+    bool ok = false;
+    xbitmap__lock(h);
+    if (XBITMAP__FULL_CHECK(h)) ok = xbitmap__reserve(h, p, n);
+    xbitmap__unlock(h);
+    return ok;
+}
+
+static bool xbitmap__release(xbitmap *h, xbitmap_index p, xbitmap_index n)
+{
+    xbitmap_index e, pos, runs, lim;
+    unsigned k;
+    bool left, right;
+    if (!xbitmap__range_ok(h, p, n)) return false;
+    e = p + n;
+    for (k = 0; k < h->nranges && h->ranges[k].end < e; k++) { }
+    if (k == h->nranges || h->ranges[k].start > p) {
+        for (pos = p, k = 0; k < h->nranges && h->ranges[k].start <= pos; k++)
+            if (h->ranges[k].end > pos) pos = h->ranges[k].end;
+        xbitmap__report(h, XALLOC_E_BADARG, pos, "unit is not reserved");
+        return false;
+    }
+    left = h->ranges[k].start < p;
+    right = e < h->ranges[k].end;
+    if (left && right && h->nranges == XBITMAP_MAX_RESERVED) {
+        xbitmap__report(h, XALLOC_E_BADARG, p, "too many reserved ranges (XBITMAP_MAX_RESERVED)");
+        return false;
+    }
+    lim = e < h->count ? e + 1 : e;
+    runs = xbitmap__tally(h, p, lim, true);
+    xbitmap__mark(h, p, n, true);
+    h->nruns += xbitmap__tally(h, p, lim, true) - runs;
+    h->nfree += n;
+    h->nres -= n;
+    if (left && right) { /* split: [start, p) and [e, end) */
+        unsigned j;
+        for (j = h->nranges; j > k + 1; j--) xbitmap__rcopy(&h->ranges[j], &h->ranges[j - 1]);
+        h->nranges++;
+        h->ranges[k + 1].start = e;
+        h->ranges[k + 1].end = h->ranges[k].end;
+        h->ranges[k].end = p;
+    } else if (left) {
+        h->ranges[k].end = p;
+    } else if (right) {
+        h->ranges[k].start = e;
+    } else {
+        for (; k + 1 < h->nranges; k++) xbitmap__rcopy(&h->ranges[k], &h->ranges[k + 1]);
+        h->nranges--;
+    }
+    xbitmap__trange(&h->rt, p >> XBITMAP__LW, (e - 1) >> XBITMAP__LW, false);
+    xbitmap__rfix(h, p >> XBITMAP__LW);
+    xbitmap__rfix(h, (e - 1) >> XBITMAP__LW);
+    if (p < h->hint) h->hint = p;
+    return true;
+}
+
+XALLOC_DEF bool xbitmap_release(xbitmap *h, xbitmap_index p, xbitmap_index n)
+{
+    bool ok = false;
+    xbitmap__lock(h);
+    if (XBITMAP__FULL_CHECK(h)) ok = xbitmap__release(h, p, n);
+    xbitmap__unlock(h);
+    return ok;
+}
+
+static xbitmap_kind xbitmap__state(const xbitmap *h, xbitmap_index p)
+{
+    if (p >= h->count) return XBITMAP_OUTSIDE;
+    if (xbitmap__isfree(h, p)) return XBITMAP_FREE;
+    return h->nranges && xbitmap__reserved_in(h, p, 1) != XBITMAP__NONE ? XBITMAP_RESERVED : XBITMAP_USED;
+}
+
+XALLOC_DEF xbitmap_kind xbitmap_state(xbitmap *h, xbitmap_index p)
+{
+    xbitmap_kind k;
+    xbitmap__lock(h);
+    k = xbitmap__state(h, p);
+    xbitmap__unlock(h);
+    return k;
+}
+
+/* ---- introspection -------------------------------------------------------- */
+/* Longest free run. The largest order o* with a free aligned block gives
+ * 2^o* <= longest < 2^(o*+2), and a run of 2^o* units holds an aligned free
+ * block of 2^(o*-1): look only at the runs around those. */
+static xbitmap_index xbitmap__largest(const xbitmap *h)
+{
+    unsigned o = h->omax + 1, c;
+    xbitmap_index x = 0, q, best = 0;
+    while (o-- > 0)
+        if (h->tw[o].lv[h->tw[o].nlev - 1][0]) break;
+    if (o > h->omax) return 0; /* nothing free */
+    c = o ? o - 1 : 0;
+    while ((q = xbitmap__cand(h, c, c, x)) != XBITMAP__NONE) {
+        xbitmap_index s = xbitmap__back(h, 0, q), e = xbitmap__scan(h, q, h->count, XBITMAP__ALL);
+        if (e - s > best) best = e - s;
+        if (e >= h->count) break;
+        x = e + 1;
+    }
+    return best;
+}
+
+static void xbitmap__stats(const xbitmap *h, xbitmap_stats *o)
+{
+    o->total = h->count;
+    o->free = h->nfree;
+    o->reserved = h->nres;
+    o->used = h->count - h->nfree - h->nres;
+    o->largest_free = xbitmap__largest(h);
+    o->free_runs = h->nruns;
+    o->reserved_ranges = h->nranges;
+    o->allocs = h->allocs;
+    o->frees = h->frees;
+    o->failures = h->failures;
+    o->meta_bytes = h->meta_bytes;
+}
+
+XALLOC_DEF void xbitmap_stats_get(xbitmap *h, xbitmap_stats *o)
+{
+    xbitmap__lock(h);
+    xbitmap__stats(h, o);
+    xbitmap__unlock(h);
+}
+
+/* A tower's levels agree with each other, and nothing is set past the end
+ * of a level. O(words of the tower). */
+static const char *xbitmap__tcheck(const xbitmap__tower *t)
+{
+    xbitmap_index nb = t->n0;
+    unsigned l;
+    for (l = 0; l < t->nlev; l++) {
+        const xbitmap__word *w = t->lv[l];
+        xbitmap_index nw = XBITMAP__NW(nb), j;
+        if (w[nw] || ((nb & XBITMAP__M) && (w[nw - 1] & (XBITMAP__ALL << (nb & XBITMAP__M)))))
+            return "summary bit set past the end of its level";
+        if (l + 1 == t->nlev) {
+            if (nw != 1) return "summary tower does not end in one word";
+        } else {
+            for (j = 0; j < nw; j++)
+                if (((t->lv[l + 1][j >> XBITMAP__LW] >> (j & XBITMAP__M)) & 1u) != (w[j] != 0))
+                    return "summary level disagrees with the level below";
+        }
+        nb = nw;
+    }
+    return NULL;
+}
+
+/* Every invariant of the manual. O(count/W * log W + meta words). */
+static const char *xbitmap__check_locked(const xbitmap *h)
+{
+    xbitmap_index i, x, nres = 0;
+    unsigned o, k;
+    const char *why;
+    if (h->omax != xbitmap__log2(h->count) || h->nwords != XBITMAP__NW(h->count)) return "map record damaged";
+    if ((h->count & XBITMAP__M) && (h->bits[h->nwords - 1] & (XBITMAP__ALL << (h->count & XBITMAP__M))))
+        return "free bit set past the end of the map";
+    if (h->nranges > XBITMAP_MAX_RESERVED) return "reserved range count out of range";
+    for (k = 0; k < h->nranges; k++) {
+        const xbitmap__range *r = &h->ranges[k];
+        if (r->start >= r->end || r->end > h->count) return "reserved range empty or past the end";
+        if (k && h->ranges[k - 1].end >= r->start) return "reserved ranges out of order, overlapping or touching";
+        if (xbitmap__scan(h, r->start, r->end, 0) < r->end) return "reserved unit marked free";
+        nres += r->end - r->start;
+    }
+    if (nres != h->nres) return "reserved count differs from the ranges";
+    if (h->nfree > h->count || h->nres > h->count - h->nfree) return "free and reserved units exceed the map";
+    if (xbitmap__tally(h, 0, h->count, false) != h->nfree) return "free count differs from the bitmap";
+    if (xbitmap__tally(h, 0, h->count, true) != h->nruns) return "free run count differs from the bitmap";
+    if (xbitmap__scan(h, 0, h->hint < h->count ? h->hint : h->count, 0) < h->hint && h->hint <= h->count)
+        return "free unit below the next-free hint";
+    if (h->hint > h->count) return "next-free hint past the end";
+    /* per-word orders: Q[o] bit i iff word i holds an aligned free 2^o block */
+    for (i = 0; i < h->nwords; i += XBITMAP__W) {
+        xbitmap__word want[XBITMAP__LW + 1];
+        xbitmap_index j;
+        for (o = 0; o <= h->pw; o++) want[o] = 0;
+        for (j = i; j < h->nwords && j - i < XBITMAP__W; j++) {
+            int mo = xbitmap__maxord(h->bits[j]);
+            for (o = 0; (int)o <= mo; o++) want[o] |= XBITMAP__BIT(j);
+        }
+        for (o = 0; o <= h->pw; o++)
+            if (h->tw[o].lv[0][i >> XBITMAP__LW] != want[o]) return "per-word summary disagrees with the bitmap";
+    }
+    /* block orders: Q[o] bit x iff both halves are whole in Q[o-1] */
+    for (o = XBITMAP__LW + 1; o <= h->omax; o++)
+        for (x = 0; x < h->tw[o].n0; x++)
+            if (xbitmap__tget(&h->tw[o], x) != (xbitmap__tget(&h->tw[o - 1], 2 * x) && xbitmap__tget(&h->tw[o - 1], 2 * x + 1)))
+                return "block summary disagrees with the order below";
+    for (o = 0; o <= h->omax; o++)
+        if ((why = xbitmap__tcheck(&h->tw[o])) != NULL) return why;
+    if ((why = xbitmap__tcheck(&h->rt)) != NULL) return why;
+    for (i = 0; i < h->nwords; i++) {
+        bool want = false;
+        for (k = 0; k < h->nranges && !want; k++)
+            want = h->ranges[k].start >> XBITMAP__LW <= i && (h->ranges[k].end - 1) >> XBITMAP__LW >= i;
+        if (xbitmap__tget(&h->rt, i) != want) return "reserved-word bits disagree with the ranges";
+    }
+    return NULL;
+}
+
+XALLOC_DEF const char *xbitmap_check(xbitmap *h)
+{
+    const char *why;
+    xbitmap__lock(h);
+    why = xbitmap__check_locked(h);
+    if (why) xbitmap__report(h, XALLOC_E_CORRUPT, 0, why);
+    xbitmap__unlock(h);
+    return why;
+}
+
+XALLOC_DEF void xbitmap_walk(xbitmap *h, xbitmap_walk_fn fn, void *user)
+{
+    xbitmap_index pos = 0;
+    unsigned k = 0;
+    xbitmap__lock(h);
+    if (!XBITMAP__FULL_CHECK(h)) goto out;
+    while (pos < h->count) {
+        xbitmap_index lim = k < h->nranges ? h->ranges[k].start : h->count, e;
+        xbitmap_kind kind;
+        if (pos == lim) {
+            e = h->ranges[k++].end;
+            kind = XBITMAP_RESERVED;
+        } else if (xbitmap__isfree(h, pos)) {
+            e = xbitmap__scan(h, pos, lim, XBITMAP__ALL);
+            kind = XBITMAP_FREE;
+        } else {
+            e = xbitmap__scan(h, pos, lim, 0);
+            kind = XBITMAP_USED;
+        }
+        if (!fn(user, pos, e - pos, kind)) break;
+        pos = e;
+    }
+out:
+    xbitmap__unlock(h);
+}
+
+XALLOC_DEF void xbitmap_dump(xbitmap *h, xalloc_print_fn print, void *user)
+{
+    xbitmap_stats s;
+    xalloc__line l;
+    unsigned o, k;
+    xbitmap__lock(h);
+    xbitmap__stats(h, &s);
+    l.len = 0;
+    xalloc__put_str(&l, "xbitmap ");
+    xalloc__put_hex(&l, (uintptr_t)h);
+    xalloc__put_str(&l, ": units ");
+    xalloc__put_u(&l, s.total);
+    xalloc__put_str(&l, ", free ");
+    xalloc__put_u(&l, s.free);
+    xalloc__put_str(&l, " (");
+    xalloc__put_pct(&l, s.free, s.total);
+    xalloc__put_str(&l, "), used ");
+    xalloc__put_u(&l, s.used);
+    xalloc__put_str(&l, ", reserved ");
+    xalloc__put_u(&l, s.reserved);
+    xalloc__put_end(&l, print, user);
+    xalloc__put_str(&l, "  free runs ");
+    xalloc__put_u(&l, s.free_runs);
+    xalloc__put_str(&l, ", largest ");
+    xalloc__put_u(&l, s.largest_free);
+    xalloc__put_str(&l, ", next-free hint ");
+    xalloc__put_u(&l, h->hint);
+    xalloc__put_str(&l, h->policy == XBITMAP_BEST_FIT ? ", best fit" : ", first fit");
+    xalloc__put_str(&l, h->random ? ", random start" : "");
+    xalloc__put_end(&l, print, user);
+    xalloc__put_str(&l, "  allocs ");
+    xalloc__put_u(&l, s.allocs);
+    xalloc__put_str(&l, ", frees ");
+    xalloc__put_u(&l, s.frees);
+    xalloc__put_str(&l, ", failures ");
+    xalloc__put_u(&l, s.failures);
+    xalloc__put_str(&l, ", metadata ");
+    xalloc__put_u(&l, s.meta_bytes);
+    xalloc__put_str(&l, " bytes");
+    xalloc__put_end(&l, print, user);
+    for (o = 0; o <= h->omax; o++) { /* free aligned blocks of each order */
+        xbitmap_index n = 0, i;
+        if (o <= h->pw) {
+            for (i = 0; i < h->nwords; i++) n += xbitmap__popcount(xbitmap__fold(h->bits[i], o));
+        } else {
+            for (i = 0; i < XBITMAP__NW(h->tw[o].n0); i++) n += xbitmap__popcount(h->tw[o].lv[0][i]);
+        }
+        if (!n) continue;
+        xalloc__put_str(&l, "  order ");
+        xalloc__put_u(&l, o);
+        xalloc__put_str(&l, " (");
+        xalloc__put_u(&l, (xbitmap_index)1 << o);
+        xalloc__put_str(&l, " units): ");
+        xalloc__put_u(&l, n);
+        xalloc__put_str(&l, " free aligned blocks");
+        xalloc__put_end(&l, print, user);
+    }
+    for (k = 0; k < h->nranges; k++) {
+        xalloc__put_str(&l, "  reserved ");
+        xalloc__put_u(&l, h->ranges[k].start);
+        xalloc__put_str(&l, "..");
+        xalloc__put_u(&l, h->ranges[k].end - 1);
+        xalloc__put_str(&l, " (");
+        xalloc__put_u(&l, h->ranges[k].end - h->ranges[k].start);
+        xalloc__put_str(&l, " units)");
+        xalloc__put_end(&l, print, user);
+    }
+    xbitmap__unlock(h);
+}
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* XALLOC_IMPLEMENTATION */
+
+/*
+------------------------------------------------------------------------------
+This software is available under 2 licenses -- choose whichever you prefer.
+------------------------------------------------------------------------------
+ALTERNATIVE A - MIT License
+Copyright (c) 2026 the xalloc authors
+Permission is hereby granted, free of charge, to any person obtaining a copy of
+this software and associated documentation files (the "Software"), to deal in
+the Software without restriction, including without limitation the rights to
+use, copy, modify, merge, publish, distribute, sublicense, and/or sell copies
+of the Software, and to permit persons to whom the Software is furnished to do
+so, subject to the following conditions:
+The above copyright notice and this permission notice shall be included in all
+copies or substantial portions of the Software.
+THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR
+IMPLIED, INCLUDING BUT NOT LIMITED TO THE WARRANTIES OF MERCHANTABILITY,
+FITNESS FOR A PARTICULAR PURPOSE AND NONINFRINGEMENT. IN NO EVENT SHALL THE
+AUTHORS OR COPYRIGHT HOLDERS BE LIABLE FOR ANY CLAIM, DAMAGES OR OTHER
+LIABILITY, WHETHER IN AN ACTION OF CONTRACT, TORT OR OTHERWISE, ARISING FROM,
+OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS IN THE
+SOFTWARE.
+------------------------------------------------------------------------------
+ALTERNATIVE B - Public Domain (www.unlicense.org)
+This is free and unencumbered software released into the public domain.
+Anyone is free to copy, modify, publish, use, compile, sell, or distribute this
+software, either in source code form or as a compiled binary, for any purpose,
+commercial or non-commercial, and by any means.
+In jurisdictions that recognize copyright laws, the author or authors of this
+software dedicate any and all copyright interest in the software to the public
+domain. We make this dedication in good faith to the benefit of the public at
+large and to the detriment of our heirs and successors. We intend this
+dedication to be an overt act of relinquishment in perpetuity of all present
+and future rights to this software under copyright law.
+THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR
+IMPLIED, INCLUDING BUT NOT LIMITED TO THE WARRANTIES OF MERCHANTABILITY,
+FITNESS FOR A PARTICULAR PURPOSE AND NONINFRINGEMENT. IN NO EVENT SHALL THE
+AUTHORS BE LIABLE FOR ANY CLAIM, DAMAGES OR OTHER LIABILITY, WHETHER IN AN
+ACTION OF CONTRACT, TORT OR OTHERWISE, ARISING FROM, OUT OF OR IN CONNECTION
+WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS IN THE SOFTWARE.
+------------------------------------------------------------------------------
+*/
