@@ -1,0 +1,1430 @@
+/* xalloc_buddy.h - a binary buddy allocator for pages, DMA buffers and
+ * physical memory, with all of its bookkeeping in a bitmap.   v0.1
+ * Part of xalloc: drop-in, freestanding allocators in single C headers.
+ *
+ * WHAT IT IS
+ *   Hands out power-of-two multiples of a minimum block (order k: min_block
+ *   << k bytes, aligned to its own size) from a range of any size and any
+ *   start, and merges freed blocks with their buddies up the orders. Free
+ *   needs the address only. Ranges can be reserved and released at any time.
+ *   No libc, no global state, no recursion; C99/C++11 and later.
+ *
+ * USE
+ *   In exactly one C or C++ file:
+ *       #define XALLOC_IMPLEMENTATION
+ *       #include "xalloc_buddy.h"
+ *   Everywhere else just #include "xalloc_buddy.h".
+ *
+ *   In-band (ordinary memory; the bitmap is carved from the end of it):
+ *       static unsigned char pool[1 << 20];
+ *       xbuddy_desc d = {0};  d.min_block = 64;   (or set each field)
+ *       xbuddy *b = xbuddy_init(pool, sizeof pool, &d);
+ *       void *p = xbuddy_alloc(b, 1000);           1024 bytes, 1024-aligned
+ *       xbuddy_free(b, p);
+ *   Metadata-only (physical frames, device memory, file offsets: the range is
+ *   never read or written, addresses are numbers):
+ *       size_t need = xbuddy_meta_size(0x100000, 0x7ff00000, &d);
+ *       xbuddy *b = xbuddy_init_meta(buf, need, 0x100000, 0x7ff00000, &d);
+ *       xbuddy_addr a = xbuddy_alloc_order(b, 9);  2 MiB of 4 KiB pages
+ *       xbuddy_free_addr(b, a, 0);
+ *
+ * API (b first; M = number of orders - 1, R = reserved ranges, B = blocks)
+ *   xbuddy_meta_size(base, size, desc) -> bytes init_meta needs      [O(M)]
+ *   xbuddy_init_meta(meta, meta_size, base, size, desc)
+ *                                  -> handle in meta, or NULL       [O(bitmap words)]
+ *   xbuddy_init(mem, size, desc)   -> in-band: handle and bitmap at the end
+ *                                     of mem, the rest managed, or NULL
+ *   xbuddy_alloc(b, size)          -> pointer, NULL when nothing fits   [O(M)]
+ *   xbuddy_alloc_addr(b, size)     -> address, XBUDDY_NONE when nothing fits
+ *   xbuddy_alloc_order(b, order)   -> address of min_block << order bytes
+ *   xbuddy_free(b, p)              -> NULL is a no-op                   [O(M)]
+ *   xbuddy_free_addr(b, a, size)   -> size 0: any; else it must round to
+ *                                     the block's size; XBUDDY_NONE is a
+ *                                     no-op                            [O(M + R)]
+ *   xbuddy_block_size(b, a)        -> bytes of the allocated block at a,
+ *                                     0 if a is not one                 [O(M + R)]
+ *   xbuddy_reserve(b, a, size)     -> false (nothing changed) if part of the
+ *                                     range is allocated or the table is full
+ *   xbuddy_release(b, a, size)     -> false if the table is full  [O(B * M + R)]
+ *   xbuddy_stats_get / xbuddy_check / xbuddy_walk / xbuddy_dump
+ *   Sizes round up to min_block << k; size 0 gets one minimum block.
+ *   "O(M)": alloc does one find-first-set over the mask of non-empty orders,
+ *   then one search of the bitmap index (a few word scans per level, at most
+ *   log64 of the bitmap words levels), and one step per order it splits;
+ *   free walks up at most M orders to find the block, then merges.
+ *
+ * ERRORS
+ *   Misuse is reported through desc->hooks.error and the call changes
+ *   nothing: an address outside the range (XALLOC_E_FOREIGN), not the start
+ *   of an allocated block (XALLOC_E_NOT_BLOCK), inside free memory
+ *   (XALLOC_E_DOUBLE_FREE), inside a reserved range (XALLOC_E_RESERVED), a
+ *   size that does not round to the block (XALLOC_E_SIZE_MISMATCH), a size or
+ *   order larger than the largest block, bad init or reserve arguments, a
+ *   reservation over allocated memory (XALLOC_E_BADARG). Running out of
+ *   memory is not an error: XBUDDY_NONE / NULL and stats.failures.
+ *
+ * RESERVED RANGES
+ *   xbuddy_reserve rounds the range out to minimum blocks and clips it to the
+ *   managed range. Free parts become reserved (never handed out; freeing them
+ *   reports XALLOC_E_RESERVED); already reserved parts stay so (reservations
+ *   are a set: overlapping ones merge). If any part is allocated the call is
+ *   refused with XALLOC_E_BADARG and nothing changes: a kernel marks firmware
+ *   tables, its own image and MMIO holes before it hands memory out, and a
+ *   reservation that lands on a live allocation is a bug to report, not to
+ *   paper over. xbuddy_release frees the reserved parts of its range (merging
+ *   them) and leaves free and allocated parts alone. Reservations are kept
+ *   as sorted, disjoint intervals in a table of desc.max_reserved entries.
+ *
+ * CONFIGURATION (define before including; the same in every file)
+ *   XBUDDY_ADDR64      1: xbuddy_addr is uint64_t (physical addresses above
+ *                      4 GiB or file offsets on a 32-bit CPU); default
+ *                      uintptr_t
+ *   XBUDDY_MIN_BLOCK   default min_block (4096)
+ *   XBUDDY_MAX_RESERVED default max_reserved (16)
+ *   XBUDDY_POISON_BYTE fill of free memory at level >= 2 (in-band only)
+ *   XALLOC_DEBUG, XALLOC_STATIC, XALLOC_ASSERT, XALLOC_NO_BUILTINS: as for
+ *   every xalloc header.
+ *
+ * DEBUG LEVELS (XALLOC_DEBUG)
+ *   0  no checks: free trusts its address (it still finds the order)
+ *   1  free and block_size check the address: range, alignment, block start,
+ *      free memory, reserved ranges, size [O(M + R), on the lookup free does
+ *      anyway]
+ *   2  + in-band: free memory is filled with XBUDDY_POISON_BYTE and checked
+ *      when handed out (write after free -> XALLOC_E_USE_AFTER_FREE)
+ *   3  same as 2 (a buddy block has no slack for a canary)
+ *   4  + xbuddy_check() on every call                         [O(B * M)]
+ *
+ * DATA STRUCTURE
+ *   Min blocks are numbered by their address: X = address / min_block (taken
+ *   modulo 2^(M+1), which keeps alignment). The node of order k holding X is
+ *   X >> k; two nodes of order k with the same X >> (k+1) are buddies, and
+ *   the pair of them is described by two bits, H and W:
+ *       H=1 W=s   exactly one of the pair is a free block, the one on side s
+ *                 (0 left, 1 right); the other is allocated, reserved, split,
+ *                 or outside the range
+ *       H=0 W=1   the pair's parent (order k+1) is one allocated (or
+ *                 reserved) block: the marker that lets free find the order
+ *       H=0 W=0   anything else: neither half is a free block and the
+ *                 parent is not a block (or it is inside a bigger block)
+ *   Nodes of the top order M, which have no pairs, have one H bit each (1:
+ *   free). An allocated block of order 0 has no marker: it is what a min
+ *   block is when no block above it is found. The bits of each order lie in
+ *   one array, order after order (each order's slice word-aligned), so
+ *   every H bit of order k is an even bit in that order's slice.
+ *
+ *      order 2   [         free          ][  A  ][  B  ][ C ][ D ]
+ *      pairs:    (1,0) above the free one, (0,1) above A's halves,
+ *                (1,1) above C/D's parent if D is free, (0,0) elsewhere.
+ *
+ *   A summary index over the H bits (one bit per group of 1024 bitmap bits,
+ *   then one bit per word of the level below, up to a single word) finds
+ *   "the first free block of order k" as find-next-set from the start of
+ *   order k's slice; a mask of non-empty orders picks k with one bit scan.
+ *   free(X) reads the pair above node(X, k) for k = 0, 1, ...: (1, own
+ *   side) means X is in free memory; (0,1) means node(X, k+1) is the block;
+ *   (1, other side) ends the search (X is an order-0 block); at most M reads.
+ *
+ *   One mechanism serves both modes. In-band mode could keep free lists in
+ *   the free blocks instead of the index; it does not: a list unlink on
+ *   merge touches three blocks scattered over the region (cache misses in a
+ *   large pool), while the bitmap of a 256 MiB pool of 64-byte blocks is
+ *   1 MiB and stays in cache (see bench/bench_buddy.c), and one mechanism
+ *   keeps the code small enough for a microcontroller.
+ *
+ * METADATA SIZE (metadata-only; in-band carves the same from its memory)
+ *   2 bits per minimum block (the pairs of all orders: n/2 + n/4 + ... pairs,
+ *   2 bits each), plus 1 bit per 1024 bitmap bits for the index (1/512 bit
+ *   per minimum block), plus a constant: the handle, 4 words per order and
+ *   2 per reserved range, and up to one word of padding per order. A 4 GiB
+ *   range of 4 KiB pages needs 256 KiB + 256 bytes + the constant; the exact
+ *   figure is xbuddy_meta_size().
+ *
+ * INVARIANTS (all checked by xbuddy_check)
+ *   - The blocks found by the lookup tile the range exactly.
+ *   - Per order, the number of H bits equals that order's free-block count;
+ *     the number of (0,1) markers equals the allocated and reserved blocks
+ *     of order >= 1; no bit is set outside the slots of a pair in range.
+ *   - No two free buddies: a pair holds at most one free block by encoding.
+ *   - The mask of non-empty orders matches the counts; used, reserved and
+ *     live counters match the blocks; the index matches the H bits.
+ *   - Reserved intervals are sorted, disjoint, inside the range, add up to
+ *     the reserved blocks, and no block crosses an interval's edge.
+ *
+ * THREADS
+ *   Not thread-safe by itself; set desc.hooks.lock/unlock (for example to
+ *   xalloc_spin_lock/xalloc_spin_unlock) to serialise calls.
+ *
+ * LICENSE: MIT or public domain (Unlicense), at the end of this file.
+ */
+#ifndef XALLOC_BUDDY_H
+#define XALLOC_BUDDY_H
+
+/* ==== xalloc common prelude v1 (identical in every xalloc header; `make check-prelude`) ==== */
+#ifndef XALLOC_COMMON_PRELUDE_V1
+#define XALLOC_COMMON_PRELUDE_V1
+#include <stddef.h>
+#include <stdint.h>
+#include <stdbool.h>
+#include <limits.h>
+
+/* XALLOC_STATIC: every public function of every xalloc header in this
+ * translation unit becomes `static` (define it before the first include). */
+#if defined(__GNUC__) || defined(__clang__)
+#define XALLOC_UNUSED __attribute__((unused))
+#else
+#define XALLOC_UNUSED
+#endif
+#ifndef XALLOC_DEF
+#ifdef XALLOC_STATIC
+#define XALLOC_DEF static XALLOC_UNUSED
+#else
+#define XALLOC_DEF extern
+#endif
+#endif
+
+/* Assertions guard internal invariants only (never user input, which is
+ * reported through the error hook). Off unless the user supplies one. */
+#ifndef XALLOC_ASSERT
+#define XALLOC_ASSERT(x) ((void)0)
+#endif
+
+/* Debug level, shared by every header (0..4). Each header documents what
+ * each level adds for it; the common meaning is:
+ *   0  no checks at all (trust the caller)
+ *   1  cheap O(1) checks on free: double free, foreign pointer, broken
+ *      back-links (the default)
+ *   2  + poisoning: freed memory is filled and checked when handed out again
+ *   3  + canaries / red zones after each block, checked on free
+ *   4  + the full structural check on every public call (slow) */
+#ifndef XALLOC_DEBUG
+#define XALLOC_DEBUG 1
+#endif
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* What went wrong, as passed to the error hook. XALLOC_OK is never passed. */
+typedef enum xalloc_error {
+    XALLOC_OK = 0,
+    XALLOC_E_BADARG,        /* bad argument: size, count, alignment, region  */
+    XALLOC_E_FOREIGN,       /* pointer outside everything this allocator owns */
+    XALLOC_E_NOT_BLOCK,     /* inside the allocator, but not a block's start */
+    XALLOC_E_DOUBLE_FREE,   /* the block is already free                     */
+    XALLOC_E_CORRUPT,       /* metadata damaged (header, back-link, list)     */
+    XALLOC_E_OVERRUN,       /* canary or red zone after a block overwritten   */
+    XALLOC_E_USE_AFTER_FREE,/* poison in freed memory overwritten             */
+    XALLOC_E_RESERVED,      /* free of reserved memory                        */
+    XALLOC_E_SIZE_MISMATCH, /* size given to free does not match the block    */
+    XALLOC_E_COUNT
+} xalloc_error;
+
+/* Error hook: `ptr` is the offending pointer (or address/index cast to a
+ * pointer-sized integer where the header hands out no pointers), `what` a
+ * short static text. The call that reported the error returns its failure
+ * value and leaves the allocator unchanged. */
+typedef void (*xalloc_error_fn)(void *user, xalloc_error err, uintptr_t ptr, const char *what);
+/* Lock hook: called with `user` on entry to and exit from every public call. */
+typedef void (*xalloc_lock_fn)(void *user);
+/* Print hook for the dump functions: one NUL-terminated line per call,
+ * newline included. */
+typedef void (*xalloc_print_fn)(void *user, const char *line);
+
+/* Hooks every allocator takes in its description; all may be NULL. */
+typedef struct xalloc_hooks {
+    xalloc_error_fn error;  /* misuse reports (NULL: not reported)          */
+    xalloc_lock_fn  lock;   /* both or neither: lock around every call      */
+    xalloc_lock_fn  unlock;
+    void           *user;   /* passed to all three                          */
+} xalloc_hooks;
+
+static inline const char *xalloc_error_name(xalloc_error e)
+{
+    switch (e) {
+    case XALLOC_OK:               return "ok";
+    case XALLOC_E_BADARG:         return "bad argument";
+    case XALLOC_E_FOREIGN:        return "foreign pointer";
+    case XALLOC_E_NOT_BLOCK:      return "not the start of a block";
+    case XALLOC_E_DOUBLE_FREE:    return "double free";
+    case XALLOC_E_CORRUPT:        return "corrupt metadata";
+    case XALLOC_E_OVERRUN:        return "overrun";
+    case XALLOC_E_USE_AFTER_FREE: return "write after free";
+    case XALLOC_E_RESERVED:       return "reserved memory";
+    case XALLOC_E_SIZE_MISMATCH:  return "size mismatch";
+    case XALLOC_E_COUNT:          break;
+    }
+    return "unknown";
+}
+
+/* A ready-made spinlock for the lock hooks, on compiler atomics (gcc and
+ * clang builtins). Point hooks.user at an xalloc_spinlock initialised to 0.
+ * Needs hardware atomics: on Cortex-M0 (no LDREX/STREX) use a hook that
+ * masks interrupts instead. */
+typedef struct xalloc_spinlock { volatile int word; } xalloc_spinlock;
+#if defined(__GNUC__) || defined(__clang__)
+static inline void xalloc_spin_lock(void *lock)
+{
+    xalloc_spinlock *l = (xalloc_spinlock *)lock;
+    while (__atomic_exchange_n(&l->word, 1, __ATOMIC_ACQUIRE))
+        while (__atomic_load_n(&l->word, __ATOMIC_RELAXED)) { }
+}
+static inline void xalloc_spin_unlock(void *lock)
+{
+    __atomic_store_n(&((xalloc_spinlock *)lock)->word, 0, __ATOMIC_RELEASE);
+}
+#endif
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* XALLOC_COMMON_PRELUDE_V1 */
+/* ==== end of xalloc common prelude v1 ==== */
+
+/* ---- configuration ------------------------------------------------------ */
+#ifndef XBUDDY_MIN_BLOCK
+#define XBUDDY_MIN_BLOCK 4096
+#endif
+#ifndef XBUDDY_MAX_RESERVED
+#define XBUDDY_MAX_RESERVED 16
+#endif
+#ifndef XBUDDY_POISON_BYTE
+#define XBUDDY_POISON_BYTE 0xDB
+#endif
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(XBUDDY_ADDR64) && XBUDDY_ADDR64
+typedef uint64_t xbuddy_addr;
+#else
+typedef uintptr_t xbuddy_addr;
+#endif
+/* The failure value of the address functions (address 0 may be valid). */
+#define XBUDDY_NONE ((xbuddy_addr)-1)
+/* Orders a handle can have: size_t bits (the mask of non-empty orders). */
+#define XBUDDY_ORDERS ((unsigned)(sizeof(size_t) * CHAR_BIT))
+
+typedef struct xbuddy xbuddy; /* lives at the start of the metadata */
+
+typedef enum xbuddy_kind { XBUDDY_FREE = 0, XBUDDY_USED = 1, XBUDDY_RESERVED = 2 } xbuddy_kind;
+
+/* Description for init; zero (or NULL) means defaults. */
+typedef struct xbuddy_desc {
+    xalloc_hooks hooks;        /* error, lock, unlock, user                    */
+    xbuddy_addr  min_block;    /* power of two >= sizeof(void *) (0: 4096)      */
+    xbuddy_addr  max_block;    /* cap on the largest block, a power of two
+                                  >= min_block (0: as large as the range allows) */
+    unsigned     max_reserved; /* reserved-interval table entries (0: 16)       */
+} xbuddy_desc;
+
+typedef struct xbuddy_stats {
+    xbuddy_addr base, size;      /* the managed range (rounded to min blocks)  */
+    xbuddy_addr min_block;
+    unsigned    max_order;       /* largest order: min_block << max_order bytes */
+    unsigned    fragmentation;   /* per mille: 1000 * (1 - largest / free)      */
+    xbuddy_addr free_bytes, used_bytes, reserved_bytes, largest_free;
+    size_t      free_blocks[XBUDDY_ORDERS]; /* per order, like /proc/buddyinfo */
+    size_t      live_blocks, reserved_ranges, meta_bytes;
+    uint64_t    allocs, frees, failures;    /* failures: NONE/NULL returns    */
+} xbuddy_stats;
+
+/* Walk callback: one call per block in address order. Return false to stop.
+ * The allocator must not be changed during the walk. */
+typedef bool (*xbuddy_walk_fn)(void *user, xbuddy_addr addr, xbuddy_addr size, xbuddy_kind kind);
+
+XALLOC_DEF size_t      xbuddy_meta_size(xbuddy_addr base, xbuddy_addr size, const xbuddy_desc *desc);
+XALLOC_DEF xbuddy     *xbuddy_init_meta(void *meta, size_t meta_size, xbuddy_addr base, xbuddy_addr size, const xbuddy_desc *desc);
+XALLOC_DEF xbuddy     *xbuddy_init(void *mem, size_t size, const xbuddy_desc *desc);
+XALLOC_DEF void       *xbuddy_alloc(xbuddy *b, size_t size);
+XALLOC_DEF void        xbuddy_free(xbuddy *b, void *p);
+XALLOC_DEF xbuddy_addr xbuddy_alloc_addr(xbuddy *b, xbuddy_addr size);
+XALLOC_DEF xbuddy_addr xbuddy_alloc_order(xbuddy *b, unsigned order);
+XALLOC_DEF void        xbuddy_free_addr(xbuddy *b, xbuddy_addr addr, xbuddy_addr size);
+XALLOC_DEF xbuddy_addr xbuddy_block_size(xbuddy *b, xbuddy_addr addr);
+XALLOC_DEF bool        xbuddy_reserve(xbuddy *b, xbuddy_addr addr, xbuddy_addr size);
+XALLOC_DEF bool        xbuddy_release(xbuddy *b, xbuddy_addr addr, xbuddy_addr size);
+XALLOC_DEF void        xbuddy_stats_get(xbuddy *b, xbuddy_stats *out);
+/* NULL when every invariant holds, else a static text naming the first one
+ * that broke (also reported through the error hook as XALLOC_E_CORRUPT). */
+XALLOC_DEF const char *xbuddy_check(xbuddy *b);
+XALLOC_DEF void        xbuddy_walk(xbuddy *b, xbuddy_walk_fn fn, void *user);
+XALLOC_DEF void        xbuddy_dump(xbuddy *b, xalloc_print_fn print, void *user);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* XALLOC_BUDDY_H */
+
+/* ========================================================================= */
+/*                              IMPLEMENTATION                               */
+/* ========================================================================= */
+#if defined(XALLOC_IMPLEMENTATION) && !defined(XALLOC_BUDDY_IMPLEMENTED)
+#define XALLOC_BUDDY_IMPLEMENTED
+
+/* ==== xalloc common implementation prelude v1 (identical in every xalloc header) ==== */
+#ifndef XALLOC_COMMON_IMPL_V1
+#define XALLOC_COMMON_IMPL_V1
+/* Private helpers shared by the headers: bit scans, byte fills and copies,
+ * a division that never calls libgcc, and a line builder for the dumps.
+ * All are `static`, so two headers' implementations in one program, in one
+ * or in several translation units, never clash. */
+#define XALLOC__PRIV static XALLOC_UNUSED
+
+/* Bit-scan builtins only where the target has the instruction: elsewhere
+ * (Cortex-M0, RISC-V without Zbb) they become libgcc calls. */
+#if (defined(__GNUC__) || defined(__clang__)) && !defined(XALLOC_NO_BUILTINS) && \
+    !(defined(__arm__) && !defined(__ARM_FEATURE_CLZ)) && !(defined(__riscv) && !defined(__riscv_zbb))
+#define XALLOC__HAVE_CLZ 1
+#endif
+#if (defined(__GNUC__) || defined(__clang__)) && !defined(XALLOC_NO_BUILTINS)
+#define XALLOC__LIKELY(x)   __builtin_expect(!!(x), 1)
+#define XALLOC__UNLIKELY(x) __builtin_expect(!!(x), 0)
+#else
+#define XALLOC__LIKELY(x)   (x)
+#define XALLOC__UNLIKELY(x) (x)
+#endif
+
+/* Index of the lowest set bit; x != 0. One or two instructions with
+ * builtins, a multiply and a table lookup without. */
+XALLOC__PRIV unsigned xalloc__ctz32(uint32_t x)
+{
+#if defined(XALLOC__HAVE_CLZ) && defined(__arm__)
+    return 31u - (unsigned)__builtin_clz(x & (0u - x));
+#elif defined(XALLOC__HAVE_CLZ)
+    return (unsigned)__builtin_ctz(x);
+#else
+    static const unsigned char debruijn[32] = {
+        0, 1, 28, 2, 29, 14, 24, 3, 30, 22, 20, 15, 25, 17, 4, 8,
+        31, 27, 13, 23, 21, 19, 16, 7, 26, 12, 18, 6, 11, 5, 10, 9 };
+    return debruijn[(uint32_t)((x & (0u - x)) * 0x077CB531u) >> 27];
+#endif
+}
+
+/* Index of the highest set bit (floor of log2); x != 0. */
+XALLOC__PRIV unsigned xalloc__log2_32(uint32_t x)
+{
+#if defined(XALLOC__HAVE_CLZ)
+    return 31u - (unsigned)__builtin_clz(x);
+#else
+    unsigned r = 0;
+    if (x >> 16) { x >>= 16; r += 16; }
+    if (x >> 8)  { x >>= 8;  r += 8; }
+    if (x >> 4)  { x >>= 4;  r += 4; }
+    if (x >> 2)  { x >>= 2;  r += 2; }
+    return r + (unsigned)(x >> 1);
+#endif
+}
+
+XALLOC__PRIV unsigned xalloc__ctz64(uint64_t x)
+{
+    return (uint32_t)x ? xalloc__ctz32((uint32_t)x) : 32u + xalloc__ctz32((uint32_t)(x >> 32));
+}
+
+XALLOC__PRIV unsigned xalloc__log2_64(uint64_t x)
+{
+    return (x >> 32) ? 32u + xalloc__log2_32((uint32_t)(x >> 32)) : xalloc__log2_32((uint32_t)x);
+}
+
+/* Sanitizer hooks. Under AddressSanitizer (detected) and valgrind memcheck
+ * (XALLOC_VALGRIND=1, needs <valgrind/memcheck.h>), an allocator tells the
+ * tool which bytes of the caller's memory a program may touch, so that an
+ * overflow or a use after free inside a region is caught as it would be
+ * with malloc. Elsewhere they compile to nothing.
+ *   XALLOC__POOL_CREATE(pool)       at init (pool: the handle)
+ *   XALLOC__ON_ALLOC(pool, p, n)    p..p+n handed to the caller
+ *   XALLOC__ON_RESIZE(pool, p, n)   the block at p now has n bytes (in place)
+ *   XALLOC__ON_FREE(pool, p)        the block at p taken back
+ *   XALLOC__HIDE(p, n)              p..p+n off limits (free memory, slack)
+ *   XALLOC__SHOW(p, n)              p..p+n addressable again
+ * The allocator's own reads and writes of hidden memory go through
+ * functions marked XALLOC__NOSAN (not instrumented by ASan), bracketed by
+ * XALLOC__QUIET_BEGIN/END (valgrind error reporting off), so they neither
+ * trip the tool nor change what is hidden; XALLOC__LAUNDER(v) tells
+ * valgrind a value so read is the allocator's own, defined. XALLOC__SANITIZING is defined
+ * when either tool is in use. */
+#if defined(__SANITIZE_ADDRESS__)
+#define XALLOC__ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define XALLOC__ASAN 1
+#endif
+#endif
+#ifdef XALLOC__ASAN
+#ifdef __cplusplus
+extern "C" {
+#endif
+void __asan_poison_memory_region(void const volatile *addr, size_t size);
+void __asan_unpoison_memory_region(void const volatile *addr, size_t size);
+#ifdef __cplusplus
+}
+#endif
+#define XALLOC__SANITIZING 1
+#define XALLOC__NOSAN __attribute__((no_sanitize_address))
+#define XALLOC__ASAN_HIDE(p, n) __asan_poison_memory_region((p), (n))
+#define XALLOC__ASAN_SHOW(p, n) __asan_unpoison_memory_region((p), (n))
+#else
+#define XALLOC__NOSAN
+#define XALLOC__ASAN_HIDE(p, n) ((void)0)
+#define XALLOC__ASAN_SHOW(p, n) ((void)0)
+#endif
+#if defined(XALLOC_VALGRIND) && XALLOC_VALGRIND
+#include <valgrind/memcheck.h>
+#define XALLOC__SANITIZING 1
+#define XALLOC__POOL_CREATE(pool)    do { if (VALGRIND_MEMPOOL_EXISTS(pool)) VALGRIND_DESTROY_MEMPOOL(pool); \
+                                          VALGRIND_CREATE_MEMPOOL((pool), 0, 0); } while (0)
+#define XALLOC__VG_ALLOC(pool, p, n) VALGRIND_MEMPOOL_ALLOC((pool), (p), (n))
+#define XALLOC__VG_FREE(pool, p)     VALGRIND_MEMPOOL_FREE((pool), (p))
+#define XALLOC__VG_RESIZE(pool, p, n) do { VALGRIND_MEMPOOL_CHANGE((pool), (p), (p), (n)); \
+                                           VALGRIND_MAKE_MEM_DEFINED((p), (n)); } while (0)
+#define XALLOC__VG_HIDE(p, n)        VALGRIND_MAKE_MEM_NOACCESS((p), (n))
+#define XALLOC__VG_SHOW(p, n)        VALGRIND_MAKE_MEM_DEFINED((p), (n))
+#define XALLOC__QUIET_BEGIN          VALGRIND_DISABLE_ERROR_REPORTING
+#define XALLOC__QUIET_END            VALGRIND_ENABLE_ERROR_REPORTING
+#define XALLOC__LAUNDER(v)           VALGRIND_MAKE_MEM_DEFINED(&(v), sizeof(v))
+#else
+#define XALLOC__POOL_CREATE(pool)    ((void)0)
+#define XALLOC__VG_ALLOC(pool, p, n) ((void)0)
+#define XALLOC__VG_FREE(pool, p)     ((void)0)
+#define XALLOC__VG_RESIZE(pool, p, n) ((void)0)
+#define XALLOC__VG_HIDE(p, n)        ((void)0)
+#define XALLOC__VG_SHOW(p, n)        ((void)0)
+#define XALLOC__QUIET_BEGIN          ((void)0)
+#define XALLOC__QUIET_END            ((void)0)
+#define XALLOC__LAUNDER(v)           ((void)0)
+#endif
+#define XALLOC__ON_ALLOC(pool, p, n) do { XALLOC__ASAN_SHOW((p), (n)); XALLOC__VG_ALLOC((pool), (p), (n)); } while (0)
+#define XALLOC__ON_RESIZE(pool, p, n) do { XALLOC__ASAN_SHOW((p), (n)); XALLOC__VG_RESIZE((pool), (p), (n)); } while (0)
+#define XALLOC__ON_FREE(pool, p)     XALLOC__VG_FREE((pool), (p))
+#define XALLOC__HIDE(p, n)           do { XALLOC__ASAN_HIDE((p), (n)); XALLOC__VG_HIDE((p), (n)); } while (0)
+#define XALLOC__SHOW(p, n)           do { XALLOC__ASAN_SHOW((p), (n)); XALLOC__VG_SHOW((p), (n)); } while (0)
+
+/* Byte fill and copy. A platform may supply its own (XALLOC_MEMSET,
+ * XALLOC_MEMCPY, with the libc signatures); the fallbacks are plain loops,
+ * which a hosted -O2 build may itself turn into memset/memcpy calls. */
+#ifndef XALLOC_MEMSET
+#define XALLOC_MEMSET(d, c, n) xalloc__memset((d), (c), (n))
+XALLOC__PRIV void *xalloc__memset(void *dst, int c, size_t n)
+{
+    unsigned char *d = (unsigned char *)dst;
+    while (n--) *d++ = (unsigned char)c;
+    return dst;
+}
+#endif
+#ifndef XALLOC_MEMCPY
+#define XALLOC_MEMCPY(d, s, n) xalloc__memcpy((d), (s), (n))
+XALLOC__PRIV void *xalloc__memcpy(void *dst, const void *src, size_t n)
+{
+    unsigned char *d = (unsigned char *)dst;
+    const unsigned char *s = (const unsigned char *)src;
+    while (n--) *d++ = *s++;
+    return dst;
+}
+#endif
+
+/* n / d by shift and subtract, with shifts by constants only, so that no
+ * 32-bit target needs a libgcc helper. Off the hot paths (dumps). d != 0. */
+XALLOC__PRIV uint64_t xalloc__divmod64(uint64_t n, uint64_t d, uint64_t *rem)
+{
+    uint64_t q = 0, r = 0;
+    int i;
+    for (i = 0; i < 64; i++) {
+        r = (r << 1) | (n >> 63);
+        n <<= 1;
+        q <<= 1;
+        if (r >= d) { r -= d; q |= 1u; }
+    }
+    if (rem) *rem = r;
+    return q;
+}
+#define xalloc__div64(n, d) xalloc__divmod64((n), (d), NULL)
+
+/* A line of dump output, built without printf. */
+typedef struct xalloc__line { char buf[192]; unsigned len; } xalloc__line;
+
+XALLOC__PRIV void xalloc__put_str(xalloc__line *l, const char *s)
+{
+    while (*s && l->len < sizeof l->buf - 2) l->buf[l->len++] = *s++;
+}
+
+/* Decimal, through xalloc__div64 (a 64-bit division on a 32-bit target
+ * would otherwise call a libgcc helper). */
+XALLOC__PRIV void xalloc__put_u(xalloc__line *l, uint64_t v)
+{
+    char digits[20];
+    unsigned n = 0;
+    do {
+        uint64_t r;
+        v = xalloc__divmod64(v, 10, &r);
+        digits[n++] = (char)('0' + (int)r);
+    } while (v);
+    while (n && l->len < sizeof l->buf - 2) l->buf[l->len++] = digits[--n];
+}
+
+XALLOC__PRIV void xalloc__put_hex(xalloc__line *l, uint64_t v)
+{
+    uint32_t half[2];
+    int i, shift, started = 0;
+    half[0] = (uint32_t)(v >> 32);
+    half[1] = (uint32_t)v;
+    xalloc__put_str(l, "0x");
+    for (i = 0; i < 2; i++)
+        for (shift = 28; shift >= 0; shift -= 4) {
+            unsigned d = (half[i] >> shift) & 0xFu;
+            if (!(started |= d != 0 || (i == 1 && shift == 0))) continue;
+            if (l->len < sizeof l->buf - 2) l->buf[l->len++] = "0123456789abcdef"[d];
+        }
+}
+
+/* Percentage with one decimal, num/den (den may be 0). */
+XALLOC__PRIV void xalloc__put_pct(xalloc__line *l, uint64_t num, uint64_t den)
+{
+    /* scale down so that num * 1000 is a 32-bit multiply (no libgcc call) */
+    uint64_t t, frac;
+    while (num >> 22) { num >>= 1; den >>= 1; }
+    t = den ? xalloc__div64((uint32_t)num * 1000u, den) : 0;
+    xalloc__put_u(l, xalloc__divmod64(t, 10, &frac));
+    xalloc__put_str(l, ".");
+    xalloc__put_u(l, frac);
+    xalloc__put_str(l, "%");
+}
+
+XALLOC__PRIV void xalloc__put_end(xalloc__line *l, xalloc_print_fn print, void *user)
+{
+    l->buf[l->len++] = '\n';
+    l->buf[l->len] = '\0';
+    print(user, l->buf);
+    l->len = 0;
+}
+#endif /* XALLOC_COMMON_IMPL_V1 */
+/* ==== end of xalloc common implementation prelude v1 ==== */
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- private constants ----------------------------------------------------- */
+typedef uintptr_t xbuddy__w;                        /* bitmap word            */
+#if UINTPTR_MAX > 0xFFFFFFFFu
+#define XBUDDY__WLOG 6u
+#else
+#define XBUDDY__WLOG 5u
+#endif
+#define XBUDDY__WB   ((size_t)1 << XBUDDY__WLOG)      /* bits per word          */
+#define XBUDDY__GLOG (10u - XBUDDY__WLOG)             /* 1024-bit index groups  */
+#define XBUDDY__EVEN ((xbuddy__w)0x5555555555555555ull) /* the H bits of a word */
+#define XBUDDY__LEVELS 12u                            /* index levels, enough for 2^72 bits */
+#define XBUDDY__META   1u                             /* flags: metadata-only   */
+#if defined(XBUDDY_ADDR64) && XBUDDY_ADDR64 && SIZE_MAX <= 0xFFFFFFFFu
+#define XBUDDY__WIDE 1 /* addresses wider than size_t: no variable 64-bit shifts */
+#endif
+typedef char xbuddy__assert_word[(sizeof(xbuddy__w) == sizeof(size_t)) ? 1 : -1];
+
+struct xbuddy {
+    xalloc_hooks hooks;
+    xbuddy_addr base, bytes;  /* first byte of min block 0; bytes in the range */
+    size_t n, phase;          /* min blocks; X of the first one (mod 2^(M+1))  */
+    size_t mask;              /* bit k: order k has free blocks                */
+    size_t used, resv, live;  /* min blocks used / reserved; live allocations  */
+    uint64_t allocs, frees, failures;
+    unsigned shift, maxo, flags, nlev;
+    size_t nres, maxres, meta_bytes, nwords;
+    xbuddy__w *hw, *sum;      /* pair bits; the index                         */
+    size_t *adj;              /* [M+2]: bit of pair P of order k = adj[k] + 2P */
+    size_t *off;              /* [M+2]: first bit of order k's slice           */
+    size_t *nfree;            /* [M+1]: free blocks per order                  */
+    size_t *res;              /* [2*maxres]: reserved [lo, hi) in X units      */
+    size_t lev[XBUDDY__LEVELS + 1]; /* word offset of each index level in sum  */
+};
+
+/* ---- addresses ---------------------------------------------------------------- */
+static inline xbuddy_addr xbuddy__shl(xbuddy_addr v, unsigned s)
+{
+#ifdef XBUDDY__WIDE
+    uint32_t lo = (uint32_t)v, hi = (uint32_t)(v >> 32);
+    if (s >= 32) { hi = lo << (s - 32); lo = 0; }
+    else if (s) { hi = (hi << s) | (lo >> (32 - s)); lo <<= s; }
+    return (xbuddy_addr)hi << 32 | lo;
+#else
+    return v << s;
+#endif
+}
+static inline xbuddy_addr xbuddy__shr(xbuddy_addr v, unsigned s)
+{
+#ifdef XBUDDY__WIDE
+    uint32_t lo = (uint32_t)v, hi = (uint32_t)(v >> 32);
+    if (s >= 32) { lo = hi >> (s - 32); hi = 0; }
+    else if (s) { lo = (lo >> s) | (hi << (32 - s)); hi >>= s; }
+    return (xbuddy_addr)hi << 32 | lo;
+#else
+    return v >> s;
+#endif
+}
+static inline xbuddy_addr xbuddy__addr(const xbuddy *b, size_t X)
+{
+    return b->base + xbuddy__shl((xbuddy_addr)(X - b->phase), b->shift);
+}
+static inline xbuddy_addr xbuddy__size(const xbuddy *b, unsigned o)
+{
+    return xbuddy__shl((xbuddy_addr)1, b->shift + o);
+}
+
+static inline unsigned xbuddy__ctz(xbuddy__w w)
+{
+#if defined(XALLOC__HAVE_CLZ) && XBUDDY__WLOG == 6
+    return (unsigned)__builtin_ctzll((unsigned long long)w);
+#elif XBUDDY__WLOG == 6
+    return xalloc__ctz64((uint64_t)w);
+#else
+    return xalloc__ctz32((uint32_t)w);
+#endif
+}
+static inline unsigned xbuddy__log2(size_t v)
+{
+#if XBUDDY__WLOG == 6
+    return xalloc__log2_64((uint64_t)v);
+#else
+    return xalloc__log2_32((uint32_t)v);
+#endif
+}
+
+/* ---- the pair bits and the index ------------------------------------------- */
+/* State of pair P of order o (for the top order: of node P). */
+static inline unsigned xbuddy__st(const xbuddy *b, unsigned o, size_t P)
+{
+    size_t bit = b->adj[o] + 2 * P;
+    return (unsigned)(b->hw[bit >> XBUDDY__WLOG] >> (bit & (XBUDDY__WB - 1))) & 3u;
+}
+
+/* Index: set the summary bits above bitmap bit `bit` (its word is non-empty). */
+static void xbuddy__sum_set(xbuddy *b, size_t bit)
+{
+    size_t g = bit >> (XBUDDY__WLOG + XBUDDY__GLOG);
+    unsigned l;
+    for (l = 0; l < b->nlev; l++, g >>= XBUDDY__WLOG) {
+        xbuddy__w *w = b->sum + b->lev[l] + (g >> XBUDDY__WLOG), old = *w;
+        *w = old | (xbuddy__w)1 << (g & (XBUDDY__WB - 1));
+        if (old) break;
+    }
+}
+/* Index: bit `bit` was cleared; clear the summary bits that became empty. */
+static void xbuddy__sum_clear(xbuddy *b, size_t bit)
+{
+    size_t g = bit >> (XBUDDY__WLOG + XBUDDY__GLOG), k = g << XBUDDY__GLOG;
+    unsigned l;
+    for (; k < (g + 1) << XBUDDY__GLOG && k < b->nwords; k++)
+        if (b->hw[k] & XBUDDY__EVEN) return;
+    for (l = 0; l < b->nlev; l++, g >>= XBUDDY__WLOG) {
+        xbuddy__w *w = b->sum + b->lev[l] + (g >> XBUDDY__WLOG);
+        if ((*w &= ~((xbuddy__w)1 << (g & (XBUDDY__WB - 1)))) != 0) break;
+    }
+}
+/* First set H bit at or after `bit` (word-aligned), or SIZE_MAX. Two group
+ * scans and at most two passes over the index levels. */
+static size_t xbuddy__find(const xbuddy *b, size_t bit)
+{
+    size_t wi = bit >> XBUDDY__WLOG, q = wi >> XBUDDY__GLOG, end = (q + 1) << XBUDDY__GLOG;
+    unsigned l = 0;
+    for (; wi < end && wi < b->nwords; wi++)
+        if (b->hw[wi] & XBUDDY__EVEN) goto found;
+    for (q++;; l++) { /* climb until a level has a set bit at or after q */
+        size_t w = q >> XBUDDY__WLOG;
+        xbuddy__w m;
+        if (l == b->nlev || b->lev[l] + w >= b->lev[l + 1]) return SIZE_MAX;
+        m = b->sum[b->lev[l] + w] & (~(xbuddy__w)0 << (q & (XBUDDY__WB - 1)));
+        if (m) { q = (w << XBUDDY__WLOG) + xbuddy__ctz(m); break; }
+        q = w + 1;
+    }
+    while (l--) q = (q << XBUDDY__WLOG) + xbuddy__ctz(b->sum[b->lev[l] + q]);
+    for (wi = q << XBUDDY__GLOG; !(b->hw[wi] & XBUDDY__EVEN); wi++) { }
+found:
+    return (wi << XBUDDY__WLOG) + xbuddy__ctz(b->hw[wi] & XBUDDY__EVEN);
+}
+
+/* Set the state of pair P of order o to v, keeping the index and the
+ * per-order free counts (d: +1, -1 or 0) in step. */
+static void xbuddy__put(xbuddy *b, unsigned o, size_t P, unsigned v, int d)
+{
+    size_t bit = b->adj[o] + 2 * P;
+    unsigned sh = (unsigned)(bit & (XBUDDY__WB - 1));
+    xbuddy__w *w = b->hw + (bit >> XBUDDY__WLOG), old = *w;
+    *w = (old & ~((xbuddy__w)3 << sh)) | (xbuddy__w)v << sh;
+    if (((old >> sh) ^ v) & 1u) {
+        if (v & 1u) { if (!(old & XBUDDY__EVEN)) xbuddy__sum_set(b, bit); }
+        else if (!(*w & XBUDDY__EVEN)) xbuddy__sum_clear(b, bit);
+    }
+    if (d > 0) { if (!b->nfree[o]++) b->mask |= (size_t)1 << o; }
+    else if (d < 0 && !--b->nfree[o]) b->mask &= ~((size_t)1 << o);
+}
+
+/* ---- the core -------------------------------------------------------------- */
+/* The block holding min block X: returns its order; *fr = 1 if it is free.
+ * Reads the pair above node(X, k) for k = 0, 1, ... (see DATA STRUCTURE). */
+static unsigned xbuddy__locate(const xbuddy *b, size_t X, int *fr)
+{
+    unsigned k;
+    for (k = 0; k < b->maxo; k++) {
+        unsigned s = xbuddy__st(b, k, X >> (k + 1));
+        *fr = s == (1u | ((unsigned)(X >> k) & 1u) << 1);
+        if (*fr) return k;
+        if (s == 2u) return k + 1;
+        if (s) return 0;
+    }
+    *fr = (int)(xbuddy__st(b, k, X >> k) & 1u);
+    return *fr ? k : 0;
+}
+
+#if XALLOC_DEBUG >= 2
+static void xbuddy__poison(const xbuddy *b, size_t X, unsigned o)
+{
+    if (b->flags & XBUDDY__META) return;
+    {
+        unsigned char *p = (unsigned char *)(uintptr_t)xbuddy__addr(b, X);
+        size_t n = (size_t)xbuddy__size(b, o);
+        XALLOC__SHOW(p, n);
+        XALLOC_MEMSET(p, XBUDDY_POISON_BYTE, n);
+        XALLOC__HIDE(p, n);
+    }
+}
+#endif
+
+/* Free node Y of order o, merging it with free buddies up the orders. */
+static void xbuddy__merge(xbuddy *b, size_t Y, unsigned o)
+{
+#if XALLOC_DEBUG >= 2
+    xbuddy__poison(b, Y << o, o);
+#endif
+    for (; o < b->maxo; o++, Y >>= 1) {
+        if (!(xbuddy__st(b, o, Y >> 1) & 1u)) break;
+        xbuddy__put(b, o, Y >> 1, 0, -1); /* the buddy was the free one */
+    }
+    xbuddy__put(b, o, o < b->maxo ? Y >> 1 : Y, 1u | (o < b->maxo ? (unsigned)(Y & 1u) << 1 : 0u), 1);
+}
+
+/* Mark node Y of order o as one block (allocated or reserved). */
+static inline void xbuddy__mark(xbuddy *b, size_t Y, unsigned o, unsigned v)
+{
+    if (o) xbuddy__put(b, o - 1, Y, v, 0);
+}
+
+/* Take a free block of order >= o, split it down to o, mark it. */
+static size_t xbuddy__take(xbuddy *b, unsigned o)
+{
+    size_t m = b->mask >> o, bit, Y;
+    unsigned k;
+    if (!m) return SIZE_MAX;
+    k = o + xbuddy__ctz((xbuddy__w)m);
+    bit = xbuddy__find(b, b->off[k]);
+    Y = (bit - b->adj[k]) >> 1;
+    if (k < b->maxo) Y = 2 * Y + ((b->hw[bit >> XBUDDY__WLOG] >> ((bit & (XBUDDY__WB - 1)) + 1)) & 1u);
+    xbuddy__put(b, k, k < b->maxo ? Y >> 1 : Y, 0, -1);
+    while (k > o) { /* keep the left half, free the right one */
+        k--;
+        Y <<= 1;
+        xbuddy__put(b, k, Y >> 1, 3u, 1);
+    }
+    xbuddy__mark(b, Y, o, 2u);
+    return Y << o;
+}
+
+/* ---- entry and exit of every public call ------------------------------------- */
+static inline void xbuddy__lock(const xbuddy *b)   { if (b->hooks.lock) b->hooks.lock(b->hooks.user); }
+static inline void xbuddy__unlock(const xbuddy *b) { if (b->hooks.lock) b->hooks.unlock(b->hooks.user); }
+static void xbuddy__report(const xbuddy *b, xalloc_error e, xbuddy_addr a, const char *what)
+{
+    if (b->hooks.error) b->hooks.error(b->hooks.user, e, (uintptr_t)a, what);
+}
+static const char *xbuddy__check_locked(const xbuddy *b);
+#if XALLOC_DEBUG >= 4
+static bool xbuddy__full_check(const xbuddy *b)
+{
+    const char *why = xbuddy__check_locked(b);
+    if (why) xbuddy__report(b, XALLOC_E_CORRUPT, 0, why);
+    return why == NULL;
+}
+#define XBUDDY__FULL_CHECK(b) xbuddy__full_check(b)
+#else
+#define XBUDDY__FULL_CHECK(b) true
+#endif
+
+/* Is X inside a reserved interval? O(R). */
+static bool xbuddy__reserved(const xbuddy *b, size_t X)
+{
+    size_t i;
+    for (i = 0; i < b->nres && b->res[2 * i] <= X; i++)
+        if (X < b->res[2 * i + 1]) return true;
+    return false;
+}
+
+/* Order of a request of `size` bytes, or -1 if no block is that large. */
+static int xbuddy__order(const xbuddy *b, xbuddy_addr size)
+{
+    size_t k;
+    if (size > xbuddy__size(b, b->maxo)) return -1;
+    k = (size_t)xbuddy__shr(size + (xbuddy__size(b, 0) - 1), b->shift);
+    return k > 1 ? (int)xbuddy__log2(k - 1) + 1 : 0;
+}
+
+/* Min block of address a, or SIZE_MAX if a is not inside the range. */
+static size_t xbuddy__X(const xbuddy *b, xbuddy_addr a)
+{
+    if (a < b->base || a - b->base >= b->bytes) return SIZE_MAX;
+    return (size_t)xbuddy__shr(a - b->base, b->shift) + b->phase;
+}
+
+/* The allocated block at address a: its min block, order in *o; or SIZE_MAX
+ * after reporting why not (level >= 1; level 0 trusts a). */
+static size_t xbuddy__find_used(const xbuddy *b, xbuddy_addr a, unsigned *o)
+{
+    size_t X = xbuddy__X(b, a);
+    int fr;
+#if XALLOC_DEBUG >= 1
+    xalloc_error e = XALLOC_E_NOT_BLOCK;
+    const char *why = "not the start of an allocated block";
+    if (X == SIZE_MAX) { e = XALLOC_E_FOREIGN; why = "address outside the range"; }
+    else if (b->nres && xbuddy__reserved(b, X)) { e = XALLOC_E_RESERVED; why = "address in a reserved range"; }
+    else if ((*o = xbuddy__locate(b, X, &fr)), fr) { e = XALLOC_E_DOUBLE_FREE; why = "address in free memory"; }
+    else if (!((a - b->base) & (xbuddy__size(b, 0) - 1)) && (X >> *o) << *o == X) return X;
+    xbuddy__report(b, e, a, why);
+    return SIZE_MAX;
+#else
+    *o = xbuddy__locate(b, X, &fr);
+    return X;
+#endif
+}
+
+/* ---- set-up --------------------------------------------------------------------- */
+typedef struct xbuddy__lay {
+    xbuddy_addr base, bytes;
+    size_t n, phase, nwords, maxres, bytes_total, sumw;
+    size_t lev[XBUDDY__LEVELS + 1];
+    unsigned shift, maxo, nlev;
+} xbuddy__lay;
+
+/* Where everything goes for a range; false if the arguments are bad. */
+static bool xbuddy__layout(xbuddy_addr base, xbuddy_addr size, const xbuddy_desc *d, xbuddy__lay *L)
+{
+    xbuddy_addr min = d && d->min_block ? d->min_block : (xbuddy_addr)XBUDDY_MIN_BLOCK;
+    xbuddy_addr cap = d && d->max_block ? d->max_block : 0, lo, hi, n;
+    size_t A, bits = 0, k;
+    unsigned o;
+    if ((min & (min - 1)) || min < sizeof(void *) || (cap & (cap - 1)) || (cap && cap < min) ||
+        size > XBUDDY_NONE - base || base > XBUDDY_NONE - min)
+        return false;
+    for (L->shift = 0; xbuddy__shl(1, L->shift) != min; L->shift++) { }
+    lo = (base + min - 1) & ~(min - 1);
+    hi = (base + size) & ~(min - 1);
+    if (hi <= lo) return false;
+    n = xbuddy__shr(hi - lo, L->shift);
+    if (n > (xbuddy_addr)(SIZE_MAX >> 2)) return false;
+    L->base = lo;
+    L->bytes = hi - lo;
+    L->n = (size_t)n;
+    A = (size_t)xbuddy__shr(lo, L->shift) & (SIZE_MAX >> 1); /* X of min block 0, mod 2^(bits-1) */
+    /* largest order with an aligned node inside the range, under the cap */
+    for (o = xbuddy__log2(L->n); o; o--)
+        if ((!cap || xbuddy__shl(min, o) <= cap) && (((A + ((size_t)1 << o) - 1) >> o) + 1) << o <= A + L->n) break;
+    L->maxo = o;
+    L->phase = A & (((size_t)2 << o) - 1);
+    for (o = 0; o <= L->maxo; o++) { /* slots of order o, 2 bits each, word-aligned */
+        unsigned s = o < L->maxo ? o + 1 : o;
+        size_t slots = ((L->phase + L->n - 1) >> s) - (L->phase >> s) + 1;
+        bits += (2 * slots + XBUDDY__WB - 1) & ~(XBUDDY__WB - 1);
+    }
+    L->nwords = bits >> XBUDDY__WLOG;
+    L->nlev = 0;
+    L->sumw = 0;
+    for (k = (L->nwords + ((size_t)1 << XBUDDY__GLOG) - 1) >> XBUDDY__GLOG; L->nlev < XBUDDY__LEVELS; L->nlev++) {
+        L->lev[L->nlev] = L->sumw; /* level nlev has k bits */
+        L->sumw += (k + XBUDDY__WB - 1) >> XBUDDY__WLOG;
+        if (k <= XBUDDY__WB) { L->nlev++; break; }
+        k = (k + XBUDDY__WB - 1) >> XBUDDY__WLOG;
+    }
+    L->lev[L->nlev] = L->sumw;
+    L->maxres = d && d->max_reserved ? d->max_reserved : XBUDDY_MAX_RESERVED;
+    L->bytes_total = sizeof(xbuddy) + sizeof(size_t) * (3 * ((size_t)L->maxo + 2) + 2 * L->maxres) +
+                     sizeof(xbuddy__w) * (L->nwords + L->sumw);
+    return true;
+}
+
+XALLOC_DEF size_t xbuddy_meta_size(xbuddy_addr base, xbuddy_addr size, const xbuddy_desc *desc)
+{
+    xbuddy__lay L;
+    return xbuddy__layout(base, size, desc, &L) ? L.bytes_total + sizeof(xbuddy__w) - 1 : 0;
+}
+
+static xbuddy *xbuddy__setup(void *meta, size_t meta_size, const xbuddy__lay *L, const xbuddy_desc *d, unsigned flags)
+{
+    xbuddy *b = (xbuddy *)(((uintptr_t)meta + sizeof(xbuddy__w) - 1) & ~(uintptr_t)(sizeof(xbuddy__w) - 1));
+    size_t i, *z, x;
+    unsigned o;
+    if (!meta || (size_t)((unsigned char *)b - (unsigned char *)meta) + L->bytes_total > meta_size) {
+        if (d && d->hooks.error) d->hooks.error(d->hooks.user, XALLOC_E_BADARG, (uintptr_t)meta, "metadata buffer too small");
+        return NULL;
+    }
+    b->hooks.error = d ? d->hooks.error : NULL;
+    b->hooks.lock = d && d->hooks.unlock ? d->hooks.lock : NULL;
+    b->hooks.unlock = b->hooks.lock ? d->hooks.unlock : NULL;
+    b->hooks.user = d ? d->hooks.user : NULL;
+    b->base = L->base;
+    b->bytes = L->bytes;
+    b->n = L->n;
+    b->phase = L->phase;
+    b->shift = L->shift;
+    b->maxo = L->maxo;
+    b->flags = flags;
+    b->nlev = L->nlev;
+    b->nwords = L->nwords;
+    b->maxres = L->maxres;
+    b->meta_bytes = L->bytes_total;
+    b->mask = b->used = b->resv = b->live = b->nres = 0;
+    b->allocs = b->frees = b->failures = 0;
+    for (i = 0; i <= XBUDDY__LEVELS; i++) b->lev[i] = L->lev[i < L->nlev ? i : L->nlev];
+    /* after the handle: adj, off, nfree, res, then the words */
+    b->adj = (size_t *)(void *)(b + 1);
+    b->off = b->adj + L->maxo + 2;
+    b->nfree = b->off + L->maxo + 2;
+    b->res = b->nfree + L->maxo + 2;
+    b->hw = (xbuddy__w *)(void *)(b->res + 2 * L->maxres);
+    b->sum = b->hw + L->nwords;
+    for (z = b->nfree; z < (size_t *)(void *)b->hw; z++) *z = 0;
+    for (i = 0; i < L->nwords + L->sumw; i++) b->hw[i] = 0;
+    b->off[0] = 0;
+    for (o = 0; o <= b->maxo; o++) {
+        unsigned s = o < b->maxo ? o + 1 : o;
+        size_t slots = ((b->phase + b->n - 1) >> s) - (b->phase >> s) + 1;
+        b->adj[o] = b->off[o] - 2 * (b->phase >> s);
+        b->off[o + 1] = b->off[o] + ((2 * slots + XBUDDY__WB - 1) & ~(XBUDDY__WB - 1));
+    }
+    XALLOC__POOL_CREATE(b);
+    /* cover the range with maximal aligned blocks */
+    for (x = b->phase; x < b->phase + b->n; x += (size_t)1 << o) {
+        for (o = b->maxo; o && ((x & (((size_t)1 << o) - 1)) || b->phase + b->n - x < (size_t)1 << o); o--) { }
+        xbuddy__merge(b, x >> o, o);
+    }
+#if XALLOC_DEBUG < 2
+    if (!(flags & XBUDDY__META)) XALLOC__HIDE((void *)(uintptr_t)b->base, (size_t)b->bytes);
+#endif
+    return b;
+}
+
+XALLOC_DEF xbuddy *xbuddy_init_meta(void *meta, size_t meta_size, xbuddy_addr base, xbuddy_addr size, const xbuddy_desc *desc)
+{
+    xbuddy__lay L;
+    if (!xbuddy__layout(base, size, desc, &L)) {
+        if (desc && desc->hooks.error) desc->hooks.error(desc->hooks.user, XALLOC_E_BADARG, (uintptr_t)base, "bad range or minimum block");
+        return NULL;
+    }
+    return xbuddy__setup(meta, meta_size, &L, desc, XBUDDY__META);
+}
+
+XALLOC_DEF xbuddy *xbuddy_init(void *mem, size_t size, const xbuddy_desc *desc)
+{
+    xbuddy__lay L;
+    uintptr_t a = (uintptr_t)mem, m;
+    /* the bitmap goes at the end; the range shrinks to what is left before it */
+    if (mem && xbuddy__layout(a, size, desc, &L) && L.bytes_total < size) {
+        m = (a + size - L.bytes_total) & ~(uintptr_t)(sizeof(xbuddy__w) - 1);
+        if (m > a && xbuddy__layout(a, m - a, desc, &L))
+            return xbuddy__setup((void *)m, a + size - m, &L, desc, 0);
+    }
+    if (desc && desc->hooks.error) desc->hooks.error(desc->hooks.user, XALLOC_E_BADARG, a, "bad range or minimum block");
+    return NULL;
+}
+
+/* ---- allocation and free ------------------------------------------------------ */
+static xbuddy_addr xbuddy__alloc(xbuddy *b, int o)
+{
+    size_t X = SIZE_MAX;
+    if (o < 0 || o > (int)b->maxo) xbuddy__report(b, XALLOC_E_BADARG, 0, "larger than the largest block");
+    else if (XBUDDY__FULL_CHECK(b)) X = xbuddy__take(b, (unsigned)o);
+    if (X == SIZE_MAX) { b->failures++; return XBUDDY_NONE; }
+    b->used += (size_t)1 << o;
+    b->live++;
+    b->allocs++;
+    {
+        xbuddy_addr a = xbuddy__addr(b, X);
+#if XALLOC_DEBUG >= 2
+        if (!(b->flags & XBUDDY__META)) {
+            const unsigned char *p = (const unsigned char *)(uintptr_t)a, *e = p + (size_t)xbuddy__size(b, (unsigned)o);
+            XALLOC__SHOW(p, (size_t)(e - p));
+            while (p < e && *p == (unsigned char)XBUDDY_POISON_BYTE) p++;
+            if (p < e) xbuddy__report(b, XALLOC_E_USE_AFTER_FREE, (xbuddy_addr)(uintptr_t)p, "free memory was written to");
+        }
+#endif
+        if (!(b->flags & XBUDDY__META)) XALLOC__ON_ALLOC(b, (void *)(uintptr_t)a, (size_t)xbuddy__size(b, (unsigned)o));
+        return a;
+    }
+}
+
+XALLOC_DEF xbuddy_addr xbuddy_alloc_order(xbuddy *b, unsigned order)
+{
+    xbuddy_addr a;
+    xbuddy__lock(b);
+    a = xbuddy__alloc(b, order > b->maxo ? -1 : (int)order);
+    xbuddy__unlock(b);
+    return a;
+}
+
+XALLOC_DEF xbuddy_addr xbuddy_alloc_addr(xbuddy *b, xbuddy_addr size)
+{
+    xbuddy_addr a;
+    xbuddy__lock(b);
+    a = xbuddy__alloc(b, xbuddy__order(b, size));
+    xbuddy__unlock(b);
+    return a;
+}
+
+XALLOC_DEF void *xbuddy_alloc(xbuddy *b, size_t size)
+{
+    xbuddy_addr a = xbuddy_alloc_addr(b, (xbuddy_addr)size);
+    return a == XBUDDY_NONE ? NULL : (void *)(uintptr_t)a;
+}
+
+XALLOC_DEF void xbuddy_free_addr(xbuddy *b, xbuddy_addr addr, xbuddy_addr size)
+{
+    unsigned o;
+    size_t X;
+    if (addr == XBUDDY_NONE) return;
+    xbuddy__lock(b);
+    if (XBUDDY__FULL_CHECK(b) && (X = xbuddy__find_used(b, addr, &o)) != SIZE_MAX) {
+#if XALLOC_DEBUG >= 1
+        if (size && xbuddy__order(b, size) != (int)o) {
+            xbuddy__report(b, XALLOC_E_SIZE_MISMATCH, addr, "size does not match the block");
+            goto out;
+        }
+#endif
+        if (!(b->flags & XBUDDY__META)) {
+            XALLOC__ON_FREE(b, (void *)(uintptr_t)addr);
+            XALLOC__HIDE((void *)(uintptr_t)addr, (size_t)xbuddy__size(b, o));
+        }
+        xbuddy__mark(b, X >> o, o, 0);
+        b->used -= (size_t)1 << o;
+        b->live--;
+        b->frees++;
+        xbuddy__merge(b, X >> o, o);
+    }
+#if XALLOC_DEBUG >= 1
+out:
+#endif
+    (void)size;
+    xbuddy__unlock(b);
+}
+
+XALLOC_DEF void xbuddy_free(xbuddy *b, void *p)
+{
+    if (p) xbuddy_free_addr(b, (xbuddy_addr)(uintptr_t)p, 0);
+}
+
+XALLOC_DEF xbuddy_addr xbuddy_block_size(xbuddy *b, xbuddy_addr addr)
+{
+    xbuddy_addr s = 0;
+    unsigned o;
+    xbuddy__lock(b);
+    if (xbuddy__find_used(b, addr, &o) != SIZE_MAX) s = xbuddy__size(b, o);
+    xbuddy__unlock(b);
+    return s;
+}
+
+/* ---- reserved ranges ------------------------------------------------------------ */
+/* Replace table entries [i, j) with the k intervals in ins. */
+static void xbuddy__splice(xbuddy *b, size_t i, size_t j, const size_t *ins, size_t k)
+{
+    size_t *r = b->res, m, n = b->nres;
+    if (k > j - i) for (m = n; m-- > j;) { r[2 * (m + k + i - j)] = r[2 * m]; r[2 * (m + k + i - j) + 1] = r[2 * m + 1]; }
+    else for (m = j; m < n; m++) { r[2 * (m + k + i - j)] = r[2 * m]; r[2 * (m + k + i - j) + 1] = r[2 * m + 1]; }
+    for (m = 0; m < 2 * k; m++) r[2 * i + m] = ins[m];
+    b->nres = n + k + i - j;
+}
+
+/* Split block (Y, o) into maximal aligned pieces each inside or outside
+ * [lo, hi): pieces on the `freed` side of it are freed (merging), the others
+ * become reserved blocks. */
+static void xbuddy__carve(xbuddy *b, size_t Y, unsigned o, size_t lo, size_t hi, bool freed_inside)
+{
+    size_t x = Y << o, end = x + ((size_t)1 << o), s;
+    unsigned k;
+    for (; x < end; x += s) {
+        for (k = o;; k--) {
+            s = (size_t)1 << k;
+            if (!(x & (s - 1)) && x + s <= end && !(x < lo && lo < x + s) && !(x < hi && hi < x + s)) break;
+        }
+        if ((x >= lo && x < hi) == freed_inside) {
+            xbuddy__merge(b, x >> k, k);
+        } else {
+            xbuddy__mark(b, x >> k, k, 2u);
+            b->resv += s;
+            if (!(b->flags & XBUDDY__META)) XALLOC__SHOW((void *)(uintptr_t)xbuddy__addr(b, x), (size_t)xbuddy__size(b, k));
+        }
+    }
+}
+
+/* reserve (add) or release (!add) [addr, addr + size). */
+static bool xbuddy__reserve(xbuddy *b, xbuddy_addr addr, xbuddy_addr size, bool add)
+{
+    xbuddy_addr mb = xbuddy__size(b, 0), lo_a, hi_a;
+    size_t lo, hi, x, i, j, ins[4], k = 0, *r = b->res;
+    unsigned o;
+    int fr, pass;
+    if (size > XBUDDY_NONE - addr) {
+        xbuddy__report(b, XALLOC_E_BADARG, addr, "range wraps around");
+        return false;
+    }
+    /* round out to min blocks, clip to the range */
+    lo_a = addr < b->base ? 0 : (addr - b->base) & ~(mb - 1);
+    hi_a = addr + size <= b->base ? 0 : addr + size - b->base > b->bytes ? b->bytes : addr + size - b->base;
+    if (!size || hi_a <= lo_a) return true;
+    lo = (size_t)xbuddy__shr(lo_a, b->shift) + b->phase;
+    hi = (size_t)xbuddy__shr(hi_a + mb - 1, b->shift) + b->phase;
+    /* the new table: entries [i, j) give way to ins[0..k) */
+    for (i = 0; i < b->nres && r[2 * i + 1] < lo + !add; i++) { }
+    for (j = i; j < b->nres && r[2 * j] <= hi - !add; j++) { }
+    if (add) {
+        ins[0] = i < j && r[2 * i] < lo ? r[2 * i] : lo;
+        ins[1] = i < j && r[2 * j - 1] > hi ? r[2 * j - 1] : hi;
+        k = 1;
+    } else {
+        if (i < j && r[2 * i] < lo) { ins[0] = r[2 * i]; ins[1] = lo; k = 1; }
+        if (i < j && r[2 * j - 1] > hi) { ins[2 * k] = hi; ins[2 * k + 1] = r[2 * j - 1]; k++; }
+    }
+    if (b->nres - (j - i) + k > b->maxres) {
+        xbuddy__report(b, XALLOC_E_BADARG, addr, "reserved-range table full");
+        return false;
+    }
+    for (pass = !add; pass < 2; pass++) /* add: pass 0 looks for allocations, pass 1 acts */
+        for (x = lo; x < hi; x = ((x >> o) + 1) << o) {
+            bool r0 = xbuddy__reserved(b, x);
+            o = xbuddy__locate(b, x, &fr);
+            if (!pass && !fr && !r0) {
+                xbuddy__report(b, XALLOC_E_BADARG, xbuddy__addr(b, x), "range overlaps an allocation");
+                return false;
+            }
+            if (pass && (add ? fr : !fr && r0)) {
+                if (fr) xbuddy__put(b, o, o < b->maxo ? x >> (o + 1) : x >> o, 0, -1);
+                else { xbuddy__mark(b, x >> o, o, 0); b->resv -= (size_t)1 << o; }
+                xbuddy__carve(b, x >> o, o, lo, hi, !add);
+            }
+        }
+    xbuddy__splice(b, i, j, ins, k);
+    return true;
+}
+
+XALLOC_DEF bool xbuddy_reserve(xbuddy *b, xbuddy_addr addr, xbuddy_addr size)
+{
+    bool ok = false;
+    xbuddy__lock(b);
+    if (XBUDDY__FULL_CHECK(b)) ok = xbuddy__reserve(b, addr, size, true);
+    xbuddy__unlock(b);
+    return ok;
+}
+
+XALLOC_DEF bool xbuddy_release(xbuddy *b, xbuddy_addr addr, xbuddy_addr size)
+{
+    bool ok = false;
+    xbuddy__lock(b);
+    if (XBUDDY__FULL_CHECK(b)) ok = xbuddy__reserve(b, addr, size, false);
+    xbuddy__unlock(b);
+    return ok;
+}
+
+/* ---- introspection ------------------------------------------------------------- */
+static void xbuddy__stats(const xbuddy *b, xbuddy_stats *s)
+{
+    unsigned o;
+    size_t fr = b->n - b->used - b->resv, big = b->mask ? (size_t)1 << xbuddy__log2(b->mask) : 0, num = big, den = fr;
+    s->base = b->base;
+    s->size = b->bytes;
+    s->min_block = xbuddy__size(b, 0);
+    s->max_order = b->maxo;
+    s->free_bytes = xbuddy__shl((xbuddy_addr)fr, b->shift);
+    s->used_bytes = xbuddy__shl((xbuddy_addr)b->used, b->shift);
+    s->reserved_bytes = xbuddy__shl((xbuddy_addr)b->resv, b->shift);
+    s->largest_free = xbuddy__shl((xbuddy_addr)big, b->shift);
+    for (o = 0; o < XBUDDY_ORDERS; o++) s->free_blocks[o] = o <= b->maxo ? b->nfree[o] : 0;
+    while (den >> 20) { num >>= 1; den >>= 1; } /* keep num * 1000 in 32 bits */
+    s->fragmentation = den ? 1000u - (unsigned)xalloc__div64((uint64_t)((uint32_t)num * 1000u), den) : 0u;
+    s->live_blocks = b->live;
+    s->reserved_ranges = b->nres;
+    s->meta_bytes = b->meta_bytes;
+    s->allocs = b->allocs;
+    s->frees = b->frees;
+    s->failures = b->failures;
+}
+
+XALLOC_DEF void xbuddy_stats_get(xbuddy *b, xbuddy_stats *out)
+{
+    xbuddy__lock(b);
+    xbuddy__stats(b, out);
+    xbuddy__unlock(b);
+}
+
+static size_t xbuddy__pop(xbuddy__w w)
+{
+    size_t c = 0;
+    for (; w; w &= w - 1) c++;
+    return c;
+}
+
+/* The full check: a lookup of every block, a pass over the bitmap and the
+ * index. O(B * M + bitmap words); needs no memory of its own. */
+static const char *xbuddy__check_locked(const xbuddy *b)
+{
+    size_t x, end = b->phase + b->n, used = 0, resv = 0, live = 0, nfree = 0, marks = 0, i, w;
+    unsigned o, k;
+    int fr;
+    for (x = b->phase; x < end; x += (size_t)1 << o) {
+        bool r = xbuddy__reserved(b, x);
+        o = xbuddy__locate(b, x, &fr);
+        if ((x >> o) << o != x || end - x < (size_t)1 << o) return "blocks do not tile the range";
+        for (i = 0; i < 2 * b->nres; i++)
+            if (b->res[i] > x && b->res[i] < x + ((size_t)1 << o)) return "a block crosses a reserved range's edge";
+        if (fr) { if (r) return "free block in a reserved range"; nfree++; continue; }
+        if (o) marks++;
+        if (r) resv += (size_t)1 << o; else { used += (size_t)1 << o; live++; }
+    }
+    if (used != b->used || live != b->live || resv != b->resv) return "used, live or reserved counts differ from the blocks";
+    for (o = 0; o <= b->maxo; o++) {
+        size_t h = 0;
+        for (w = b->off[o] >> XBUDDY__WLOG; w < b->off[o + 1] >> XBUDDY__WLOG; w++) {
+            xbuddy__w v = b->hw[w];
+            h += xbuddy__pop(v & XBUDDY__EVEN);
+            if (o < b->maxo) marks -= xbuddy__pop(v >> 1 & ~v & XBUDDY__EVEN);
+            else if (v & ~XBUDDY__EVEN) return "stray bit in the top order";
+        }
+        if (h != b->nfree[o] || ((b->mask >> o & 1u) != 0) != (h != 0)) return "free counts or order mask differ from the bitmap";
+        nfree -= h;
+    }
+    if (nfree || marks) return "free blocks or block markers differ from the bitmap";
+    for (k = 0; b->sum && k < b->nlev; k++) /* each index bit: its group / word below is non-empty */
+        for (i = 0; i < (b->lev[k + 1] - b->lev[k]) << XBUDDY__WLOG; i++) {
+            bool want = false, have = (b->sum[b->lev[k] + (i >> XBUDDY__WLOG)] >> (i & (XBUDDY__WB - 1))) & 1u;
+            if (!k) for (w = i << XBUDDY__GLOG; w < (i + 1) << XBUDDY__GLOG && w < b->nwords; w++) want |= (b->hw[w] & XBUDDY__EVEN) != 0;
+            else if (b->lev[k - 1] + i < b->lev[k]) want = b->sum[b->lev[k - 1] + i] != 0;
+            if (want != have) return "the index differs from the bitmap";
+        }
+    for (i = 0, x = b->phase; i < b->nres; x = b->res[2 * i + 1], i++) {
+        if (b->res[2 * i] < x || (i && b->res[2 * i] == x) || b->res[2 * i + 1] <= b->res[2 * i] || b->res[2 * i + 1] > end)
+            return "reserved ranges out of order or outside the range";
+        resv -= b->res[2 * i + 1] - b->res[2 * i];
+    }
+    return resv ? "reserved ranges differ from the reserved blocks" : NULL;
+}
+
+XALLOC_DEF const char *xbuddy_check(xbuddy *b)
+{
+    const char *why;
+    xbuddy__lock(b);
+    why = xbuddy__check_locked(b);
+    if (why) xbuddy__report(b, XALLOC_E_CORRUPT, 0, why);
+    xbuddy__unlock(b);
+    return why;
+}
+
+XALLOC_DEF void xbuddy_walk(xbuddy *b, xbuddy_walk_fn fn, void *user)
+{
+    size_t x;
+    unsigned o;
+    int fr;
+    xbuddy__lock(b);
+    for (x = b->phase; x < b->phase + b->n; x += (size_t)1 << o) {
+        xbuddy_kind k = xbuddy__reserved(b, x) ? XBUDDY_RESERVED : XBUDDY_USED;
+        o = xbuddy__locate(b, x, &fr);
+        if (!fn(user, xbuddy__addr(b, x), xbuddy__size(b, o), fr ? XBUDDY_FREE : k)) break;
+    }
+    xbuddy__unlock(b);
+}
+
+XALLOC_DEF void xbuddy_dump(xbuddy *b, xalloc_print_fn print, void *user)
+{
+    xbuddy_stats s;
+    xalloc__line l;
+    unsigned o;
+    size_t i;
+    xbuddy__lock(b);
+    xbuddy__stats(b, &s);
+    l.len = 0;
+    xalloc__put_str(&l, "xbuddy ");
+    xalloc__put_hex(&l, s.base);
+    xalloc__put_str(&l, "..");
+    xalloc__put_hex(&l, s.base + s.size);
+    xalloc__put_str(&l, b->flags & XBUDDY__META ? " metadata-only, min block " : " in-band, min block ");
+    xalloc__put_u(&l, s.min_block);
+    xalloc__put_str(&l, ", orders 0..");
+    xalloc__put_u(&l, s.max_order);
+    xalloc__put_end(&l, print, user);
+    xalloc__put_str(&l, "  free ");
+    xalloc__put_u(&l, s.free_bytes);
+    xalloc__put_str(&l, ", used ");
+    xalloc__put_u(&l, s.used_bytes);
+    xalloc__put_str(&l, ", reserved ");
+    xalloc__put_u(&l, s.reserved_bytes);
+    xalloc__put_str(&l, ", largest free ");
+    xalloc__put_u(&l, s.largest_free);
+    xalloc__put_str(&l, ", live ");
+    xalloc__put_u(&l, s.live_blocks);
+    xalloc__put_str(&l, ", failures ");
+    xalloc__put_u(&l, s.failures);
+    xalloc__put_end(&l, print, user);
+    for (o = 0; o <= s.max_order; o++) { /* buddyinfo: free blocks per order */
+        if (!(o & 15)) xalloc__put_str(&l, "  buddyinfo");
+        xalloc__put_str(&l, " ");
+        xalloc__put_u(&l, s.free_blocks[o]);
+        if ((o & 15) == 15 || o == s.max_order) xalloc__put_end(&l, print, user);
+    }
+    for (i = 0; i < b->nres; i++) {
+        xalloc__put_str(&l, "  reserved ");
+        xalloc__put_hex(&l, xbuddy__addr(b, b->res[2 * i]));
+        xalloc__put_str(&l, "..");
+        xalloc__put_hex(&l, xbuddy__addr(b, b->res[2 * i + 1]));
+        xalloc__put_end(&l, print, user);
+    }
+    xbuddy__unlock(b);
+}
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* XALLOC_IMPLEMENTATION */
+
+/*
+------------------------------------------------------------------------------
+This software is available under 2 licenses -- choose whichever you prefer.
+------------------------------------------------------------------------------
+ALTERNATIVE A - MIT License
+Copyright (c) 2026 the xalloc authors
+Permission is hereby granted, free of charge, to any person obtaining a copy of
+this software and associated documentation files (the "Software"), to deal in
+the Software without restriction, including without limitation the rights to
+use, copy, modify, merge, publish, distribute, sublicense, and/or sell copies
+of the Software, and to permit persons to whom the Software is furnished to do
+so, subject to the following conditions:
+The above copyright notice and this permission notice shall be included in all
+copies or substantial portions of the Software.
+THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR
+IMPLIED, INCLUDING BUT NOT LIMITED TO THE WARRANTIES OF MERCHANTABILITY,
+FITNESS FOR A PARTICULAR PURPOSE AND NONINFRINGEMENT. IN NO EVENT SHALL THE
+AUTHORS OR COPYRIGHT HOLDERS BE LIABLE FOR ANY CLAIM, DAMAGES OR OTHER
+LIABILITY, WHETHER IN AN ACTION OF CONTRACT, TORT OR OTHERWISE, ARISING FROM,
+OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS IN THE
+SOFTWARE.
+------------------------------------------------------------------------------
+ALTERNATIVE B - Public Domain (www.unlicense.org)
+This is free and unencumbered software released into the public domain.
+Anyone is free to copy, modify, publish, use, compile, sell, or distribute this
+software, either in source code form or as a compiled binary, for any purpose,
+commercial or non-commercial, and by any means.
+In jurisdictions that recognize copyright laws, the author or authors of this
+software dedicate any and all copyright interest in the software to the public
+domain. We make this dedication in good faith to the benefit of the public at
+large and to the detriment of our heirs and successors. We intend this
+dedication to be an overt act of relinquishment in perpetuity of all present
+and future rights to this software under copyright law.
+THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR
+IMPLIED, INCLUDING BUT NOT LIMITED TO THE WARRANTIES OF MERCHANTABILITY,
+FITNESS FOR A PARTICULAR PURPOSE AND NONINFRINGEMENT. IN NO EVENT SHALL THE
+AUTHORS BE LIABLE FOR ANY CLAIM, DAMAGES OR OTHER LIABILITY, WHETHER IN AN
+ACTION OF CONTRACT, TORT OR OTHERWISE, ARISING FROM, OUT OF OR IN CONNECTION
+WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS IN THE SOFTWARE.
+------------------------------------------------------------------------------
+*/
