@@ -1,0 +1,218 @@
+/* fuzz.h - what every fuzz/fuzz_<name>.c harness shares.
+ *
+ * A harness defines only LLVMFuzzerTestOneInput, so that one source builds
+ * three ways (tools/fuzz.sh does it; see fuzz/README.md):
+ *   AFL++     afl-clang-fast -fsanitize=fuzzer   (persistent, shared-memory input)
+ *   libFuzzer clang -fsanitize=fuzzer,address,undefined
+ *   replay    any C compiler, linked with fuzz/replay.c: runs the files and
+ *             directories named on its command line (by default the harness's
+ *             corpus and regression inputs) and prints "<prog>: N passed, M failed"
+ *
+ * Variants. The headers' debug level and layout options are compile-time
+ * macros, so a harness is compiled once per variant (-DFUZZ_VARIANT=k, k = 0 ..
+ * FUZZ_VARIANTS-1, each a set of XALLOC_* options the harness lists) plus once
+ * without FUZZ_VARIANT: that object holds LLVMFuzzerTestOneInput, which runs
+ * the variant named by the input's first byte (modulo FUZZ_VARIANTS). Every
+ * object is built from the same file; the fuzzer explores debug levels and
+ * layouts as it explores the rest of the input. With -DFUZZ_ONLY=k the
+ * dispatcher links variant k alone and skips other inputs (coverage builds:
+ * one configuration per program).
+ *
+ * A harness includes this file after defining FUZZ_VARIANTS (and, in a
+ * variant object, after including its header), then writes
+ *   FUZZ_RUN(const uint8_t *data, size_t size) { ... }
+ * which is the test of one input. Violations go through FUZZ_CHECK, which
+ * prints what broke and traps (AFL++ and libFuzzer record a crash; the
+ * replay counts a failure). Hosted code: harnesses may use libc. */
+#ifndef XALLOC_FUZZ_H
+#define XALLOC_FUZZ_H
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#ifndef FUZZ_VARIANTS
+#error "define FUZZ_VARIANTS before including fuzz.h"
+#endif
+
+#define FUZZ_CAT_(a, b) a##b
+#define FUZZ_CAT(a, b) FUZZ_CAT_(a, b)
+
+/* Set by the replay's -v: harnesses print each operation as they run it. */
+extern int fuzz_verbose;
+
+#ifdef FUZZ_VARIANT
+#define FUZZ_LOG(...) do { if (fuzz_verbose) { fprintf(stderr, __VA_ARGS__); } } while (0)
+
+/* ---- violations ------------------------------------------------------------- */
+/* The operation being run, for the message printed before the trap. */
+static unsigned long fuzz_op_index;
+static const char *fuzz_op_name = "init";
+
+#if defined(__GNUC__) || defined(__clang__)
+__attribute__((noreturn, noinline, cold, unused))
+#endif
+static void fuzz_fail(const char *file, int line, const char *what)
+{
+    fprintf(stderr, "%s:%d: violation: %s (operation %lu, %s)\n", file, line, what, fuzz_op_index, fuzz_op_name);
+    fflush(stderr);
+#if defined(__GNUC__) || defined(__clang__)
+    __builtin_trap();
+#else
+    abort();
+#endif
+}
+#define FUZZ_CHECK(cond, what) do { if (!(cond)) fuzz_fail(__FILE__, __LINE__, (what)); } while (0)
+
+/* ---- reading the input ------------------------------------------------------ */
+/* Bytes past the end read as 0, so every input decodes to a program. */
+typedef struct fuzz_in { const uint8_t *p; size_t n; } fuzz_in;
+static inline unsigned fuzz_u8(fuzz_in *in)
+{
+    if (!in->n) return 0;
+    in->n--;
+    return *in->p++;
+}
+static inline unsigned fuzz_u16(fuzz_in *in) { unsigned lo = fuzz_u8(in); return lo | fuzz_u8(in) << 8; }
+static inline uint32_t fuzz_u32(fuzz_in *in) { uint32_t lo = fuzz_u16(in); return lo | (uint32_t)fuzz_u16(in) << 16; }
+
+/* A small deterministic generator (xorshift32) for arena contents. */
+static inline uint32_t fuzz_rand(uint32_t *s)
+{
+    uint32_t x = *s ? *s : 0x9E3779B9u;
+    x ^= x << 13; x ^= x >> 17; x ^= x << 5;
+    return *s = x;
+}
+/* Fill memory with pseudo-random bytes: allocators must not rely on zeroed
+ * memory (o1heap's tests do the same). */
+static inline void fuzz_scribble(unsigned char *p, size_t n, uint32_t seed)
+{
+    uint32_t s = seed * 2654435761u + 1u;
+    while (n >= 4) { uint32_t r = fuzz_rand(&s); p[0] = (unsigned char)r; p[1] = (unsigned char)(r >> 8); p[2] = (unsigned char)(r >> 16); p[3] = (unsigned char)(r >> 24); p += 4; n -= 4; }
+    while (n--) *p++ = (unsigned char)fuzz_rand(&s);
+}
+
+/* Block contents: byte i of the block with id `id`. The top bit is always
+ * set, so four caller bytes never read as a plausible block header or
+ * granule count (detection of an interior pointer is then certain, not just
+ * likely); the low seven bits vary with id and position. */
+static inline unsigned char fuzz_pat(uint32_t id, size_t i)
+{
+    return (unsigned char)(0x80u | ((id * 37u + (uint32_t)i * 11u + (uint32_t)(i >> 7)) & 0x7Fu));
+}
+static inline void fuzz_fill(unsigned char *p, size_t from, size_t to, uint32_t id)
+{
+    size_t i;
+    for (i = from; i < to; i++) p[i] = fuzz_pat(id, i);
+}
+static inline int fuzz_intact(const unsigned char *p, size_t n, uint32_t id)
+{
+    size_t i;
+    for (i = 0; i < n; i++)
+        if (p[i] != fuzz_pat(id, i)) return 0;
+    return 1;
+}
+
+/* ---- sanitizers ------------------------------------------------------------- */
+/* Under ASan the headers mark everything but the caller's bytes off limits.
+ * Misuse tests that overrun a block on purpose write through fuzz_poke (not
+ * instrumented), and each run first makes its arenas addressable again. */
+#if defined(__SANITIZE_ADDRESS__)
+#define FUZZ_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define FUZZ_ASAN 1
+#endif
+#endif
+#ifdef FUZZ_ASAN
+#include <sanitizer/asan_interface.h>
+#define FUZZ_NOSAN __attribute__((no_sanitize_address))
+#define fuzz_unpoison(p, n) __asan_unpoison_memory_region((p), (n))
+#else
+#define FUZZ_NOSAN
+#define fuzz_unpoison(p, n) ((void)(p), (void)(n))
+#endif
+static inline FUZZ_NOSAN void fuzz_poke(unsigned char *p, unsigned char v) { *(volatile unsigned char *)p = v; }
+static inline FUZZ_NOSAN unsigned char fuzz_peek(const unsigned char *p) { return *(const volatile unsigned char *)p; }
+
+/* ---- the entry points ------------------------------------------------------- */
+/* A variant object: the harness body, compiled with this variant's options. */
+int FUZZ_CAT(fuzz_run_, FUZZ_VARIANT)(const uint8_t *data, size_t size);
+#define FUZZ_RUN int FUZZ_CAT(fuzz_run_, FUZZ_VARIANT)
+#else
+/* The dispatcher object. */
+int fuzz_verbose;
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#define FUZZ_DECL_(k) int fuzz_run_##k(const uint8_t *data, size_t size);
+#ifndef FUZZ_ONLY
+FUZZ_DECL_(0) FUZZ_DECL_(1) FUZZ_DECL_(2) FUZZ_DECL_(3) FUZZ_DECL_(4) FUZZ_DECL_(5) FUZZ_DECL_(6) FUZZ_DECL_(7)
+FUZZ_DECL_(8) FUZZ_DECL_(9) FUZZ_DECL_(10) FUZZ_DECL_(11) FUZZ_DECL_(12) FUZZ_DECL_(13) FUZZ_DECL_(14) FUZZ_DECL_(15)
+/* Variants that do not exist are never linked: the table names only the
+ * first FUZZ_VARIANTS (at most 16). */
+typedef int (*fuzz_run_fn)(const uint8_t *, size_t);
+static const fuzz_run_fn fuzz_runs[FUZZ_VARIANTS] = {
+    fuzz_run_0
+#if FUZZ_VARIANTS > 1
+    , fuzz_run_1
+#endif
+#if FUZZ_VARIANTS > 2
+    , fuzz_run_2
+#endif
+#if FUZZ_VARIANTS > 3
+    , fuzz_run_3
+#endif
+#if FUZZ_VARIANTS > 4
+    , fuzz_run_4
+#endif
+#if FUZZ_VARIANTS > 5
+    , fuzz_run_5
+#endif
+#if FUZZ_VARIANTS > 6
+    , fuzz_run_6
+#endif
+#if FUZZ_VARIANTS > 7
+    , fuzz_run_7
+#endif
+#if FUZZ_VARIANTS > 8
+    , fuzz_run_8
+#endif
+#if FUZZ_VARIANTS > 9
+    , fuzz_run_9
+#endif
+#if FUZZ_VARIANTS > 10
+    , fuzz_run_10
+#endif
+#if FUZZ_VARIANTS > 11
+    , fuzz_run_11
+#endif
+#if FUZZ_VARIANTS > 12
+    , fuzz_run_12
+#endif
+#if FUZZ_VARIANTS > 13
+    , fuzz_run_13
+#endif
+#if FUZZ_VARIANTS > 14
+    , fuzz_run_14
+#endif
+#if FUZZ_VARIANTS > 15
+    , fuzz_run_15
+#endif
+};
+#else
+int FUZZ_CAT(fuzz_run_, FUZZ_ONLY)(const uint8_t *data, size_t size);
+#endif
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    unsigned v;
+    if (size == 0) return 0;
+    v = data[0] % FUZZ_VARIANTS;
+#ifdef FUZZ_ONLY
+    if (v != FUZZ_ONLY) return 0;
+    return FUZZ_CAT(fuzz_run_, FUZZ_ONLY)(data + 1, size - 1);
+#else
+    return fuzz_runs[v](data + 1, size - 1);
+#endif
+}
+#endif /* FUZZ_VARIANT */
+#endif /* XALLOC_FUZZ_H */

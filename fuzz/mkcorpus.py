@@ -1,0 +1,166 @@
+#!/usr/bin/env python3
+"""mkcorpus.py - writes the seed corpora fuzz/corpus/<name>/ and the
+dictionaries fuzz/dict/<name>.dict. The outputs are committed; run this
+again (python3 fuzz/mkcorpus.py [NAME...]) after changing an input format.
+
+Each seed is a small program in the harness's input format (see the comment
+at the top of fuzz/fuzz_<name>.c): the configuration bytes, then operations.
+Together they reach every operation, every variant and every configuration
+flag, so a fuzzer starts from programs that already mean something."""
+import os
+import struct
+import sys
+
+ROOT = os.path.dirname(os.path.abspath(__file__))
+
+
+def u8(v):
+    return struct.pack('<B', v & 0xFF)
+
+
+def u16(v):
+    return struct.pack('<H', v & 0xFFFF)
+
+
+def write(name, files):
+    cdir = os.path.join(ROOT, 'corpus', name)
+    os.makedirs(cdir, exist_ok=True)
+    for f in os.listdir(cdir):
+        os.remove(os.path.join(cdir, f))
+    for fname, data in sorted(files.items()):
+        with open(os.path.join(cdir, fname), 'wb') as fh:
+            fh.write(data)
+    print('%s: %d seeds, %d bytes' % (cdir, len(files), sum(len(d) for d in files.values())))
+
+
+def write_dict(name, tokens):
+    ddir = os.path.join(ROOT, 'dict')
+    os.makedirs(ddir, exist_ok=True)
+    with open(os.path.join(ddir, name + '.dict'), 'w') as fh:
+        fh.write('# AFL++ dictionary for fuzz/fuzz_%s.c, written by fuzz/mkcorpus.py:\n' % name)
+        fh.write('# whole operations (opcode and operands) that are worth splicing in.\n')
+        for tname, data in tokens:
+            fh.write('%s="%s"\n' % (tname, ''.join('\\x%02x' % b for b in data)))
+
+
+# ---- the heap, fuzz_xalloc.c -------------------------------------------------
+class Heap:
+    VARIANTS = 8
+    (ALLOC, FREE, REALLOC, CALLOC, ALIGNED, REALLOC_ALIGNED, ADD_REGION, MAXALLOC, USABLE,
+     WALK_STOP, DUMP, RESET_PEAK, STATS, MISUSE, FILL, FREE_EVERY, HUGE, ALLOC2, FREE2) = range(19)
+    F_MISUSE, F_LOCK, F_LOCK_ONLY, F_UNLOCK_ONLY, F_TRACE, F_NULLDESC, F_MAXBLOCK, F_REVERSE = \
+        1, 2, 4, 6, 8, 16, 32, 64
+
+    @staticmethod
+    def size(s):
+        """encode a byte count the way dec_size() decodes it"""
+        if s < 64:
+            return s
+        if s < 1024:
+            return 0x6000 | s
+        if s < 8192:
+            return 0xA000 | s
+        assert s % 8 == 0 and s < 65536
+        return 0xC000 | (s >> 3)
+
+    def __init__(self, variant, flags=0, rsize=16384, offset=0, max_block=0, seed=1, check=0, stats=0):
+        self.b = bytearray()
+        self.b += u8(variant) + u8(flags) + u16(rsize - 1) + u8(offset) + u16(max_block) + u8(seed)
+        self.b += u8((check & 3) | (stats & 3) << 2)
+
+    def op(self, code, *parts):
+        self.b += u8(code)
+        for p in parts:
+            self.b += p
+        return self
+
+    def alloc(self, s): return self.op(self.ALLOC, u16(self.size(s)))
+    def free(self, k): return self.op(self.FREE, u16(k))
+    def realloc(self, k, s): return self.op(self.REALLOC, u16(k), u16(self.size(s)))
+    def calloc(self, count, s): return self.op(self.CALLOC, u8(count), u16(self.size(s)))
+    def calloc_many(self, esize, count): return self.op(self.CALLOC, u8(0x80 | esize), u16(0), u16(self.size(count)))
+    def aligned(self, alog, s): return self.op(self.ALIGNED, u8(alog), u16(self.size(s)))
+    def realloc_aligned(self, k, alog, s): return self.op(self.REALLOC_ALIGNED, u16(k), u8(alog), u16(self.size(s)))
+    def add_region(self, off, n): return self.op(self.ADD_REGION, u16(off), u16(n))
+    def maxalloc(self): return self.op(self.MAXALLOC)
+    def usable(self, k): return self.op(self.USABLE, u16(k))
+    def walk_stop(self, n): return self.op(self.WALK_STOP, u8(n))
+    def dump(self): return self.op(self.DUMP)
+    def reset_peak(self): return self.op(self.RESET_PEAK)
+    def stats(self): return self.op(self.STATS)
+    def misuse(self, kind, k=0, off=0, s=0): return self.op(self.MISUSE, u8(kind), u16(k), u8(off), u16(self.size(s)))
+    def fill(self, s): return self.op(self.FILL, u16(self.size(s)))
+    def free_every(self, m, start): return self.op(self.FREE_EVERY, u8(m), u8(start))
+    def huge(self, mode, k=0): return self.op(self.HUGE, u8(mode), u16(k))
+
+    def bytes(self):
+        return bytes(self.b)
+
+
+def gen_xalloc():
+    H = Heap
+    seeds = {}
+    for v in range(H.VARIANTS):
+        # every call once, with trace and lock hooks, checked after every op
+        h = H(v, H.F_TRACE | H.F_LOCK, rsize=8192, offset=v * 3, seed=v, stats=3)
+        for s in (0, 1, 24, 100, 700, 3000):
+            h.alloc(s)
+        h.free(1).realloc(0, 200).realloc(2, 10).realloc(3, 0).calloc(3, 40).calloc_many(7, 30)
+        h.aligned(6, 50).aligned(10, 300).realloc_aligned(1, 8, 120).usable(2).walk_stop(2)
+        h.dump().reset_peak().stats().maxalloc().huge(0).free(0)
+        seeds['v%d-calls' % v] = h.bytes()
+        # fill to out-of-memory, fragment, fill with larger blocks
+        h = H(v, H.F_REVERSE, rsize=6000, offset=5, check=1, stats=1)
+        h.fill(40).fill(40).free_every(2, 0).fill(72).free_every(3, 1).fill(24).maxalloc()
+        seeds['v%d-fragment' % v] = h.bytes()
+        # misuse of every kind (the harness skips what a level cannot detect)
+        h = H(v, H.F_MISUSE | H.F_TRACE, rsize=12000, offset=7)
+        h.alloc(100).alloc(40).alloc(300).free(1).alloc(64).free(0)
+        for kind in range(8):
+            h.misuse(kind, 1, 0x21 + kind, 30)
+            h.misuse(kind | 0x10, 0, 0x42 + kind, 30)
+            h.misuse(kind | 0x20, 2, 0x85 + kind, 30)
+        h.misuse(4, 0, 7, 10).misuse(4 | 0x10, 1, 3, 10).misuse(5, 0, 0x80 | 4, 20).misuse(6, 0, 0xFF, 0)
+        seeds['v%d-misuse' % v] = h.bytes()
+    # regions: added, too small, overlapping; segments through max_block
+    h = H(1, H.F_MAXBLOCK | H.F_MISUSE, rsize=20000, max_block=3000, offset=1)
+    h.add_region(0, 4000).add_region(100, 500).add_region(4100, 60).add_region(5000, 20000)
+    h.fill(1000).fill(200).free_every(2, 1).maxalloc().aligned(12, 100).misuse(6, 1, 3, 50).stats()
+    seeds['regions'] = h.bytes()
+    h = H(3, H.F_MAXBLOCK | H.F_TRACE, rsize=9000, max_block=64, offset=9)
+    h.add_region(7, 3000).alloc(10).alloc(30).fill(20).free_every(2, 0).stats().dump()
+    seeds['segments'] = h.bytes()
+    # no description at all; lock hooks that must be ignored
+    seeds['desc-null'] = H(2, H.F_NULLDESC, rsize=3000).alloc(10).alloc(20).free(0).misuse(0).stats().bytes()
+    seeds['lock-only'] = H(1, H.F_LOCK_ONLY, rsize=3000).alloc(10).realloc(0, 50).stats().bytes()
+    seeds['unlock-only'] = H(4, H.F_UNLOCK_ONLY, rsize=3000).alloc(10).free(0).stats().bytes()
+    # regions too small for init, at the limit, with a large max_block
+    seeds['init-tiny'] = H(1, 0, rsize=40).bytes()
+    seeds['init-small'] = H(0, 0, rsize=1200, offset=63).alloc(8).bytes()
+    seeds['init-maxblock'] = H(2, H.F_MAXBLOCK, rsize=2000, max_block=60000).alloc(8).bytes()
+    # requests no heap can meet
+    h = H(1, H.F_TRACE, rsize=4000)
+    h.alloc(10)
+    for mode in range(6):
+        h.huge(mode, 0x123 * (mode + 1))
+    seeds['huge'] = h.bytes()
+    # realloc in place: grow into a free neighbour, shrink, move
+    h = H(0, H.F_TRACE, rsize=8000, stats=2)
+    h.alloc(100).alloc(100).alloc(100).free(1).realloc(0, 180).realloc(0, 40).realloc(0, 400).realloc(1, 2000)
+    seeds['realloc'] = h.bytes()
+    write('xalloc', dict(('%s' % k, d) for k, d in seeds.items()))
+    tokens = [('alloc_small', u8(H.ALLOC) + u16(24)), ('alloc_1k', u8(H.ALLOC) + u16(0x6000 | 1000)),
+              ('fill_64', u8(H.FILL) + u16(64)), ('free_every_2', u8(H.FREE_EVERY) + u8(0) + u8(0)),
+              ('maxalloc', u8(H.MAXALLOC)), ('stats', u8(H.STATS)),
+              ('aligned_4k', u8(H.ALIGNED) + u8(12) + u16(100)),
+              ('add_region', u8(H.ADD_REGION) + u16(0) + u16(4000))]
+    for kind in range(8):
+        tokens.append(('misuse_%d' % kind, u8(H.MISUSE) + u8(kind) + u16(0) + u8(1) + u16(16)))
+    write_dict('xalloc', tokens)
+
+
+GENERATORS = {'xalloc': gen_xalloc}
+
+if __name__ == '__main__':
+    for n in sys.argv[1:] or sorted(GENERATORS):
+        GENERATORS[n]()
