@@ -1,6 +1,7 @@
-/* Include test, translation unit 1: the heap's implementation (and, under
- * XALLOC_STATIC, every header's), each header included five times, the
- * implementation requested five times. Built as C and as C++. */
+/* Include test, translation unit 1: every header present, included many
+ * times, with XALLOC_IMPLEMENTATION defined for most of them: each header's
+ * implementation must come out exactly once. Built as C and as C++, with
+ * and without XALLOC_STATIC. */
 #include <stdio.h>
 #include "all.h"
 #define XALLOC_IMPLEMENTATION

@@ -1,23 +1,11 @@
-/* Include test, translation unit 2: declarations of the heap, the
- * implementation of every other header (under XALLOC_STATIC: of all of
- * them again, as static copies that must not clash with unit 1's). */
-#include "xalloc.h"
+/* Include test, translation unit 2: declarations only (unit 1 holds every
+ * implementation), or under XALLOC_STATIC its own static copy of every
+ * implementation, which must not clash with unit 1's. */
 #ifdef XALLOC_STATIC
 #define XALLOC_IMPLEMENTATION
+#endif
 #include "all.h"
-#else
 #include "all.h"
-#define XALLOC_IMPLEMENTATION
-#if HAVE_BUDDY
-#include "xalloc_buddy.h"
-#endif
-#if HAVE_SLAB
-#include "xalloc_slab.h"
-#endif
-#if HAVE_BITMAP
-#include "xalloc_bitmap.h"
-#endif
-#endif
 
 int other_unit(void);
 int other_unit(void)
