@@ -761,7 +761,7 @@ static xbitmap__word xbitmap__fold(xbitmap__word w, unsigned c)
 }
 
 /* Largest o with an aligned free block of 2^o units in w; -1 if w is 0. */
-XBITMAP__HOT int xbitmap__maxord(xbitmap__word w)
+static int xbitmap__maxord(xbitmap__word w)
 {
     unsigned o;
     if (w == XBITMAP__ALL) return (int)XBITMAP__LW;
@@ -786,30 +786,22 @@ static inline bool xbitmap__tget(const xbitmap__tower *t, xbitmap_index x)
     return (t->lv[0][x >> XBITMAP__LW] >> (x & XBITMAP__M)) & 1u;
 }
 
-XBITMAP__HOT void xbitmap__tset(xbitmap__tower *t, xbitmap_index x)
+/* Set bit x of level l and the levels above while words were zero; or
+ * clear it and the levels above while words become zero. O(L). */
+XBITMAP__HOT void xbitmap__tup(xbitmap__tower *t, unsigned l, xbitmap_index x, bool set)
 {
-    unsigned l;
-    for (l = 0; l < t->nlev; l++) {
+    for (; l < t->nlev; l++, x >>= XBITMAP__LW) {
         xbitmap__word *p = &t->lv[l][x >> XBITMAP__LW], old = *p;
-        *p = old | XBITMAP__BIT(x);
-        if (old) return;
-        x >>= XBITMAP__LW;
+        *p = set ? old | XBITMAP__BIT(x) : old & ~XBITMAP__BIT(x);
+        if (set ? old != 0 : *p != 0) return;
     }
 }
-
-XBITMAP__HOT void xbitmap__tclr(xbitmap__tower *t, xbitmap_index x)
-{
-    unsigned l;
-    for (l = 0; l < t->nlev; l++) {
-        xbitmap__word *p = &t->lv[l][x >> XBITMAP__LW];
-        if ((*p &= ~XBITMAP__BIT(x)) != 0) return;
-        x >>= XBITMAP__LW;
-    }
-}
+#define xbitmap__tset(t, x) xbitmap__tup((t), 0, (x), true)
+#define xbitmap__tclr(t, x) xbitmap__tup((t), 0, (x), false)
 
 /* Set (or clear) bits x0..x1 of t's bottom level and fix the levels above.
  * Returns whether a bottom bit changed. O((x1 - x0)/W + L). */
-static bool xbitmap__trange(xbitmap__tower *t, xbitmap_index x0, xbitmap_index x1, bool set)
+static bool xbitmap__trange_long(xbitmap__tower *t, xbitmap_index x0, xbitmap_index x1, bool set)
 {
     unsigned l;
     bool changed = false;
@@ -842,6 +834,19 @@ static bool xbitmap__trange(xbitmap__tower *t, xbitmap_index x0, xbitmap_index x
         }
     }
     return changed;
+}
+
+/* The same; bits within one word (the usual case) the short way. */
+XBITMAP__HOT bool xbitmap__trange(xbitmap__tower *t, xbitmap_index x0, xbitmap_index x1, bool set)
+{
+    xbitmap_index j = x0 >> XBITMAP__LW;
+    xbitmap__word *w = &t->lv[0][j], old = *w, m;
+    if (j != x1 >> XBITMAP__LW) return xbitmap__trange_long(t, x0, x1, set);
+    m = (XBITMAP__ALL << (x0 & XBITMAP__M)) & (XBITMAP__ALL >> (XBITMAP__M - (x1 & XBITMAP__M)));
+    *w = set ? old | m : old & ~m;
+    if (*w == old) return false;
+    if ((old == 0) != (*w == 0)) xbitmap__tup(t, 1, j, set);
+    return true;
 }
 
 /* First set bit of t's bottom level at index >= x, or NONE. Climbs while
@@ -884,32 +889,58 @@ static inline bool xbitmap__isfree(const xbitmap *h, xbitmap_index u)
     return (h->bits[u >> XBITMAP__LW] >> (u & XBITMAP__M)) & 1u;
 }
 
+/* Word i of bits[] filled up (fr) or stopped being full: the block orders
+ * above follow while the blocks are (or were) whole. O(O * L) at worst. */
+static void xbitmap__climb(xbitmap *h, xbitmap_index i, bool fr)
+{
+    xbitmap__tower *t = h->tw;
+    unsigned o;
+    for (o = XBITMAP__LW + 1; o <= h->omax; o++) {
+        if (fr && !xbitmap__tget(&t[o - 1], i ^ 1u)) break; /* the buddy half */
+        i >>= 1;
+        if (i >= t[o].n0) break;
+        if (fr) {
+            xbitmap__tset(&t[o], i);
+        } else {
+            if (!xbitmap__tget(&t[o], i)) break;
+            xbitmap__tclr(&t[o], i);
+        }
+    }
+}
+
 /* Word i of bits[] went from old to nw: the per-word orders between the
  * largest free aligned block before and after flip; if the word filled or
- * emptied and `climb`, the block orders above follow while blocks are (or
- * were) whole. O(log W * L) + O(O * L) when climbing; O(1) on average. */
-XBITMAP__HOT void xbitmap__word_changed(xbitmap *h, xbitmap_index i, xbitmap__word old, xbitmap__word nw, bool climb)
+ * emptied and `climb`, the block orders above follow. O(log W * L), plus
+ * xbitmap__climb. */
+static void xbitmap__word_changed(xbitmap *h, xbitmap_index i, xbitmap__word old, xbitmap__word nw, bool climb)
 {
     int mo = xbitmap__maxord(old), mn = xbitmap__maxord(nw), o;
-    xbitmap__tower *t = h->tw;
-    if (mn < mo) {
-        for (o = mn + 1; o <= mo; o++) xbitmap__tclr(&t[o], i);
-        if (climb && mo == (int)XBITMAP__LW)
-            for (o = (int)XBITMAP__LW + 1; o <= (int)h->omax; o++) {
-                i >>= 1;
-                if (i >= t[o].n0 || !xbitmap__tget(&t[o], i)) break;
-                xbitmap__tclr(&t[o], i);
-            }
-    } else if (mn > mo) {
-        for (o = mo + 1; o <= mn; o++) xbitmap__tset(&t[o], i);
-        if (climb && mn == (int)XBITMAP__LW)
-            for (o = (int)XBITMAP__LW + 1; o <= (int)h->omax; o++) {
-                if (!xbitmap__tget(&t[o - 1], i ^ 1u)) break; /* the buddy half */
-                i >>= 1;
-                if (i >= t[o].n0) break;
-                xbitmap__tset(&t[o], i);
-            }
+    for (o = mn + 1; o <= mo; o++) xbitmap__tclr(&h->tw[o], i);
+    for (o = mo + 1; o <= mn; o++) xbitmap__tset(&h->tw[o], i);
+    if (climb && (mo == (int)XBITMAP__LW || mn == (int)XBITMAP__LW) && mo != mn) xbitmap__climb(h, i, mn > mo);
+}
+
+/* Unit b of word i became free (fr) or not; more/less: the word with b free
+ * and without. Only orders whose aligned block around b is free in `more`
+ * can flip, and of those the ones `less` has no free block of: [lo, o].
+ * O(o), o the order of the free block around b: O(1) but in wide free
+ * areas; then xbitmap__climb if the word filled or emptied. */
+XBITMAP__HOT void xbitmap__bit_changed(xbitmap *h, xbitmap_index i, unsigned b, xbitmap__word more, xbitmap__word less, bool fr)
+{
+    unsigned o = 0, lo = less ? XBITMAP__LW + 1 : 0; /* LW + 1: none yet */
+    xbitmap__word f = less;
+    while (o < h->pw) {
+        unsigned sz = 2u << o; /* the block of order o + 1 */
+        xbitmap__word m = (XBITMAP__ALL >> (XBITMAP__W - sz)) << (b & ~(sz - 1));
+        if ((more & m) != m) break;
+        o++;
+        if (lo > o && !(f &= (f >> (sz >> 1)) & xbitmap__pat[o])) lo = o;
     }
+    for (; lo <= o; lo++) {
+        if (fr) xbitmap__tset(&h->tw[lo], i);
+        else xbitmap__tclr(&h->tw[lo], i);
+    }
+    if (o == XBITMAP__LW) xbitmap__climb(h, i, fr); /* more is a full word, less is not */
 }
 
 /* Units [p, p+n) become free (fr) or not, n >= 1; every summary follows.
@@ -944,9 +975,19 @@ static void xbitmap__mark(xbitmap *h, xbitmap_index p, xbitmap_index n, bool fr)
         h->bits[i1] = nw;
         xbitmap__word_changed(h, i1, old, nw, false);
     }
-    if (a <= b) {
+    if (a <= b) { /* whole words: every per-word order gets the same bits */
+        xbitmap_index j = a >> XBITMAP__LW;
         for (i = a; i <= b; i++) h->bits[i] = fr ? XBITMAP__ALL : 0;
-        for (o = 0; o <= h->pw; o++) xbitmap__trange(&h->tw[o], a, b, fr);
+        if (j == b >> XBITMAP__LW) {
+            xbitmap__word m = (XBITMAP__ALL << (a & XBITMAP__M)) & (XBITMAP__ALL >> (XBITMAP__M - (b & XBITMAP__M)));
+            for (o = 0; o <= h->pw; o++) {
+                xbitmap__word *w = &h->tw[o].lv[0][j], old = *w, nw = fr ? old | m : old & ~m;
+                *w = nw;
+                if ((old == 0) != (nw == 0)) xbitmap__tup(&h->tw[o], 1, j, fr);
+            }
+        } else {
+            for (o = 0; o <= h->pw; o++) xbitmap__trange(&h->tw[o], a, b, fr);
+        }
     }
     for (o = XBITMAP__LW + 1; o <= h->omax; o++) {
         xbitmap__tower *t = &h->tw[o];
@@ -1159,6 +1200,14 @@ static inline unsigned xbitmap__nbrs(const xbitmap *h, xbitmap_index p, xbitmap_
     return (unsigned)(p > 0 && xbitmap__isfree(h, p - 1)) + (unsigned)(n < h->count - p && xbitmap__isfree(h, p + n));
 }
 
+/* Free neighbours of unit b of word i (whose value is w). */
+XBITMAP__HOT unsigned xbitmap__nbrs1(const xbitmap *h, xbitmap_index i, unsigned b, xbitmap__word w)
+{
+    unsigned l = b ? (unsigned)(w >> (b - 1)) & 1u : i ? (unsigned)(h->bits[i - 1] >> XBITMAP__M) : 0u;
+    unsigned r = b < XBITMAP__M ? (unsigned)(w >> (b + 1)) & 1u : i + 1 < h->nwords ? (unsigned)h->bits[i + 1] & 1u : 0u;
+    return l + r;
+}
+
 /* Allocate [p, p+n), all free. */
 static void xbitmap__take(xbitmap *h, xbitmap_index p, xbitmap_index n)
 {
@@ -1299,6 +1348,7 @@ static xbitmap_index xbitmap__alloc1(xbitmap *h)
 {
     xbitmap_index s = xbitmap__start(h), i = s >> XBITMAP__LW, p;
     xbitmap__word w, old;
+    unsigned b;
     if (XALLOC__UNLIKELY(s >= h->count)) goto none; /* hint past the end: full */
     w = h->bits[i] & (XBITMAP__ALL << (s & XBITMAP__M));
     if (XALLOC__UNLIKELY(!w)) {
@@ -1308,10 +1358,11 @@ static xbitmap_index xbitmap__alloc1(xbitmap *h)
         w = h->bits[i];
     }
     old = h->bits[i];
-    p = (i << XBITMAP__LW) | xbitmap__ctz(w);
-    h->nruns += (xbitmap_index)xbitmap__nbrs(h, p, 1) - 1u;
-    h->bits[i] = old & ~XBITMAP__BIT(p);
-    xbitmap__word_changed(h, i, old, old & ~XBITMAP__BIT(p), true);
+    b = xbitmap__ctz(w);
+    p = (i << XBITMAP__LW) | b;
+    h->nruns += (xbitmap_index)xbitmap__nbrs1(h, i, b, old) - 1u;
+    h->bits[i] = old & ~XBITMAP__BIT(b);
+    xbitmap__bit_changed(h, i, b, old, old & ~XBITMAP__BIT(b), false);
     h->nfree--;
     if (h->hint == p || (!h->random && h->hint < p)) h->hint = p + 1; /* nothing free in [hint, p] */
     h->allocs++;
@@ -1393,6 +1444,28 @@ XALLOC_DEF bool xbitmap_alloc_at(xbitmap *h, xbitmap_index p, xbitmap_index n)
 /* ---- free, reserve, release ------------------------------------------------- */
 static bool xbitmap__free(xbitmap *h, xbitmap_index p, xbitmap_index n)
 {
+    if (n == 1 && p < h->count) { /* one unit: the short way */
+        xbitmap_index i = p >> XBITMAP__LW;
+        unsigned b = (unsigned)(p & XBITMAP__M);
+        xbitmap__word old = h->bits[i];
+#if XALLOC_DEBUG >= 1
+        if (XALLOC__UNLIKELY((old >> b) & 1u)) {
+            xbitmap__report(h, XALLOC_E_DOUBLE_FREE, p, "unit is already free");
+            return false;
+        }
+        if (XALLOC__UNLIKELY(h->nranges && xbitmap__reserved_in(h, p, 1) != XBITMAP__NONE)) {
+            xbitmap__report(h, XALLOC_E_RESERVED, p, "unit is reserved");
+            return false;
+        }
+#endif
+        h->nruns += 1u - (xbitmap_index)xbitmap__nbrs1(h, i, b, old);
+        h->bits[i] = old | XBITMAP__BIT(b);
+        xbitmap__bit_changed(h, i, b, old | XBITMAP__BIT(b), old, true);
+        h->nfree++;
+        if (p < h->hint) h->hint = p;
+        h->frees++;
+        return true;
+    }
     if (!xbitmap__range_ok(h, p, n)) return false;
 #if XALLOC_DEBUG >= 1
     {
