@@ -2,35 +2,19 @@
  * valgrind memcheck which bytes of the caller's region a program may touch,
  * so that they catch a use after free or an overflow inside the region as
  * they would with malloc. This test proves it:
- *   - under ASan (`make sanitize`): every byte of a live block's usable size
- *     is addressable, the byte after it is poisoned, every byte of a freed
- *     block is poisoned; and a child process that writes after a free, or one
- *     byte past the usable size, is stopped by an ASan report, while a child
- *     that writes only inside its block exits normally;
+ *   - under ASan (`make sanitize`): every byte xalloc_usable_size allows is
+ *     addressable, the byte after them is poisoned, every byte of a freed
+ *     block is poisoned; and a child process that writes or reads after a
+ *     free, or writes one byte past the usable size, is stopped by an ASan
+ *     report, while a child that writes only inside its block exits normally;
  *   - under valgrind with -DXALLOC_VALGRIND=1 (`make valgrind`): the same
- *     addressability facts, read through VALGRIND_GET_VBITS (which reports
- *     nothing itself, so a clean run stays clean);
- *   - otherwise it says it has nothing to check and passes no test.
+ *     addressability facts (tests/san_probe.h);
+ *   - otherwise it says it has nothing to check and runs no test.
  * Built at every XALLOC_DEBUG level like every tests/test_*.c. */
 #define XALLOC_IMPLEMENTATION
 #include "xalloc.h"
 #include "xtest.h"
-
-#if defined(__SANITIZE_ADDRESS__)
-#define SAN_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define SAN_ASAN 1
-#endif
-#endif
-#if defined(SAN_ASAN)
-#include <sanitizer/asan_interface.h>
-#include <sys/wait.h>
-#include <unistd.h>
-#elif defined(XALLOC_VALGRIND) && XALLOC_VALGRIND
-#include <valgrind/memcheck.h>
-#define SAN_VALGRIND 1
-#endif
+#include "san_probe.h"
 
 #define ARENA (256u * 1024u)
 static unsigned char arena[ARENA] __attribute__((aligned(64)));
@@ -52,50 +36,12 @@ static xalloc_heap *make(void)
     return xalloc_init(arena, sizeof arena, &d);
 }
 
-/* Whether the program may touch byte p, as the tool in use sees it. */
-static int addressable(const unsigned char *p)
-{
-#if defined(SAN_ASAN)
-    return !__asan_address_is_poisoned(p);
-#elif defined(SAN_VALGRIND)
-    char vbits;
-    return VALGRIND_GET_VBITS(p, &vbits, 1) != 3;
-#else
-    (void)p;
-    return 1;
-#endif
-}
-
-/* Index of the first byte of p..p+n that is poisoned, or n. */
-static size_t first_poisoned(const unsigned char *p, size_t n)
-{
-    size_t i;
-    for (i = 0; i < n; i++) if (!addressable(p + i)) break;
-    return i;
-}
-/* Index of the first byte of p..p+n that is addressable, or n. */
-static size_t first_addressable(const unsigned char *p, size_t n)
-{
-    size_t i;
-    for (i = 0; i < n; i++) if (addressable(p + i)) break;
-    return i;
-}
-
-/* A live block: its usable bytes addressable, the byte after them not.
- * Returns whether all usable bytes may be written (the caller writes them
- * only then, so a failure is reported rather than stopping the program). */
+/* A live block: its usable bytes addressable, the byte after them not. */
 static bool check_live(const unsigned char *p, size_t usable, const char *what)
 {
-    size_t i = first_poisoned(p, usable);
-    XT_CHECK_MSG(i == usable, "%s: byte %zu of %zu usable bytes is poisoned", what, i, usable);
-    XT_CHECK_MSG(!addressable(p + usable), "%s: the byte after %zu usable bytes is addressable", what, usable);
-    return i == usable;
-}
-/* A freed block: none of its former bytes addressable. */
-static void check_freed(const unsigned char *p, size_t usable, const char *what)
-{
-    size_t i = first_addressable(p, usable);
-    XT_CHECK_MSG(i == usable, "%s: byte %zu of a freed block of %zu is addressable", what, i, usable);
+    bool ok = san_live(p, usable, what);
+    san_after(p + usable, what);
+    return ok;
 }
 
 static void test_alloc_free_sizes(void)
@@ -115,13 +61,13 @@ static void test_alloc_free_sizes(void)
         XT_CHECK(u >= sizes[i]);
         if (check_live(p, u, "alloc")) memset(p, 0xAB, u); /* the tool must let it write all of it */
         xalloc_free(h, p);
-        check_freed(p, u, "free");
+        san_freed(p, u, "free");
     }
     XT_CHECK(errors == 0);
 }
 
-/* calloc, aligned_alloc, realloc (in place, moved, shrunk) keep the map
- * exact too. */
+/* calloc, aligned_alloc, realloc (shrunk in place, grown) keep the map exact
+ * too. */
 static void test_other_calls(void)
 {
     xalloc_heap *h = make();
@@ -135,28 +81,26 @@ static void test_other_calls(void)
 
     q = (unsigned char *)xalloc_aligned_alloc(h, 256, 200);
     XT_CHECK(q != NULL && ((uintptr_t)q & 255u) == 0);
-    if (q) { u = xalloc_usable_size(h, q); check_live(q, u, "aligned_alloc"); xalloc_free(h, q); check_freed(q, u, "aligned free"); }
+    if (q) { u = xalloc_usable_size(h, q); check_live(q, u, "aligned_alloc"); xalloc_free(h, q); san_freed(q, u, "aligned free"); }
 
-    /* shrink in place: the bytes given back are poisoned again */
     p = (unsigned char *)xalloc_alloc(h, 2000);
     guard = (unsigned char *)xalloc_alloc(h, 16);  /* keeps p from merging with the rest */
     XT_CHECK(p != NULL && guard != NULL);
     if (!p || !guard) return;
     u = xalloc_usable_size(h, p);
-    r = (unsigned char *)xalloc_realloc(h, p, 100);
+    r = (unsigned char *)xalloc_realloc(h, p, 100);  /* shrink: in place */
     XT_CHECK(r == p);
     if (r) {
         uq = xalloc_usable_size(h, r);
         XT_CHECK(uq < u);
         check_live(r, uq, "realloc shrink");
-        check_freed(r + uq, u - uq, "realloc shrink, the bytes given back");
-        /* grow (moved or in place): all of the new size addressable */
-        q = (unsigned char *)xalloc_realloc(h, r, 5000);
+        san_freed(r + uq, u - uq, "realloc shrink, the bytes given back");
+        q = (unsigned char *)xalloc_realloc(h, r, 5000);  /* grow: moved or in place */
         XT_CHECK(q != NULL);
         if (q) {
             size_t nq = xalloc_usable_size(h, q);
             check_live(q, nq, "realloc grow");
-            if (q >= r + uq + 8 || q + nq + 8 <= r) check_freed(r, uq, "realloc moved, old block");
+            if (q >= r + uq + 8 || q + nq + 8 <= r) san_freed(r, uq, "realloc moved, old block");
             xalloc_free(h, q);
         } else {
             xalloc_free(h, r);
@@ -166,8 +110,8 @@ static void test_other_calls(void)
     XT_CHECK(errors == 0);
 }
 
-/* Random allocations and frees; after each step every live block is exactly
- * addressable and a few freed ones are entirely poisoned. */
+/* Random allocations and frees; every live block stays exactly addressable
+ * and every block freed is entirely poisoned. */
 static void test_random_map(void)
 {
     enum { SLOTS = 64 };
@@ -178,11 +122,11 @@ static void test_random_map(void)
     XT_CHECK(h != NULL);
     if (!h) return;
     for (s = 0; s < SLOTS; s++) live[s] = NULL;
-    for (i = 0; i < steps; i++) {
+    for (i = 0; i < steps && xt_failed_checks < before + 10; i++) {
         s = (int)xt_below(SLOTS);
         if (live[s]) {
             xalloc_free(h, live[s]);
-            check_freed(live[s], usable[s], "random free");
+            san_freed(live[s], usable[s], "random free");
             live[s] = NULL;
         } else {
             size_t n = (size_t)(xt_below(4) ? 1 + xt_below(200) : 1 + xt_below(6000));
@@ -194,7 +138,6 @@ static void test_random_map(void)
         }
         if (i % 100 == 0)
             for (s = 0; s < SLOTS; s++) if (live[s]) check_live(live[s], usable[s], "random live");
-        if (xt_failed_checks > before + 10) break;   /* enough said */
     }
     for (s = 0; s < SLOTS; s++) xalloc_free(h, live[s]);
     XT_CHECK(xalloc_check(h) == NULL);
@@ -202,37 +145,6 @@ static void test_random_map(void)
 }
 
 #if defined(SAN_ASAN)
-/* Runs fn in a child process with its stderr captured; returns whether the
- * child was stopped by an AddressSanitizer report. */
-static int asan_stops(void (*fn)(void), const char *expect)
-{
-    int fds[2], status = 0, caught;
-    char out[8192];
-    size_t len = 0;
-    ssize_t got;
-    pid_t pid;
-    fflush(NULL);
-    if (pipe(fds) != 0) return -1;
-    pid = fork();
-    if (pid < 0) return -1;
-    if (pid == 0) {
-        close(fds[0]);
-        dup2(fds[1], 2);
-        fn();
-        _exit(0);                    /* not caught: a normal exit */
-    }
-    close(fds[1]);
-    while ((got = read(fds[0], out + len, sizeof out - 1 - len)) > 0) len += (size_t)got;
-    out[len] = '\0';
-    close(fds[0]);
-    waitpid(pid, &status, 0);
-    caught = !(WIFEXITED(status) && WEXITSTATUS(status) == 0) && strstr(out, "AddressSanitizer") != NULL;
-    if (caught && expect && !strstr(out, expect))
-        fprintf(stderr, "ASan stopped the child, but not with \"%s\":\n%s\n", expect, out);
-    if (caught && expect) caught = strstr(out, expect) != NULL;
-    return caught;
-}
-
 static xalloc_heap *child_heap;
 static unsigned char *volatile child_p;
 static volatile size_t child_n;
@@ -254,30 +166,17 @@ static void test_asan_catches(void)
         XT_CHECK(child_p != NULL);
         if (!child_p) return;
         child_n = xalloc_usable_size(child_heap, child_p);
-        XT_CHECK_MSG(asan_stops(write_inside, NULL) == 0, "size %zu: a write inside the block was reported", sizes[i]);
-        XT_CHECK_MSG(asan_stops(write_after_free, "use-after-poison") == 1, "size %zu: write after free not caught", sizes[i]);
-        XT_CHECK_MSG(asan_stops(read_after_free, "use-after-poison") == 1, "size %zu: read after free not caught", sizes[i]);
-        XT_CHECK_MSG(asan_stops(write_past_end, "use-after-poison") == 1, "size %zu: write past the usable size not caught", sizes[i]);
+        XT_CHECK_MSG(san_stops(write_inside, NULL) == 0, "size %zu: a write inside the usable size was reported", sizes[i]);
+        XT_CHECK_MSG(san_stops(write_after_free, "use-after-poison") == 1, "size %zu: write after free not caught", sizes[i]);
+        XT_CHECK_MSG(san_stops(read_after_free, "use-after-poison") == 1, "size %zu: read after free not caught", sizes[i]);
+        XT_CHECK_MSG(san_stops(write_past_end, NULL) == 1, "size %zu: write past the usable size not caught", sizes[i]);
     }
 }
 #endif
 
 int main(int argc, char **argv)
 {
-#if defined(SAN_ASAN)
-    const char *tool = "AddressSanitizer";
-#elif defined(SAN_VALGRIND)
-    const char *tool = RUNNING_ON_VALGRIND ? "valgrind memcheck" : NULL;
-#else
-    const char *tool = NULL;
-#endif
-    XT_INIT(argc, argv);
-    if (!tool) {
-        printf("%s: not built with AddressSanitizer, or built with XALLOC_VALGRIND=1 but not running "
-               "under valgrind: nothing to check (`make sanitize` and `make valgrind` run it)\n", xt_prog);
-        return XT_DONE();
-    }
-    printf("%s: checking the heap's poisoning under %s\n", xt_prog, tool);
+    SAN_BEGIN(argc, argv, "the heap's poisoning");
     XT_RUN(test_alloc_free_sizes);
     XT_RUN(test_other_calls);
     XT_RUN(test_random_map);
