@@ -1125,15 +1125,16 @@ typedef struct xbitmap__req {
  * and returns NONE until it has looked at enough (then r->tries is 0). */
 static xbitmap_index xbitmap__pass(const xbitmap *h, xbitmap__req *r, xbitmap_index lo, xbitmap_index hi)
 {
-    xbitmap_index x = lo, bs = (xbitmap_index)1 << r->c, gap = r->n - bs;
+    xbitmap_index x = lo, bs = (xbitmap_index)1 << r->c;
     xbitmap_index ext = r->n < XBITMAP__BEST_SCAN ? XBITMAP__BEST_SCAN : r->n;
     for (;;) {
         xbitmap_index q = xbitmap__cand(h, r->c, r->exact ? r->al : r->c, x), p, u, rs;
         if (q == XBITMAP__NONE) return XBITMAP__NONE;
         if (r->exact) {
             p = q;
-        } else { /* the fit may start up to n - 2^c units before the block */
-            p = xbitmap__up(xbitmap__back(h, q - lo > gap ? q - gap : lo, q), r->al);
+        } else { /* q is the first aligned 2^c block of its run at or after lo,
+                    so the lowest fit in the run starts less than 2^c before it */
+            p = xbitmap__up(xbitmap__back(h, q - lo > bs - 1 ? q - (bs - 1) : lo, q), r->al);
         }
         if (p >= hi || r->n > h->count - p) return XBITMAP__NONE;
         u = xbitmap__scan(h, q + bs, p + r->n, XBITMAP__ALL);

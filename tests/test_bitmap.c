@@ -91,6 +91,15 @@ static idx sh_fit(const fix *f, idx n, idx a, idx lo, idx hi)
     }
     return NONE;
 }
+/* the free run around a fit [p, p+n), measured as best fit does: at most
+ * max(n, 64 W) units on each side */
+static idx sh_runlen(const fix *f, idx p, idx n)
+{
+    idx ext = n > 64 * W ? n : 64 * W, l = 0, r = 0;
+    while (l < ext && l < p && f->sh[p - l - 1] == 0) l++;
+    while (r < ext && p + n + r < f->count && f->sh[p + n + r] == 0) r++;
+    return l + n + r;
+}
 static idx sh_count(const fix *f, unsigned char v) { idx i, n = 0; for (i = 0; i < f->count; i++) n += f->sh[i] == v; return n; }
 static idx sh_runs(const fix *f, unsigned char v, idx *largest)
 {
@@ -743,9 +752,12 @@ static void stress(idx count, long nops, long every, xbitmap_policy policy, bool
             if (policy == XBITMAP_FIRST_FIT) {
                 XT_CHECK_MSG(p == want, "op %ld: alloc_run(%llu, %llu) got %llu want %llu", op, (unsigned long long)n,
                              (unsigned long long)a, (unsigned long long)p, (unsigned long long)want);
-            } else {
+            } else { /* a fit whenever one exists, in a run no longer than first fit's */
                 XT_CHECK_MSG((p == NONE) == (want == NONE), "op %ld: best fit %llu, a fit at %llu", op, (unsigned long long)p,
                              (unsigned long long)want);
+                if (p != NONE && want != NONE && p % a == 0 && p + n <= count && sh_all(&f, p, n, 0))
+                    XT_CHECK_MSG(sh_runlen(&f, p, n) <= sh_runlen(&f, want, n), "op %ld: best fit %llu in a longer run than %llu",
+                                 op, (unsigned long long)p, (unsigned long long)want);
             }
             if (p != NONE) {
                 XT_CHECK(p % a == 0 && p + n <= count && sh_all(&f, p, n, 0));
