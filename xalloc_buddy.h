@@ -346,11 +346,13 @@ XALLOC_DEF xbuddy_addr xbuddy_block_size(xbuddy *b, xbuddy_addr addr);
 XALLOC_DEF bool        xbuddy_reserve(xbuddy *b, xbuddy_addr addr, xbuddy_addr size);
 XALLOC_DEF bool        xbuddy_release(xbuddy *b, xbuddy_addr addr, xbuddy_addr size);
 XALLOC_DEF void        xbuddy_stats_get(xbuddy *b, xbuddy_stats *out);
+#ifndef XALLOC_NO_INTROSPECTION
 /* NULL when every invariant holds, else a static text naming the first one
  * that broke (also reported through the error hook as XALLOC_E_CORRUPT). */
 XALLOC_DEF const char *xbuddy_check(xbuddy *b);
 XALLOC_DEF void        xbuddy_walk(xbuddy *b, xbuddy_walk_fn fn, void *user);
 XALLOC_DEF void        xbuddy_dump(xbuddy *b, xalloc_print_fn print, void *user);
+#endif
 
 #ifdef __cplusplus
 }
@@ -612,14 +614,24 @@ typedef uintptr_t xbuddy__w;                        /* bitmap word            */
 #define XBUDDY__WLOG 5u
 #endif
 #define XBUDDY__WB   ((size_t)1 << XBUDDY__WLOG)      /* bits per word          */
-#define XBUDDY__GLOG (10u - XBUDDY__WLOG)             /* 1024-bit index groups  */
+#define XBUDDY__GLOG (10u - XBUDDY__WLOG)             /* metadata-only: 1024-bit index groups */
 #define XBUDDY__EVEN ((xbuddy__w)0x5555555555555555ull) /* the H bits of a word */
 #define XBUDDY__LEVELS 12u                            /* index levels, enough for 2^72 bits */
 #define XBUDDY__META   1u                             /* flags: metadata-only   */
+#define XBUDDY__INBAND(b) (!((b)->flags & XBUDDY__META))
 #if defined(XBUDDY_ADDR64) && XBUDDY_ADDR64 && SIZE_MAX <= 0xFFFFFFFFu
 #define XBUDDY__WIDE 1 /* addresses wider than size_t: no variable 64-bit shifts */
 #endif
+/* Hot helpers are inlined when optimising for speed, left alone for size. */
+#if (defined(__GNUC__) || defined(__clang__)) && !defined(__OPTIMIZE_SIZE__)
+#define XBUDDY__HOT static inline __attribute__((always_inline))
+#else
+#define XBUDDY__HOT static
+#endif
 typedef char xbuddy__assert_word[(sizeof(xbuddy__w) == sizeof(size_t)) ? 1 : -1];
+#if defined(XALLOC_NO_INTROSPECTION) && XALLOC_DEBUG >= 4
+#error "XALLOC_DEBUG 4 runs xbuddy_check on every call: it needs the introspection (drop XALLOC_NO_INTROSPECTION)"
+#endif
 
 struct xbuddy {
     xalloc_hooks hooks;
@@ -627,13 +639,15 @@ struct xbuddy {
     size_t n, phase;          /* min blocks; X of the first one (mod 2^(M+1))  */
     size_t mask;              /* bit k: order k has free blocks                */
     size_t used, resv, live;  /* min blocks used / reserved; live allocations  */
-    uint64_t allocs, frees, failures;
-    unsigned shift, maxo, flags, nlev;
     size_t nres, maxres, meta_bytes, nwords;
+    uint64_t allocs, frees, failures;
+    unsigned shift, maxo, flags, nlev, glog; /* glog: log2 words per index bit */
     xbuddy__w *hw, *sum;      /* pair bits; the index                         */
-    size_t *adj;              /* [M+2]: bit of pair P of order k = adj[k] + 2P */
-    size_t *off;              /* [M+2]: first bit of order k's slice           */
+    size_t *adj;              /* [M+1]: bit of pair P of order k = adj[k] + 2P */
     size_t *nfree;            /* [M+1]: free blocks per order                  */
+    size_t *low;              /* [M+1]: no H bit of order k in words < low[k]  */
+    size_t *rec;              /* [M+1]: word of the latest free block of order k
+                                 (read only once order k has had one)          */
     size_t *res;              /* [2*maxres]: reserved [lo, hi) in X units      */
     size_t lev[XBUDDY__LEVELS + 1]; /* word offset of each index level in sum  */
 };
@@ -690,17 +704,17 @@ static inline unsigned xbuddy__log2(size_t v)
 }
 
 /* ---- the pair bits and the index ------------------------------------------- */
-/* State of pair P of order o (for the top order: of node P). */
-static inline unsigned xbuddy__st(const xbuddy *b, unsigned o, size_t P)
+/* Bit of pair P of order o (for the top order: of node P). */
+static inline size_t xbuddy__bit(const xbuddy *b, unsigned o, size_t P) { return b->adj[o] + 2 * P; }
+static inline unsigned xbuddy__st(const xbuddy *b, size_t bit)
 {
-    size_t bit = b->adj[o] + 2 * P;
     return (unsigned)(b->hw[bit >> XBUDDY__WLOG] >> (bit & (XBUDDY__WB - 1))) & 3u;
 }
 
-/* Index: set the summary bits above bitmap bit `bit` (its word is non-empty). */
+/* Index: the word of `bit` gained its first H bit; set the summary bits. */
 static void xbuddy__sum_set(xbuddy *b, size_t bit)
 {
-    size_t g = bit >> (XBUDDY__WLOG + XBUDDY__GLOG);
+    size_t g = bit >> (XBUDDY__WLOG + b->glog);
     unsigned l;
     for (l = 0; l < b->nlev; l++, g >>= XBUDDY__WLOG) {
         xbuddy__w *w = b->sum + b->lev[l] + (g >> XBUDDY__WLOG), old = *w;
@@ -708,23 +722,24 @@ static void xbuddy__sum_set(xbuddy *b, size_t bit)
         if (old) break;
     }
 }
-/* Index: bit `bit` was cleared; clear the summary bits that became empty. */
+/* Index: the word of `bit` lost its last H bit; clear what became empty. */
 static void xbuddy__sum_clear(xbuddy *b, size_t bit)
 {
-    size_t g = bit >> (XBUDDY__WLOG + XBUDDY__GLOG), k = g << XBUDDY__GLOG;
+    size_t g = bit >> (XBUDDY__WLOG + b->glog), k = g << b->glog, e = k + ((size_t)1 << b->glog);
+    xbuddy__w any = 0;
     unsigned l;
-    for (; k < (g + 1) << XBUDDY__GLOG && k < b->nwords; k++)
-        if (b->hw[k] & XBUDDY__EVEN) return;
+    for (; k < e && k < b->nwords; k++) any |= b->hw[k];
+    if (any & XBUDDY__EVEN) return;
     for (l = 0; l < b->nlev; l++, g >>= XBUDDY__WLOG) {
         xbuddy__w *w = b->sum + b->lev[l] + (g >> XBUDDY__WLOG);
         if ((*w &= ~((xbuddy__w)1 << (g & (XBUDDY__WB - 1)))) != 0) break;
     }
 }
-/* First set H bit at or after `bit` (word-aligned), or SIZE_MAX. Two group
- * scans and at most two passes over the index levels. */
-static size_t xbuddy__find(const xbuddy *b, size_t bit)
+/* First set H bit at or after word wi, or SIZE_MAX: the rest of wi's group,
+ * then up the index to the next non-empty group and down into it. */
+static size_t xbuddy__find(const xbuddy *b, size_t wi)
 {
-    size_t wi = bit >> XBUDDY__WLOG, q = wi >> XBUDDY__GLOG, end = (q + 1) << XBUDDY__GLOG;
+    size_t q = wi >> b->glog, end = (q + 1) << b->glog;
     unsigned l = 0;
     for (; wi < end && wi < b->nwords; wi++)
         if (b->hw[wi] & XBUDDY__EVEN) goto found;
@@ -737,49 +752,64 @@ static size_t xbuddy__find(const xbuddy *b, size_t bit)
         q = w + 1;
     }
     while (l--) q = (q << XBUDDY__WLOG) + xbuddy__ctz(b->sum[b->lev[l] + q]);
-    for (wi = q << XBUDDY__GLOG; !(b->hw[wi] & XBUDDY__EVEN); wi++) { }
+    for (wi = q << b->glog; !(b->hw[wi] & XBUDDY__EVEN); wi++) { }
 found:
     return (wi << XBUDDY__WLOG) + xbuddy__ctz(b->hw[wi] & XBUDDY__EVEN);
 }
 
-/* Set the state of pair P of order o to v, keeping the index and the
- * per-order free counts (d: +1, -1 or 0) in step. */
-static void xbuddy__put(xbuddy *b, unsigned o, size_t P, unsigned v, int d)
+/* Free-block bookkeeping of order o: count, mask of non-empty orders. */
+XBUDDY__HOT void xbuddy__count(xbuddy *b, unsigned o, bool up)
 {
-    size_t bit = b->adj[o] + 2 * P;
-    unsigned sh = (unsigned)(bit & (XBUDDY__WB - 1));
+    if (up) { if (!b->nfree[o]++) b->mask |= (size_t)1 << o; }
+    else if (!--b->nfree[o]) b->mask &= ~((size_t)1 << o);
+}
+/* Pair at `bit` (state 0) gets state v (1: left free, 3: right free). */
+XBUDDY__HOT void xbuddy__hset(xbuddy *b, unsigned o, size_t bit, unsigned v)
+{
     xbuddy__w *w = b->hw + (bit >> XBUDDY__WLOG), old = *w;
-    *w = (old & ~((xbuddy__w)3 << sh)) | (xbuddy__w)v << sh;
-    if (((old >> sh) ^ v) & 1u) {
-        if (v & 1u) { if (!(old & XBUDDY__EVEN)) xbuddy__sum_set(b, bit); }
-        else if (!(*w & XBUDDY__EVEN)) xbuddy__sum_clear(b, bit);
+    *w = old | (xbuddy__w)v << (bit & (XBUDDY__WB - 1));
+    if (!(old & XBUDDY__EVEN)) xbuddy__sum_set(b, bit);
+    if (bit >> XBUDDY__WLOG < b->low[o]) b->low[o] = bit >> XBUDDY__WLOG;
+    b->rec[o] = bit >> XBUDDY__WLOG;
+    xbuddy__count(b, o, true);
+}
+/* Pair at `bit` (a free block in it) gets state 0. */
+XBUDDY__HOT void xbuddy__hclr(xbuddy *b, unsigned o, size_t bit)
+{
+    xbuddy__w *w = b->hw + (bit >> XBUDDY__WLOG);
+    if (!((*w &= ~((xbuddy__w)3 << (bit & (XBUDDY__WB - 1)))) & XBUDDY__EVEN)) xbuddy__sum_clear(b, bit);
+    xbuddy__count(b, o, false);
+}
+/* Toggle the block marker of node Y, order o >= 1: (0,0) <-> (0,1). */
+XBUDDY__HOT void xbuddy__mark(xbuddy *b, size_t Y, unsigned o)
+{
+    if (o) {
+        size_t bit = xbuddy__bit(b, o - 1, Y) + 1;
+        b->hw[bit >> XBUDDY__WLOG] ^= (xbuddy__w)1 << (bit & (XBUDDY__WB - 1));
     }
-    if (d > 0) { if (!b->nfree[o]++) b->mask |= (size_t)1 << o; }
-    else if (d < 0 && !--b->nfree[o]) b->mask &= ~((size_t)1 << o);
 }
 
 /* ---- the core -------------------------------------------------------------- */
 /* The block holding min block X: returns its order; *fr = 1 if it is free.
  * Reads the pair above node(X, k) for k = 0, 1, ... (see DATA STRUCTURE). */
-static unsigned xbuddy__locate(const xbuddy *b, size_t X, int *fr)
+XBUDDY__HOT unsigned xbuddy__locate(const xbuddy *b, size_t X, int *fr)
 {
     unsigned k;
     for (k = 0; k < b->maxo; k++) {
-        unsigned s = xbuddy__st(b, k, X >> (k + 1));
-        *fr = s == (1u | ((unsigned)(X >> k) & 1u) << 1);
-        if (*fr) return k;
-        if (s == 2u) return k + 1;
-        if (s) return 0;
+        unsigned s = xbuddy__st(b, xbuddy__bit(b, k, X >> (k + 1)));
+        if (s) {
+            *fr = s == (1u | ((unsigned)(X >> k) & 1u) << 1);
+            return *fr ? k : s == 2u ? k + 1 : 0;
+        }
     }
-    *fr = (int)(xbuddy__st(b, k, X >> k) & 1u);
+    *fr = (int)(xbuddy__st(b, xbuddy__bit(b, k, X >> k)) & 1u);
     return *fr ? k : 0;
 }
 
 #if XALLOC_DEBUG >= 2
 static void xbuddy__poison(const xbuddy *b, size_t X, unsigned o)
 {
-    if (b->flags & XBUDDY__META) return;
-    {
+    if (XBUDDY__INBAND(b)) {
         unsigned char *p = (unsigned char *)(uintptr_t)xbuddy__addr(b, X);
         size_t n = (size_t)xbuddy__size(b, o);
         XALLOC__SHOW(p, n);
@@ -792,39 +822,41 @@ static void xbuddy__poison(const xbuddy *b, size_t X, unsigned o)
 /* Free node Y of order o, merging it with free buddies up the orders. */
 static void xbuddy__merge(xbuddy *b, size_t Y, unsigned o)
 {
+    size_t bit;
 #if XALLOC_DEBUG >= 2
     xbuddy__poison(b, Y << o, o);
 #endif
     for (; o < b->maxo; o++, Y >>= 1) {
-        if (!(xbuddy__st(b, o, Y >> 1) & 1u)) break;
-        xbuddy__put(b, o, Y >> 1, 0, -1); /* the buddy was the free one */
+        bit = xbuddy__bit(b, o, Y >> 1);
+        if (!(xbuddy__st(b, bit) & 1u)) {
+            xbuddy__hset(b, o, bit, 1u | (unsigned)(Y & 1u) << 1);
+            return;
+        }
+        xbuddy__hclr(b, o, bit); /* the buddy was the free one */
     }
-    xbuddy__put(b, o, o < b->maxo ? Y >> 1 : Y, 1u | (o < b->maxo ? (unsigned)(Y & 1u) << 1 : 0u), 1);
+    xbuddy__hset(b, o, xbuddy__bit(b, o, Y), 1u);
 }
 
-/* Mark node Y of order o as one block (allocated or reserved). */
-static inline void xbuddy__mark(xbuddy *b, size_t Y, unsigned o, unsigned v)
-{
-    if (o) xbuddy__put(b, o - 1, Y, v, 0);
-}
-
-/* Take a free block of order >= o, split it down to o, mark it. */
-static size_t xbuddy__take(xbuddy *b, unsigned o)
+/* Take a free block of order >= o, split it down to o, mark it; its X. */
+XBUDDY__HOT size_t xbuddy__take(xbuddy *b, unsigned o)
 {
     size_t m = b->mask >> o, bit, Y;
     unsigned k;
     if (!m) return SIZE_MAX;
     k = o + xbuddy__ctz((xbuddy__w)m);
-    bit = xbuddy__find(b, b->off[k]);
+    /* the latest block freed or split off at this order (cache-hot, like the
+     * head of a free list), else the first one at or after low[k] */
+    if (b->hw[b->rec[k]] & XBUDDY__EVEN) bit = (b->rec[k] << XBUDDY__WLOG) + xbuddy__ctz(b->hw[b->rec[k]] & XBUDDY__EVEN);
+    else b->low[k] = (bit = xbuddy__find(b, b->low[k])) >> XBUDDY__WLOG;
     Y = (bit - b->adj[k]) >> 1;
-    if (k < b->maxo) Y = 2 * Y + ((b->hw[bit >> XBUDDY__WLOG] >> ((bit & (XBUDDY__WB - 1)) + 1)) & 1u);
-    xbuddy__put(b, k, k < b->maxo ? Y >> 1 : Y, 0, -1);
+    if (k < b->maxo) Y = 2 * Y + (xbuddy__st(b, bit) >> 1);
+    xbuddy__hclr(b, k, bit);
     while (k > o) { /* keep the left half, free the right one */
         k--;
         Y <<= 1;
-        xbuddy__put(b, k, Y >> 1, 3u, 1);
+        xbuddy__hset(b, k, xbuddy__bit(b, k, Y >> 1), 3u);
     }
-    xbuddy__mark(b, Y, o, 2u);
+    xbuddy__mark(b, Y, o);
     return Y << o;
 }
 
@@ -835,8 +867,8 @@ static void xbuddy__report(const xbuddy *b, xalloc_error e, xbuddy_addr a, const
 {
     if (b->hooks.error) b->hooks.error(b->hooks.user, e, (uintptr_t)a, what);
 }
-static const char *xbuddy__check_locked(const xbuddy *b);
 #if XALLOC_DEBUG >= 4
+static const char *xbuddy__check_locked(const xbuddy *b);
 static bool xbuddy__full_check(const xbuddy *b)
 {
     const char *why = xbuddy__check_locked(b);
@@ -858,38 +890,38 @@ static bool xbuddy__reserved(const xbuddy *b, size_t X)
 }
 
 /* Order of a request of `size` bytes, or -1 if no block is that large. */
-static int xbuddy__order(const xbuddy *b, xbuddy_addr size)
+XBUDDY__HOT int xbuddy__order(const xbuddy *b, xbuddy_addr size)
 {
     size_t k;
     if (size > xbuddy__size(b, b->maxo)) return -1;
-    k = (size_t)xbuddy__shr(size + (xbuddy__size(b, 0) - 1), b->shift);
-    return k > 1 ? (int)xbuddy__log2(k - 1) + 1 : 0;
+    k = (size_t)xbuddy__shr(size - (size != 0), b->shift); /* blocks - 1 */
+    return k ? (int)xbuddy__log2(k) + 1 : 0;
 }
 
-/* Min block of address a, or SIZE_MAX if a is not inside the range. */
-static size_t xbuddy__X(const xbuddy *b, xbuddy_addr a)
+/* The allocated block at address a (with `size` > 0: of that size): its
+ * min block, order in *o; or SIZE_MAX after reporting why not (level >= 1;
+ * level 0 trusts a and size). A size makes it O(1) when a is that block. */
+XBUDDY__HOT size_t xbuddy__find_used(const xbuddy *b, xbuddy_addr a, xbuddy_addr size, unsigned *o)
 {
-    if (a < b->base || a - b->base >= b->bytes) return SIZE_MAX;
-    return (size_t)xbuddy__shr(a - b->base, b->shift) + b->phase;
-}
-
-/* The allocated block at address a: its min block, order in *o; or SIZE_MAX
- * after reporting why not (level >= 1; level 0 trusts a). */
-static size_t xbuddy__find_used(const xbuddy *b, xbuddy_addr a, unsigned *o)
-{
-    size_t X = xbuddy__X(b, a);
-    int fr;
+    size_t X = (size_t)xbuddy__shr(a - b->base, b->shift) + b->phase;
+    int fr, k = size ? xbuddy__order(b, size) : -1;
 #if XALLOC_DEBUG >= 1
     xalloc_error e = XALLOC_E_NOT_BLOCK;
     const char *why = "not the start of an allocated block";
-    if (X == SIZE_MAX) { e = XALLOC_E_FOREIGN; why = "address outside the range"; }
+    if (a < b->base || a - b->base >= b->bytes) { e = XALLOC_E_FOREIGN; why = "address outside the range"; }
     else if (b->nres && xbuddy__reserved(b, X)) { e = XALLOC_E_RESERVED; why = "address in a reserved range"; }
+    else if (k > 0 && !((a - b->base) & (xbuddy__size(b, 0) - 1)) && (X >> k) << k == X &&
+             xbuddy__st(b, xbuddy__bit(b, (unsigned)k - 1, X >> k)) == 2u) { *o = (unsigned)k; return X; }
     else if ((*o = xbuddy__locate(b, X, &fr)), fr) { e = XALLOC_E_DOUBLE_FREE; why = "address in free memory"; }
-    else if (!((a - b->base) & (xbuddy__size(b, 0) - 1)) && (X >> *o) << *o == X) return X;
+    else if (!((a - b->base) & (xbuddy__size(b, 0) - 1)) && (X >> *o) << *o == X) {
+        if (!size || k == (int)*o) return X;
+        e = XALLOC_E_SIZE_MISMATCH;
+        why = "size does not match the block";
+    }
     xbuddy__report(b, e, a, why);
     return SIZE_MAX;
 #else
-    *o = xbuddy__locate(b, X, &fr);
+    *o = k >= 0 ? (unsigned)k : xbuddy__locate(b, X, &fr);
     return X;
 #endif
 }
@@ -897,17 +929,32 @@ static size_t xbuddy__find_used(const xbuddy *b, xbuddy_addr a, unsigned *o)
 /* ---- set-up --------------------------------------------------------------------- */
 typedef struct xbuddy__lay {
     xbuddy_addr base, bytes;
-    size_t n, phase, nwords, maxres, bytes_total, sumw;
+    size_t n, phase, nwords, maxres, total, sumw;
     size_t lev[XBUDDY__LEVELS + 1];
-    unsigned shift, maxo, nlev;
+    unsigned shift, maxo, nlev, glog;
 } xbuddy__lay;
 
+/* Words of the pair bits; with adj, also each order's adj. Order o has one
+ * slot per pair of order-o nodes (per node at the top order), 2 bits each,
+ * its slice word-aligned. */
+static size_t xbuddy__slices(const xbuddy__lay *L, size_t *adj)
+{
+    size_t bits = 0;
+    unsigned o;
+    for (o = 0; o <= L->maxo; o++) {
+        unsigned s = o < L->maxo ? o + 1 : o;
+        if (adj) adj[o] = bits - 2 * (L->phase >> s);
+        bits += (2 * (((L->phase + L->n - 1) >> s) - (L->phase >> s) + 1) + XBUDDY__WB - 1) & ~(XBUDDY__WB - 1);
+    }
+    return bits >> XBUDDY__WLOG;
+}
+
 /* Where everything goes for a range; false if the arguments are bad. */
-static bool xbuddy__layout(xbuddy_addr base, xbuddy_addr size, const xbuddy_desc *d, xbuddy__lay *L)
+static bool xbuddy__layout(xbuddy_addr base, xbuddy_addr size, const xbuddy_desc *d, xbuddy__lay *L, unsigned glog)
 {
     xbuddy_addr min = d && d->min_block ? d->min_block : (xbuddy_addr)XBUDDY_MIN_BLOCK;
     xbuddy_addr cap = d && d->max_block ? d->max_block : 0, lo, hi, n;
-    size_t A, bits = 0, k;
+    size_t A, k;
     unsigned o;
     if ((min & (min - 1)) || min < sizeof(void *) || (cap & (cap - 1)) || (cap && cap < min) ||
         size > XBUDDY_NONE - base || base > XBUDDY_NONE - min)
@@ -915,9 +962,8 @@ static bool xbuddy__layout(xbuddy_addr base, xbuddy_addr size, const xbuddy_desc
     for (L->shift = 0; xbuddy__shl(1, L->shift) != min; L->shift++) { }
     lo = (base + min - 1) & ~(min - 1);
     hi = (base + size) & ~(min - 1);
-    if (hi <= lo) return false;
     n = xbuddy__shr(hi - lo, L->shift);
-    if (n > (xbuddy_addr)(SIZE_MAX >> 2)) return false;
+    if (hi <= lo || n > (xbuddy_addr)(SIZE_MAX >> 2)) return false;
     L->base = lo;
     L->bytes = hi - lo;
     L->n = (size_t)n;
@@ -927,42 +973,39 @@ static bool xbuddy__layout(xbuddy_addr base, xbuddy_addr size, const xbuddy_desc
         if ((!cap || xbuddy__shl(min, o) <= cap) && (((A + ((size_t)1 << o) - 1) >> o) + 1) << o <= A + L->n) break;
     L->maxo = o;
     L->phase = A & (((size_t)2 << o) - 1);
-    for (o = 0; o <= L->maxo; o++) { /* slots of order o, 2 bits each, word-aligned */
-        unsigned s = o < L->maxo ? o + 1 : o;
-        size_t slots = ((L->phase + L->n - 1) >> s) - (L->phase >> s) + 1;
-        bits += (2 * slots + XBUDDY__WB - 1) & ~(XBUDDY__WB - 1);
-    }
-    L->nwords = bits >> XBUDDY__WLOG;
-    L->nlev = 0;
-    L->sumw = 0;
-    for (k = (L->nwords + ((size_t)1 << XBUDDY__GLOG) - 1) >> XBUDDY__GLOG; L->nlev < XBUDDY__LEVELS; L->nlev++) {
-        L->lev[L->nlev] = L->sumw; /* level nlev has k bits */
+    L->nwords = xbuddy__slices(L, NULL);
+    L->sumw = L->nlev = 0;
+    L->glog = glog;
+    for (k = (L->nwords + ((size_t)1 << glog) - 1) >> glog; L->nlev < XBUDDY__LEVELS;) {
+        L->lev[L->nlev++] = L->sumw; /* this level has k bits */
         L->sumw += (k + XBUDDY__WB - 1) >> XBUDDY__WLOG;
-        if (k <= XBUDDY__WB) { L->nlev++; break; }
+        if (k <= XBUDDY__WB) break;
         k = (k + XBUDDY__WB - 1) >> XBUDDY__WLOG;
     }
     L->lev[L->nlev] = L->sumw;
     L->maxres = d && d->max_reserved ? d->max_reserved : XBUDDY_MAX_RESERVED;
-    L->bytes_total = sizeof(xbuddy) + sizeof(size_t) * (3 * ((size_t)L->maxo + 2) + 2 * L->maxres) +
-                     sizeof(xbuddy__w) * (L->nwords + L->sumw);
+    L->total = sizeof(xbuddy) + sizeof(size_t) * (4 * ((size_t)L->maxo + 1) + 2 * L->maxres) +
+               sizeof(xbuddy__w) * (L->nwords + L->sumw);
     return true;
 }
 
 XALLOC_DEF size_t xbuddy_meta_size(xbuddy_addr base, xbuddy_addr size, const xbuddy_desc *desc)
 {
     xbuddy__lay L;
-    return xbuddy__layout(base, size, desc, &L) ? L.bytes_total + sizeof(xbuddy__w) - 1 : 0;
+    return xbuddy__layout(base, size, desc, &L, XBUDDY__GLOG) ? L.total + sizeof(xbuddy__w) - 1 : 0;
 }
 
+/* Build the allocator from a layout in meta (NULL, or too small: fails). */
 static xbuddy *xbuddy__setup(void *meta, size_t meta_size, const xbuddy__lay *L, const xbuddy_desc *d, unsigned flags)
 {
     xbuddy *b = (xbuddy *)(((uintptr_t)meta + sizeof(xbuddy__w) - 1) & ~(uintptr_t)(sizeof(xbuddy__w) - 1));
-    size_t i, *z, x;
+    size_t i, x, *z;
     unsigned o;
-    if (!meta || (size_t)((unsigned char *)b - (unsigned char *)meta) + L->bytes_total > meta_size) {
-        if (d && d->hooks.error) d->hooks.error(d->hooks.user, XALLOC_E_BADARG, (uintptr_t)meta, "metadata buffer too small");
+    if (!L || !meta || (size_t)((unsigned char *)b - (unsigned char *)meta) + L->total > meta_size) {
+        if (d && d->hooks.error) d->hooks.error(d->hooks.user, XALLOC_E_BADARG, (uintptr_t)meta, "bad range, minimum block or metadata size");
         return NULL;
     }
+    /* field by field: a struct assignment may become a memcpy call */
     b->hooks.error = d ? d->hooks.error : NULL;
     b->hooks.lock = d && d->hooks.unlock ? d->hooks.lock : NULL;
     b->hooks.unlock = b->hooks.lock ? d->hooks.unlock : NULL;
@@ -975,36 +1018,32 @@ static xbuddy *xbuddy__setup(void *meta, size_t meta_size, const xbuddy__lay *L,
     b->maxo = L->maxo;
     b->flags = flags;
     b->nlev = L->nlev;
+    b->glog = L->glog;
     b->nwords = L->nwords;
     b->maxres = L->maxres;
-    b->meta_bytes = L->bytes_total;
+    b->meta_bytes = L->total;
     b->mask = b->used = b->resv = b->live = b->nres = 0;
     b->allocs = b->frees = b->failures = 0;
     for (i = 0; i <= XBUDDY__LEVELS; i++) b->lev[i] = L->lev[i < L->nlev ? i : L->nlev];
-    /* after the handle: adj, off, nfree, res, then the words */
+    /* after the handle: adj, nfree, low, res, then the words (all zeroed) */
     b->adj = (size_t *)(void *)(b + 1);
-    b->off = b->adj + L->maxo + 2;
-    b->nfree = b->off + L->maxo + 2;
-    b->res = b->nfree + L->maxo + 2;
+    b->nfree = b->adj + L->maxo + 1;
+    b->low = b->nfree + L->maxo + 1;
+    b->rec = b->low + L->maxo + 1;
+    b->res = b->rec + L->maxo + 1;
     b->hw = (xbuddy__w *)(void *)(b->res + 2 * L->maxres);
     b->sum = b->hw + L->nwords;
-    for (z = b->nfree; z < (size_t *)(void *)b->hw; z++) *z = 0;
-    for (i = 0; i < L->nwords + L->sumw; i++) b->hw[i] = 0;
-    b->off[0] = 0;
-    for (o = 0; o <= b->maxo; o++) {
-        unsigned s = o < b->maxo ? o + 1 : o;
-        size_t slots = ((b->phase + b->n - 1) >> s) - (b->phase >> s) + 1;
-        b->adj[o] = b->off[o] - 2 * (b->phase >> s);
-        b->off[o + 1] = b->off[o] + ((2 * slots + XBUDDY__WB - 1) & ~(XBUDDY__WB - 1));
-    }
+    for (z = b->adj; z < (size_t *)(void *)(b->sum + L->sumw); z++) *z = 0;
+    xbuddy__slices(L, b->adj);
+    for (o = 0; o <= b->maxo; o++) b->low[o] = SIZE_MAX;
     XALLOC__POOL_CREATE(b);
     /* cover the range with maximal aligned blocks */
     for (x = b->phase; x < b->phase + b->n; x += (size_t)1 << o) {
-        for (o = b->maxo; o && ((x & (((size_t)1 << o) - 1)) || b->phase + b->n - x < (size_t)1 << o); o--) { }
+        for (o = b->maxo; (x & (((size_t)1 << o) - 1)) || b->phase + b->n - x < (size_t)1 << o; o--) { }
         xbuddy__merge(b, x >> o, o);
     }
 #if XALLOC_DEBUG < 2
-    if (!(flags & XBUDDY__META)) XALLOC__HIDE((void *)(uintptr_t)b->base, (size_t)b->bytes);
+    if (XBUDDY__INBAND(b)) XALLOC__HIDE((void *)(uintptr_t)b->base, (size_t)b->bytes);
 #endif
     return b;
 }
@@ -1012,50 +1051,41 @@ static xbuddy *xbuddy__setup(void *meta, size_t meta_size, const xbuddy__lay *L,
 XALLOC_DEF xbuddy *xbuddy_init_meta(void *meta, size_t meta_size, xbuddy_addr base, xbuddy_addr size, const xbuddy_desc *desc)
 {
     xbuddy__lay L;
-    if (!xbuddy__layout(base, size, desc, &L)) {
-        if (desc && desc->hooks.error) desc->hooks.error(desc->hooks.user, XALLOC_E_BADARG, (uintptr_t)base, "bad range or minimum block");
-        return NULL;
-    }
-    return xbuddy__setup(meta, meta_size, &L, desc, XBUDDY__META);
+    return xbuddy__setup(meta, meta_size, xbuddy__layout(base, size, desc, &L, XBUDDY__GLOG) ? &L : NULL, desc, XBUDDY__META);
 }
 
 XALLOC_DEF xbuddy *xbuddy_init(void *mem, size_t size, const xbuddy_desc *desc)
 {
     xbuddy__lay L;
-    uintptr_t a = (uintptr_t)mem, m;
+    uintptr_t a = (uintptr_t)mem, m = a;
     /* the bitmap goes at the end; the range shrinks to what is left before it */
-    if (mem && xbuddy__layout(a, size, desc, &L) && L.bytes_total < size) {
-        m = (a + size - L.bytes_total) & ~(uintptr_t)(sizeof(xbuddy__w) - 1);
-        if (m > a && xbuddy__layout(a, m - a, desc, &L))
-            return xbuddy__setup((void *)m, a + size - m, &L, desc, 0);
-    }
-    if (desc && desc->hooks.error) desc->hooks.error(desc->hooks.user, XALLOC_E_BADARG, a, "bad range or minimum block");
-    return NULL;
+    if (mem && xbuddy__layout(a, size, desc, &L, 0) && L.total < size)
+        m = (a + size - L.total) & ~(uintptr_t)(sizeof(xbuddy__w) - 1);
+    return xbuddy__setup((void *)m, a + size - m, m > a && xbuddy__layout(a, m - a, desc, &L, 0) ? &L : NULL, desc, 0);
 }
 
 /* ---- allocation and free ------------------------------------------------------ */
-static xbuddy_addr xbuddy__alloc(xbuddy *b, int o)
+XBUDDY__HOT xbuddy_addr xbuddy__alloc(xbuddy *b, int o)
 {
     size_t X = SIZE_MAX;
-    if (o < 0 || o > (int)b->maxo) xbuddy__report(b, XALLOC_E_BADARG, 0, "larger than the largest block");
+    xbuddy_addr a;
+    if (o < 0) xbuddy__report(b, XALLOC_E_BADARG, 0, "larger than the largest block");
     else if (XBUDDY__FULL_CHECK(b)) X = xbuddy__take(b, (unsigned)o);
     if (X == SIZE_MAX) { b->failures++; return XBUDDY_NONE; }
     b->used += (size_t)1 << o;
     b->live++;
     b->allocs++;
-    {
-        xbuddy_addr a = xbuddy__addr(b, X);
+    a = xbuddy__addr(b, X);
 #if XALLOC_DEBUG >= 2
-        if (!(b->flags & XBUDDY__META)) {
-            const unsigned char *p = (const unsigned char *)(uintptr_t)a, *e = p + (size_t)xbuddy__size(b, (unsigned)o);
-            XALLOC__SHOW(p, (size_t)(e - p));
-            while (p < e && *p == (unsigned char)XBUDDY_POISON_BYTE) p++;
-            if (p < e) xbuddy__report(b, XALLOC_E_USE_AFTER_FREE, (xbuddy_addr)(uintptr_t)p, "free memory was written to");
-        }
-#endif
-        if (!(b->flags & XBUDDY__META)) XALLOC__ON_ALLOC(b, (void *)(uintptr_t)a, (size_t)xbuddy__size(b, (unsigned)o));
-        return a;
+    if (XBUDDY__INBAND(b)) {
+        const unsigned char *p = (const unsigned char *)(uintptr_t)a, *e = p + (size_t)xbuddy__size(b, (unsigned)o);
+        XALLOC__SHOW(p, (size_t)(e - p));
+        while (p < e && *p == (unsigned char)XBUDDY_POISON_BYTE) p++;
+        if (p < e) xbuddy__report(b, XALLOC_E_USE_AFTER_FREE, (xbuddy_addr)(uintptr_t)p, "free memory was written to");
     }
+#endif
+    if (XBUDDY__INBAND(b)) XALLOC__ON_ALLOC(b, (void *)(uintptr_t)a, (size_t)xbuddy__size(b, (unsigned)o));
+    return a;
 }
 
 XALLOC_DEF xbuddy_addr xbuddy_alloc_order(xbuddy *b, unsigned order)
@@ -1088,27 +1118,17 @@ XALLOC_DEF void xbuddy_free_addr(xbuddy *b, xbuddy_addr addr, xbuddy_addr size)
     size_t X;
     if (addr == XBUDDY_NONE) return;
     xbuddy__lock(b);
-    if (XBUDDY__FULL_CHECK(b) && (X = xbuddy__find_used(b, addr, &o)) != SIZE_MAX) {
-#if XALLOC_DEBUG >= 1
-        if (size && xbuddy__order(b, size) != (int)o) {
-            xbuddy__report(b, XALLOC_E_SIZE_MISMATCH, addr, "size does not match the block");
-            goto out;
-        }
-#endif
-        if (!(b->flags & XBUDDY__META)) {
+    if (XBUDDY__FULL_CHECK(b) && (X = xbuddy__find_used(b, addr, size, &o)) != SIZE_MAX) {
+        if (XBUDDY__INBAND(b)) {
             XALLOC__ON_FREE(b, (void *)(uintptr_t)addr);
             XALLOC__HIDE((void *)(uintptr_t)addr, (size_t)xbuddy__size(b, o));
         }
-        xbuddy__mark(b, X >> o, o, 0);
+        xbuddy__mark(b, X >> o, o);
         b->used -= (size_t)1 << o;
         b->live--;
         b->frees++;
         xbuddy__merge(b, X >> o, o);
     }
-#if XALLOC_DEBUG >= 1
-out:
-#endif
-    (void)size;
     xbuddy__unlock(b);
 }
 
@@ -1122,25 +1142,15 @@ XALLOC_DEF xbuddy_addr xbuddy_block_size(xbuddy *b, xbuddy_addr addr)
     xbuddy_addr s = 0;
     unsigned o;
     xbuddy__lock(b);
-    if (xbuddy__find_used(b, addr, &o) != SIZE_MAX) s = xbuddy__size(b, o);
+    if (xbuddy__find_used(b, addr, 0, &o) != SIZE_MAX) s = xbuddy__size(b, o);
     xbuddy__unlock(b);
     return s;
 }
 
 /* ---- reserved ranges ------------------------------------------------------------ */
-/* Replace table entries [i, j) with the k intervals in ins. */
-static void xbuddy__splice(xbuddy *b, size_t i, size_t j, const size_t *ins, size_t k)
-{
-    size_t *r = b->res, m, n = b->nres;
-    if (k > j - i) for (m = n; m-- > j;) { r[2 * (m + k + i - j)] = r[2 * m]; r[2 * (m + k + i - j) + 1] = r[2 * m + 1]; }
-    else for (m = j; m < n; m++) { r[2 * (m + k + i - j)] = r[2 * m]; r[2 * (m + k + i - j) + 1] = r[2 * m + 1]; }
-    for (m = 0; m < 2 * k; m++) r[2 * i + m] = ins[m];
-    b->nres = n + k + i - j;
-}
-
 /* Split block (Y, o) into maximal aligned pieces each inside or outside
- * [lo, hi): pieces on the `freed` side of it are freed (merging), the others
- * become reserved blocks. */
+ * [lo, hi): pieces inside it are freed (merging) if `freed_inside`, else
+ * reserved; pieces outside get the other fate. */
 static void xbuddy__carve(xbuddy *b, size_t Y, unsigned o, size_t lo, size_t hi, bool freed_inside)
 {
     size_t x = Y << o, end = x + ((size_t)1 << o), s;
@@ -1153,9 +1163,9 @@ static void xbuddy__carve(xbuddy *b, size_t Y, unsigned o, size_t lo, size_t hi,
         if ((x >= lo && x < hi) == freed_inside) {
             xbuddy__merge(b, x >> k, k);
         } else {
-            xbuddy__mark(b, x >> k, k, 2u);
+            xbuddy__mark(b, x >> k, k);
             b->resv += s;
-            if (!(b->flags & XBUDDY__META)) XALLOC__SHOW((void *)(uintptr_t)xbuddy__addr(b, x), (size_t)xbuddy__size(b, k));
+            if (XBUDDY__INBAND(b)) XALLOC__SHOW((void *)(uintptr_t)xbuddy__addr(b, x), (size_t)xbuddy__size(b, k));
         }
     }
 }
@@ -1164,13 +1174,11 @@ static void xbuddy__carve(xbuddy *b, size_t Y, unsigned o, size_t lo, size_t hi,
 static bool xbuddy__reserve(xbuddy *b, xbuddy_addr addr, xbuddy_addr size, bool add)
 {
     xbuddy_addr mb = xbuddy__size(b, 0), lo_a, hi_a;
-    size_t lo, hi, x, i, j, ins[4], k = 0, *r = b->res;
+    size_t lo, hi, x, i, j, m, ins[4], k = 0, *r = b->res;
     unsigned o;
     int fr, pass;
-    if (size > XBUDDY_NONE - addr) {
-        xbuddy__report(b, XALLOC_E_BADARG, addr, "range wraps around");
-        return false;
-    }
+    const char *why = "range wraps around";
+    if (size > XBUDDY_NONE - addr) goto refuse;
     /* round out to min blocks, clip to the range */
     lo_a = addr < b->base ? 0 : (addr - b->base) & ~(mb - 1);
     hi_a = addr + size <= b->base ? 0 : addr + size - b->base > b->bytes ? b->bytes : addr + size - b->base;
@@ -1180,34 +1188,39 @@ static bool xbuddy__reserve(xbuddy *b, xbuddy_addr addr, xbuddy_addr size, bool 
     /* the new table: entries [i, j) give way to ins[0..k) */
     for (i = 0; i < b->nres && r[2 * i + 1] < lo + !add; i++) { }
     for (j = i; j < b->nres && r[2 * j] <= hi - !add; j++) { }
-    if (add) {
-        ins[0] = i < j && r[2 * i] < lo ? r[2 * i] : lo;
-        ins[1] = i < j && r[2 * j - 1] > hi ? r[2 * j - 1] : hi;
-        k = 1;
-    } else {
-        if (i < j && r[2 * i] < lo) { ins[0] = r[2 * i]; ins[1] = lo; k = 1; }
-        if (i < j && r[2 * j - 1] > hi) { ins[2 * k] = hi; ins[2 * k + 1] = r[2 * j - 1]; k++; }
+    ins[0] = i < j && r[2 * i] < lo ? r[2 * i] : lo;
+    ins[1] = lo;
+    ins[2] = hi;
+    ins[3] = i < j && r[2 * j - 1] > hi ? r[2 * j - 1] : hi;
+    if (add) { ins[1] = ins[3]; k = 1; }
+    else {
+        if (ins[0] < lo) k = 1;
+        if (ins[3] > hi) { ins[2 * k] = hi; ins[2 * k + 1] = ins[3]; k++; }
     }
-    if (b->nres - (j - i) + k > b->maxres) {
-        xbuddy__report(b, XALLOC_E_BADARG, addr, "reserved-range table full");
-        return false;
-    }
+    why = "reserved-range table full";
+    if (b->nres - (j - i) + k > b->maxres) goto refuse;
     for (pass = !add; pass < 2; pass++) /* add: pass 0 looks for allocations, pass 1 acts */
         for (x = lo; x < hi; x = ((x >> o) + 1) << o) {
             bool r0 = xbuddy__reserved(b, x);
             o = xbuddy__locate(b, x, &fr);
-            if (!pass && !fr && !r0) {
-                xbuddy__report(b, XALLOC_E_BADARG, xbuddy__addr(b, x), "range overlaps an allocation");
-                return false;
-            }
+            why = "range overlaps an allocation";
+            if (!pass && !fr && !r0) goto refuse;
             if (pass && (add ? fr : !fr && r0)) {
-                if (fr) xbuddy__put(b, o, o < b->maxo ? x >> (o + 1) : x >> o, 0, -1);
-                else { xbuddy__mark(b, x >> o, o, 0); b->resv -= (size_t)1 << o; }
+                if (fr) xbuddy__hclr(b, o, xbuddy__bit(b, o, o < b->maxo ? x >> (o + 1) : x >> o));
+                else { xbuddy__mark(b, x >> o, o); b->resv -= (size_t)1 << o; }
                 xbuddy__carve(b, x >> o, o, lo, hi, !add);
             }
         }
-    xbuddy__splice(b, i, j, ins, k);
+    /* splice: move the entries after j, then write ins */
+    m = 2 * (b->nres - j);
+    if (i + k > j) while (m--) r[2 * (i + k) + m] = r[2 * j + m];
+    else for (x = 0; x < m; x++) r[2 * (i + k) + x] = r[2 * j + x];
+    for (m = 0; m < 2 * k; m++) r[2 * i + m] = ins[m];
+    b->nres += k + i - j;
     return true;
+refuse:
+    xbuddy__report(b, XALLOC_E_BADARG, addr, why);
+    return false;
 }
 
 XALLOC_DEF bool xbuddy_reserve(xbuddy *b, xbuddy_addr addr, xbuddy_addr size)
@@ -1259,6 +1272,7 @@ XALLOC_DEF void xbuddy_stats_get(xbuddy *b, xbuddy_stats *out)
     xbuddy__unlock(b);
 }
 
+#ifndef XALLOC_NO_INTROSPECTION
 static size_t xbuddy__pop(xbuddy__w w)
 {
     size_t c = 0;
@@ -1270,7 +1284,7 @@ static size_t xbuddy__pop(xbuddy__w w)
  * index. O(B * M + bitmap words); needs no memory of its own. */
 static const char *xbuddy__check_locked(const xbuddy *b)
 {
-    size_t x, end = b->phase + b->n, used = 0, resv = 0, live = 0, nfree = 0, marks = 0, i, w;
+    size_t x, end = b->phase + b->n, used = 0, resv = 0, live = 0, nfree = 0, marks = 0, i, w, e;
     unsigned o, k;
     int fr;
     for (x = b->phase; x < end; x += (size_t)1 << o) {
@@ -1279,15 +1293,20 @@ static const char *xbuddy__check_locked(const xbuddy *b)
         if ((x >> o) << o != x || end - x < (size_t)1 << o) return "blocks do not tile the range";
         for (i = 0; i < 2 * b->nres; i++)
             if (b->res[i] > x && b->res[i] < x + ((size_t)1 << o)) return "a block crosses a reserved range's edge";
-        if (fr) { if (r) return "free block in a reserved range"; nfree++; continue; }
-        if (o) marks++;
-        if (r) resv += (size_t)1 << o; else { used += (size_t)1 << o; live++; }
+        if (fr && r) return "free block in a reserved range";
+        if (fr) nfree++;
+        else if (r) resv += (size_t)1 << o;
+        else { used += (size_t)1 << o; live++; }
+        if (!fr && o) marks++;
     }
     if (used != b->used || live != b->live || resv != b->resv) return "used, live or reserved counts differ from the blocks";
     for (o = 0; o <= b->maxo; o++) {
         size_t h = 0;
-        for (w = b->off[o] >> XBUDDY__WLOG; w < b->off[o + 1] >> XBUDDY__WLOG; w++) {
+        w = (b->adj[o] + 2 * (b->phase >> (o < b->maxo ? o + 1 : o))) >> XBUDDY__WLOG;
+        e = o < b->maxo ? (b->adj[o + 1] + 2 * (b->phase >> (o + 1 < b->maxo ? o + 2 : o + 1))) >> XBUDDY__WLOG : b->nwords;
+        for (; w < e; w++) {
             xbuddy__w v = b->hw[w];
+            if ((v & XBUDDY__EVEN) && w < b->low[o]) return "free block below its order's search start";
             h += xbuddy__pop(v & XBUDDY__EVEN);
             if (o < b->maxo) marks -= xbuddy__pop(v >> 1 & ~v & XBUDDY__EVEN);
             else if (v & ~XBUDDY__EVEN) return "stray bit in the top order";
@@ -1296,15 +1315,16 @@ static const char *xbuddy__check_locked(const xbuddy *b)
         nfree -= h;
     }
     if (nfree || marks) return "free blocks or block markers differ from the bitmap";
-    for (k = 0; b->sum && k < b->nlev; k++) /* each index bit: its group / word below is non-empty */
+    for (k = 0; k < b->nlev; k++) /* each index bit: its group / word below is non-empty */
         for (i = 0; i < (b->lev[k + 1] - b->lev[k]) << XBUDDY__WLOG; i++) {
-            bool want = false, have = (b->sum[b->lev[k] + (i >> XBUDDY__WLOG)] >> (i & (XBUDDY__WB - 1))) & 1u;
-            if (!k) for (w = i << XBUDDY__GLOG; w < (i + 1) << XBUDDY__GLOG && w < b->nwords; w++) want |= (b->hw[w] & XBUDDY__EVEN) != 0;
-            else if (b->lev[k - 1] + i < b->lev[k]) want = b->sum[b->lev[k - 1] + i] != 0;
-            if (want != have) return "the index differs from the bitmap";
+            xbuddy__w want = 0;
+            if (!k) for (w = i << b->glog; w < (i + 1) << b->glog && w < b->nwords; w++) want |= b->hw[w] & XBUDDY__EVEN;
+            else if (b->lev[k - 1] + i < b->lev[k]) want = b->sum[b->lev[k - 1] + i];
+            if ((want != 0) != ((b->sum[b->lev[k] + (i >> XBUDDY__WLOG)] >> (i & (XBUDDY__WB - 1))) & 1u))
+                return "the index differs from the bitmap";
         }
-    for (i = 0, x = b->phase; i < b->nres; x = b->res[2 * i + 1], i++) {
-        if (b->res[2 * i] < x || (i && b->res[2 * i] == x) || b->res[2 * i + 1] <= b->res[2 * i] || b->res[2 * i + 1] > end)
+    for (i = 0, x = b->phase; i < b->nres; x = b->res[2 * i + 1] + 1, i++) { /* sorted, apart */
+        if (b->res[2 * i] < x || b->res[2 * i + 1] <= b->res[2 * i] || b->res[2 * i + 1] > end)
             return "reserved ranges out of order or outside the range";
         resv -= b->res[2 * i + 1] - b->res[2 * i];
     }
@@ -1335,38 +1355,35 @@ XALLOC_DEF void xbuddy_walk(xbuddy *b, xbuddy_walk_fn fn, void *user)
     xbuddy__unlock(b);
 }
 
+/* Lines: the range and sizes; buddyinfo (16 orders a line); reserved ranges. */
 XALLOC_DEF void xbuddy_dump(xbuddy *b, xalloc_print_fn print, void *user)
 {
     xbuddy_stats s;
     xalloc__line l;
-    unsigned o;
     size_t i;
+    unsigned o;
     xbuddy__lock(b);
     xbuddy__stats(b, &s);
     l.len = 0;
     xalloc__put_str(&l, "xbuddy ");
     xalloc__put_hex(&l, s.base);
-    xalloc__put_str(&l, "..");
-    xalloc__put_hex(&l, s.base + s.size);
-    xalloc__put_str(&l, b->flags & XBUDDY__META ? " metadata-only, min block " : " in-band, min block ");
-    xalloc__put_u(&l, s.min_block);
-    xalloc__put_str(&l, ", orders 0..");
-    xalloc__put_u(&l, s.max_order);
+    xalloc__put_str(&l, XBUDDY__INBAND(b) ? " in-band" : " metadata-only");
+    {
+        static const char *const name[6] = { ", size ", ", min block ", ", free ", ", used ", ", reserved ", ", largest " };
+        xbuddy_addr v[6];
+        v[0] = s.size;
+        v[1] = s.min_block;
+        v[2] = s.free_bytes;
+        v[3] = s.used_bytes;
+        v[4] = s.reserved_bytes;
+        v[5] = s.largest_free;
+        for (o = 0; o < 6; o++) {
+            xalloc__put_str(&l, name[o]);
+            xalloc__put_u(&l, v[o]);
+        }
+    }
     xalloc__put_end(&l, print, user);
-    xalloc__put_str(&l, "  free ");
-    xalloc__put_u(&l, s.free_bytes);
-    xalloc__put_str(&l, ", used ");
-    xalloc__put_u(&l, s.used_bytes);
-    xalloc__put_str(&l, ", reserved ");
-    xalloc__put_u(&l, s.reserved_bytes);
-    xalloc__put_str(&l, ", largest free ");
-    xalloc__put_u(&l, s.largest_free);
-    xalloc__put_str(&l, ", live ");
-    xalloc__put_u(&l, s.live_blocks);
-    xalloc__put_str(&l, ", failures ");
-    xalloc__put_u(&l, s.failures);
-    xalloc__put_end(&l, print, user);
-    for (o = 0; o <= s.max_order; o++) { /* buddyinfo: free blocks per order */
+    for (o = 0; o <= s.max_order; o++) {
         if (!(o & 15)) xalloc__put_str(&l, "  buddyinfo");
         xalloc__put_str(&l, " ");
         xalloc__put_u(&l, s.free_blocks[o]);
@@ -1381,6 +1398,7 @@ XALLOC_DEF void xbuddy_dump(xbuddy *b, xalloc_print_fn print, void *user)
     }
     xbuddy__unlock(b);
 }
+#endif /* XALLOC_NO_INTROSPECTION */
 
 #ifdef __cplusplus
 }
