@@ -673,21 +673,36 @@ typedef xbitmap_index xbitmap__word;            /* words are as wide as indices 
 typedef char xbitmap__assert_res[(XBITMAP_MAX_RESERVED >= 1 && XBITMAP_MAX_RESERVED <= 65535) ? 1 : -1];
 typedef char xbitmap__assert_tries[(XBITMAP_BEST_FIT_TRIES >= 1 && XBITMAP_BEST_FIT_TRIES <= 65535) ? 1 : -1];
 
-/* A summary bitmap and the levels above it. lv[0] has n0 bits; lv[l+1] has
- * one bit per word of lv[l], set iff that word is not 0; lv[nlev-1] is one
- * word. Every level is followed by one zero word (a search may read it). */
+/* A summary bitmap and the levels above it. Level 0 (at base) has n0
+ * bits; level l+1 has one bit per word of level l, set iff that word is not
+ * 0, and follows it in memory after one zero padding word (a search may
+ * read it); the top level, one word, is at top. Level l+1 of a level of nb
+ * bits starts XBITMAP__NW(nb) + 1 words after it. */
 typedef struct xbitmap__tower {
-    xbitmap__word *lv[XBITMAP__MAXLEV];
+    xbitmap__word *base, *top;
     xbitmap_index  n0;
     unsigned       nlev;
 } xbitmap__tower;
 
 typedef struct xbitmap__range { xbitmap_index start, end; } xbitmap__range; /* [start, end) */
-/* field by field: a struct assignment may become a memcpy call */
-static inline void xbitmap__rcopy(xbitmap__range *d, const xbitmap__range *s)
+/* Make room in the range table: entries [at, at + del) become `add`
+ * entries (the caller fills them); the rest move. Field by field: a struct
+ * assignment may become a memcpy call. */
+static void xbitmap__rsplice(xbitmap__range *r, unsigned *n, unsigned at, unsigned del, unsigned add)
 {
-    d->start = s->start;
-    d->end = s->end;
+    unsigned k;
+    if (add > del) {
+        for (k = *n; k-- > at + del;) {
+            r[k + add - del].start = r[k].start;
+            r[k + add - del].end = r[k].end;
+        }
+    } else {
+        for (k = at + del; k < *n; k++) {
+            r[k + add - del].start = r[k].start;
+            r[k + add - del].end = r[k].end;
+        }
+    }
+    *n = *n + add - del;
 }
 
 /* The map record, at the start of the metadata buffer; then tw[omax + 1],
@@ -783,21 +798,27 @@ static inline xbitmap_index xbitmap__up(xbitmap_index x, unsigned g)
 /* ---- towers ------------------------------------------------------------------ */
 static inline bool xbitmap__tget(const xbitmap__tower *t, xbitmap_index x)
 {
-    return (t->lv[0][x >> XBITMAP__LW] >> (x & XBITMAP__M)) & 1u;
+    return (t->base[x >> XBITMAP__LW] >> (x & XBITMAP__M)) & 1u;
 }
 
-/* Set bit x of level l and the levels above while words were zero; or
- * clear it and the levels above while words become zero. O(L). */
-XBITMAP__HOT void xbitmap__tup(xbitmap__tower *t, unsigned l, xbitmap_index x, bool set)
+/* Set bit x of level l (at p, nb bits) and the levels above while words
+ * were zero; or clear it and the levels above while words become zero.
+ * O(L). */
+XBITMAP__HOT void xbitmap__tup(const xbitmap__tower *t, xbitmap__word *p, xbitmap_index nb, unsigned l, xbitmap_index x, bool set)
 {
     for (; l < t->nlev; l++, x >>= XBITMAP__LW) {
-        xbitmap__word *p = &t->lv[l][x >> XBITMAP__LW], old = *p;
-        *p = set ? old | XBITMAP__BIT(x) : old & ~XBITMAP__BIT(x);
-        if (set ? old != 0 : *p != 0) return;
+        xbitmap__word *w = &p[x >> XBITMAP__LW], old = *w;
+        *w = set ? old | XBITMAP__BIT(x) : old & ~XBITMAP__BIT(x);
+        if (set ? old != 0 : *w != 0) return;
+        nb = XBITMAP__NW(nb);
+        p += nb + 1;
     }
 }
-#define xbitmap__tset(t, x) xbitmap__tup((t), 0, (x), true)
-#define xbitmap__tclr(t, x) xbitmap__tup((t), 0, (x), false)
+#define xbitmap__tset(t, x) xbitmap__tup((t), (t)->base, (t)->n0, 0, (x), true)
+#define xbitmap__tclr(t, x) xbitmap__tup((t), (t)->base, (t)->n0, 0, (x), false)
+/* the same from level 1, level 0 done: bit j of level 1 */
+#define xbitmap__tup1(t, j, set) \
+    xbitmap__tup((t), (t)->base + XBITMAP__NW((t)->n0) + 1, XBITMAP__NW((t)->n0), 1, (j), (set))
 
 /* Set (or clear) bits x0..x1 of t's bottom level and fix the levels above.
  * Returns whether a bottom bit changed. O((x1 - x0)/W + L). */
@@ -805,8 +826,9 @@ static bool xbitmap__trange_long(xbitmap__tower *t, xbitmap_index x0, xbitmap_in
 {
     unsigned l;
     bool changed = false;
-    for (l = 0; l < t->nlev; l++) {
-        xbitmap__word *w = t->lv[l];
+    xbitmap__word *w = t->base;
+    xbitmap_index nb = t->n0;
+    for (l = 0; l < t->nlev; l++, w += (nb = XBITMAP__NW(nb)) + 1) {
         xbitmap_index j0 = x0 >> XBITMAP__LW, j1 = x1 >> XBITMAP__LW, j;
         bool flipped = false; /* a word went from 0 to not 0, or back */
         for (j = j0; j <= j1; j++) {
@@ -840,12 +862,12 @@ static bool xbitmap__trange_long(xbitmap__tower *t, xbitmap_index x0, xbitmap_in
 XBITMAP__HOT bool xbitmap__trange(xbitmap__tower *t, xbitmap_index x0, xbitmap_index x1, bool set)
 {
     xbitmap_index j = x0 >> XBITMAP__LW;
-    xbitmap__word *w = &t->lv[0][j], old = *w, m;
+    xbitmap__word *w = &t->base[j], old = *w, m;
     if (j != x1 >> XBITMAP__LW) return xbitmap__trange_long(t, x0, x1, set);
     m = (XBITMAP__ALL << (x0 & XBITMAP__M)) & (XBITMAP__ALL >> (XBITMAP__M - (x1 & XBITMAP__M)));
     *w = set ? old | m : old & ~m;
     if (*w == old) return false;
-    if ((old == 0) != (*w == 0)) xbitmap__tup(t, 1, j, set);
+    if ((old == 0) != (*w == 0)) xbitmap__tup1(t, j, set);
     return true;
 }
 
@@ -854,32 +876,39 @@ XBITMAP__HOT bool xbitmap__trange(xbitmap__tower *t, xbitmap_index x0, xbitmap_i
 XBITMAP__HOT xbitmap_index xbitmap__next(const xbitmap__tower *t, xbitmap_index x)
 {
     unsigned l = 0;
-    xbitmap__word m;
-    if (x >= t->n0) return XBITMAP__NONE;
+    xbitmap__word m, *lv[XBITMAP__MAXLEV];
+    xbitmap_index nb = t->n0;
+    if (x >= nb) return XBITMAP__NONE;
+    lv[0] = t->base;
     for (;;) {
-        m = t->lv[l][x >> XBITMAP__LW] & (XBITMAP__ALL << (x & XBITMAP__M));
+        m = lv[l][x >> XBITMAP__LW] & (XBITMAP__ALL << (x & XBITMAP__M));
         if (m) break;
         if (++l == t->nlev) return XBITMAP__NONE;
+        nb = XBITMAP__NW(nb);
+        lv[l] = lv[l - 1] + nb + 1;
         x = (x >> XBITMAP__LW) + 1; /* the next word, at the level above */
     }
     x = (x & ~XBITMAP__M) | xbitmap__ctz(m);
-    while (l--) x = (x << XBITMAP__LW) | xbitmap__ctz(t->lv[l][x]);
+    while (l--) x = (x << XBITMAP__LW) | xbitmap__ctz(lv[l][x]);
     return x;
 }
 
 /* Bottom bits [0, nset) set, the rest (and the padding words) zero, and the
  * levels above to match. */
+static void xbitmap__fill(xbitmap__word *w, xbitmap_index nw, xbitmap_index nset) /* nw + 1 words */
+{
+    xbitmap_index j, full = nset >> XBITMAP__LW;
+    for (j = 0; j <= nw; j++)
+        w[j] = j < full ? XBITMAP__ALL : j == full && (nset & XBITMAP__M) ? XBITMAP__ALL >> (XBITMAP__W - (nset & XBITMAP__M)) : 0;
+}
 static void xbitmap__tfill(xbitmap__tower *t, xbitmap_index nset)
 {
     xbitmap_index nb = t->n0;
+    xbitmap__word *p = t->base;
     unsigned l;
-    for (l = 0; l < t->nlev; l++) {
-        xbitmap_index nw = XBITMAP__NW(nb), j, full = nset >> XBITMAP__LW;
-        for (j = 0; j <= nw; j++)
-            t->lv[l][j] = j < full ? XBITMAP__ALL
-                        : j == full && (nset & XBITMAP__M) ? XBITMAP__ALL >> (XBITMAP__W - (nset & XBITMAP__M)) : 0;
-        nset = XBITMAP__NW(nset);
-        nb = nw;
+    for (l = 0; l < t->nlev; l++, nset = XBITMAP__NW(nset), p += nb + 1) {
+        nb = XBITMAP__NW(nb);
+        xbitmap__fill(p, nb, nset);
     }
 }
 
@@ -981,9 +1010,9 @@ static void xbitmap__mark(xbitmap *h, xbitmap_index p, xbitmap_index n, bool fr)
         if (j == b >> XBITMAP__LW) {
             xbitmap__word m = (XBITMAP__ALL << (a & XBITMAP__M)) & (XBITMAP__ALL >> (XBITMAP__M - (b & XBITMAP__M)));
             for (o = 0; o <= h->pw; o++) {
-                xbitmap__word *w = &h->tw[o].lv[0][j], old = *w, nw = fr ? old | m : old & ~m;
+                xbitmap__word *w = &h->tw[o].base[j], old = *w, nw = fr ? old | m : old & ~m;
                 *w = nw;
-                if ((old == 0) != (nw == 0)) xbitmap__tup(&h->tw[o], 1, j, fr);
+                if ((old == 0) != (nw == 0)) xbitmap__tup1(&h->tw[o], j, fr);
             }
         } else {
             for (o = 0; o <= h->pw; o++) xbitmap__trange(&h->tw[o], a, b, fr);
@@ -1261,15 +1290,18 @@ static size_t xbitmap__layout(xbitmap_index count, xbitmap *h, xbitmap__word *ba
 {
     xbitmap_index nwords = XBITMAP__NW(count);
     unsigned omax = xbitmap__log2(count), o;
-    size_t words = (size_t)nwords;
+    size_t words = (size_t)nwords + 1; /* bits[] and its padding word */
     for (o = 0; o <= omax + 1; o++) { /* order omax + 1: rmap */
         xbitmap__tower *t = o <= omax ? (h ? &h->tw[o] : NULL) : (h ? &h->rt : NULL);
         xbitmap_index nb = o <= XBITMAP__LW || o > omax ? nwords : count >> o;
         unsigned l;
-        if (t) t->n0 = nb;
+        if (t) {
+            t->n0 = nb;
+            t->base = base + words;
+        }
         for (l = 0;; l++) {
             xbitmap_index nw = XBITMAP__NW(nb);
-            if (t) t->lv[l] = base + words;
+            if (t) t->top = base + words;
             words += (size_t)nw + 1;
             if (nw <= 1) break;
             nb = nw;
@@ -1300,9 +1332,8 @@ XALLOC_DEF xbitmap *xbitmap_init(void *meta, size_t meta_bytes, xbitmap_index co
     if (!meta || !need || meta_bytes < need || (desc && (unsigned)desc->policy > XBITMAP_BEST_FIT)) {
         if (desc && desc->hooks.error)
             desc->hooks.error(desc->hooks.user, XALLOC_E_BADARG, (uintptr_t)meta,
-                              !meta ? "no metadata buffer" : !need ? "count is 0 or too large"
-                              : meta_bytes < need ? "metadata buffer smaller than xbitmap_meta_size(count)"
-                              : "unknown policy");
+                              !need ? "count is 0 or too large" : meta_bytes < need || !meta
+                              ? "no metadata buffer of xbitmap_meta_size(count) bytes" : "unknown policy");
         return NULL;
     }
     m += (XBITMAP__ALIGN - ((uintptr_t)m & (XBITMAP__ALIGN - 1))) & (XBITMAP__ALIGN - 1);
@@ -1329,11 +1360,7 @@ XALLOC_DEF xbitmap *xbitmap_init(void *meta, size_t meta_bytes, xbitmap_index co
     /* Every bitmap is a prefix of ones: all free, or (start_used) none. */
     full = desc && desc->start_used ? 0 : count >> XBITMAP__LW;
     rem = desc && desc->start_used ? 0 : count & XBITMAP__M;
-    {   /* bits[]: no padding word */
-        xbitmap_index j;
-        for (j = 0; j < h->nwords; j++)
-            h->bits[j] = j < full ? XBITMAP__ALL : j == full && rem ? XBITMAP__ALL >> (XBITMAP__W - rem) : 0;
-    }
+    xbitmap__fill(h->bits, h->nwords, full << XBITMAP__LW | rem);
     for (o = 0; o <= h->omax; o++)
         xbitmap__tfill(&h->tw[o], o <= pw ? full + (xbitmap_index)(rem && xbitmap__log2(rem) >= o)
                                   : full ? count >> o : 0);
@@ -1526,15 +1553,11 @@ static bool xbitmap__reserve(xbitmap *h, xbitmap_index p, xbitmap_index n)
     h->nruns -= runs - xbitmap__tally(h, p, lim, true);
     h->nfree -= nf;
     h->nres += nf;
-    if (last > first) { /* merge into ranges[first], close the gap */
+    if (last > first) { /* merge ranges first..last-1 into one */
         if (h->ranges[first].start < p) p = h->ranges[first].start;
         if (h->ranges[last - 1].end > e) e = h->ranges[last - 1].end;
-        for (k = last; k < h->nranges; k++) xbitmap__rcopy(&h->ranges[k - (last - first - 1)], &h->ranges[k]);
-        h->nranges -= last - first - 1;
-    } else {
-        for (k = h->nranges; k > first; k--) xbitmap__rcopy(&h->ranges[k], &h->ranges[k - 1]);
-        h->nranges++;
     }
+    xbitmap__rsplice(h->ranges, &h->nranges, first, last - first, 1);
     h->ranges[first].start = p;
     h->ranges[first].end = e;
     xbitmap__trange(&h->rt, p >> XBITMAP__LW, (e - 1) >> XBITMAP__LW, true);
@@ -1580,20 +1603,17 @@ static bool xbitmap__release(xbitmap *h, xbitmap_index p, xbitmap_index n)
     h->nruns += xbitmap__tally(h, p, lim, true) - runs;
     h->nfree += n;
     h->nres -= n;
-    if (left && right) { /* split: [start, p) and [e, end) */
-        unsigned j;
-        for (j = h->nranges; j > k + 1; j--) xbitmap__rcopy(&h->ranges[j], &h->ranges[j - 1]);
-        h->nranges++;
-        h->ranges[k + 1].start = e;
-        h->ranges[k + 1].end = h->ranges[k].end;
-        h->ranges[k].end = p;
-    } else if (left) {
-        h->ranges[k].end = p;
-    } else if (right) {
-        h->ranges[k].start = e;
-    } else {
-        for (; k + 1 < h->nranges; k++) xbitmap__rcopy(&h->ranges[k], &h->ranges[k + 1]);
-        h->nranges--;
+    {   /* ranges[k] becomes [start, p) and/or [e, end), or goes */
+        xbitmap_index rs = h->ranges[k].start, re = h->ranges[k].end;
+        xbitmap__rsplice(h->ranges, &h->nranges, k, 1, (unsigned)left + (unsigned)right);
+        if (left) {
+            h->ranges[k].start = rs;
+            h->ranges[k++].end = p;
+        }
+        if (right) {
+            h->ranges[k].start = e;
+            h->ranges[k].end = re;
+        }
     }
     xbitmap__trange(&h->rt, p >> XBITMAP__LW, (e - 1) >> XBITMAP__LW, false);
     xbitmap__rfix(h, p >> XBITMAP__LW);
@@ -1636,7 +1656,7 @@ static xbitmap_index xbitmap__largest(const xbitmap *h)
     unsigned o = h->omax + 1, c;
     xbitmap_index x = 0, q, best = 0;
     while (o-- > 0)
-        if (h->tw[o].lv[h->tw[o].nlev - 1][0]) break;
+        if (*h->tw[o].top) break;
     if (o > h->omax) return 0; /* nothing free */
     c = o ? o - 1 : 0;
     while ((q = xbitmap__cand(h, c, c, x)) != XBITMAP__NONE) {
@@ -1675,20 +1695,21 @@ XALLOC_DEF void xbitmap_stats_get(xbitmap *h, xbitmap_stats *o)
 static const char *xbitmap__tcheck(const xbitmap__tower *t)
 {
     xbitmap_index nb = t->n0;
+    const xbitmap__word *w = t->base;
     unsigned l;
     for (l = 0; l < t->nlev; l++) {
-        const xbitmap__word *w = t->lv[l];
         xbitmap_index nw = XBITMAP__NW(nb), j;
+        const xbitmap__word *up = w + nw + 1;
         if (w[nw] || ((nb & XBITMAP__M) && (w[nw - 1] & (XBITMAP__ALL << (nb & XBITMAP__M)))))
-            return "summary bit set past the end of its level";
+            return "summary bit past the end";
         if (l + 1 == t->nlev) {
-            if (nw != 1) return "summary tower does not end in one word";
+            if (nw != 1 || w != t->top) return "summary top not one word";
         } else {
             for (j = 0; j < nw; j++)
-                if (((t->lv[l + 1][j >> XBITMAP__LW] >> (j & XBITMAP__M)) & 1u) != (w[j] != 0))
-                    return "summary level disagrees with the level below";
+                if (((up[j >> XBITMAP__LW] >> (j & XBITMAP__M)) & 1u) != (w[j] != 0)) return "summary level wrong";
         }
         nb = nw;
+        w = up;
     }
     return NULL;
 }
@@ -1701,22 +1722,22 @@ static const char *xbitmap__check_locked(const xbitmap *h)
     const char *why;
     if (h->omax != xbitmap__log2(h->count) || h->nwords != XBITMAP__NW(h->count)) return "map record damaged";
     if ((h->count & XBITMAP__M) && (h->bits[h->nwords - 1] & (XBITMAP__ALL << (h->count & XBITMAP__M))))
-        return "free bit set past the end of the map";
-    if (h->nranges > XBITMAP_MAX_RESERVED) return "reserved range count out of range";
+        return "free bit past the end";
+    if (h->nranges > XBITMAP_MAX_RESERVED) return "reserved range count wrong";
     for (k = 0; k < h->nranges; k++) {
         const xbitmap__range *r = &h->ranges[k];
-        if (r->start >= r->end || r->end > h->count) return "reserved range empty or past the end";
-        if (k && h->ranges[k - 1].end >= r->start) return "reserved ranges out of order, overlapping or touching";
-        if (xbitmap__scan(h, r->start, r->end, 0) < r->end) return "reserved unit marked free";
+        if (r->start >= r->end || r->end > h->count) return "reserved range out of bounds";
+        if (k && h->ranges[k - 1].end >= r->start) return "reserved ranges unsorted or touching";
+        if (xbitmap__scan(h, r->start, r->end, 0) < r->end) return "reserved unit free";
         nres += r->end - r->start;
     }
-    if (nres != h->nres) return "reserved count differs from the ranges";
-    if (h->nfree > h->count || h->nres > h->count - h->nfree) return "free and reserved units exceed the map";
-    if (xbitmap__tally(h, 0, h->count, false) != h->nfree) return "free count differs from the bitmap";
-    if (xbitmap__tally(h, 0, h->count, true) != h->nruns) return "free run count differs from the bitmap";
+    if (nres != h->nres) return "reserved count wrong";
+    if (h->nfree > h->count || h->nres > h->count - h->nfree) return "counts exceed the map";
+    if (xbitmap__tally(h, 0, h->count, false) != h->nfree) return "free count wrong";
+    if (xbitmap__tally(h, 0, h->count, true) != h->nruns) return "free run count wrong";
     if (xbitmap__scan(h, 0, h->hint < h->count ? h->hint : h->count, 0) < h->hint && h->hint <= h->count)
-        return "free unit below the next-free hint";
-    if (h->hint > h->count) return "next-free hint past the end";
+        return "free unit below the hint";
+    if (h->hint > h->count) return "hint past the end";
     /* per-word orders: Q[o] bit i iff word i holds an aligned free 2^o block */
     for (i = 0; i < h->nwords; i += XBITMAP__W) {
         xbitmap__word want[XBITMAP__LW + 1];
@@ -1727,13 +1748,13 @@ static const char *xbitmap__check_locked(const xbitmap *h)
             for (o = 0; (int)o <= mo; o++) want[o] |= XBITMAP__BIT(j);
         }
         for (o = 0; o <= h->pw; o++)
-            if (h->tw[o].lv[0][i >> XBITMAP__LW] != want[o]) return "per-word summary disagrees with the bitmap";
+            if (h->tw[o].base[i >> XBITMAP__LW] != want[o]) return "word summary wrong";
     }
     /* block orders: Q[o] bit x iff both halves are whole in Q[o-1] */
     for (o = XBITMAP__LW + 1; o <= h->omax; o++)
         for (x = 0; x < h->tw[o].n0; x++)
             if (xbitmap__tget(&h->tw[o], x) != (xbitmap__tget(&h->tw[o - 1], 2 * x) && xbitmap__tget(&h->tw[o - 1], 2 * x + 1)))
-                return "block summary disagrees with the order below";
+                return "block summary wrong";
     for (o = 0; o <= h->omax; o++)
         if ((why = xbitmap__tcheck(&h->tw[o])) != NULL) return why;
     if ((why = xbitmap__tcheck(&h->rt)) != NULL) return why;
@@ -1741,7 +1762,7 @@ static const char *xbitmap__check_locked(const xbitmap *h)
         bool want = false;
         for (k = 0; k < h->nranges && !want; k++)
             want = h->ranges[k].start >> XBITMAP__LW <= i && (h->ranges[k].end - 1) >> XBITMAP__LW >= i;
-        if (xbitmap__tget(&h->rt, i) != want) return "reserved-word bits disagree with the ranges";
+        if (xbitmap__tget(&h->rt, i) != want) return "reserved-word bits wrong";
     }
     return NULL;
 }
@@ -1784,50 +1805,44 @@ out:
 
 XALLOC_DEF void xbitmap_dump(xbitmap *h, xalloc_print_fn print, void *user)
 {
+    /* a number after each label; a label that starts with a newline ends
+     * the line before it */
+    static const char *const label[] = { "xbitmap: units ", ", free ", ", used ", ", reserved ", "\n  free runs ",
+        ", largest ", ", next-free hint ", "\n  allocs ", ", frees ", ", failures ", ", metadata bytes " };
     xbitmap_stats s;
     xalloc__line l;
+    uint64_t v[11];
     unsigned o, k;
     xbitmap__lock(h);
     xbitmap__stats(h, &s);
+    v[0] = s.total;
+    v[1] = s.free;
+    v[2] = s.used;
+    v[3] = s.reserved;
+    v[4] = s.free_runs;
+    v[5] = s.largest_free;
+    v[6] = h->hint;
+    v[7] = s.allocs;
+    v[8] = s.frees;
+    v[9] = s.failures;
+    v[10] = s.meta_bytes;
     l.len = 0;
-    xalloc__put_str(&l, "xbitmap ");
-    xalloc__put_hex(&l, (uintptr_t)h);
-    xalloc__put_str(&l, ": units ");
-    xalloc__put_u(&l, s.total);
-    xalloc__put_str(&l, ", free ");
-    xalloc__put_u(&l, s.free);
-    xalloc__put_str(&l, " (");
-    xalloc__put_pct(&l, s.free, s.total);
-    xalloc__put_str(&l, "), used ");
-    xalloc__put_u(&l, s.used);
-    xalloc__put_str(&l, ", reserved ");
-    xalloc__put_u(&l, s.reserved);
-    xalloc__put_end(&l, print, user);
-    xalloc__put_str(&l, "  free runs ");
-    xalloc__put_u(&l, s.free_runs);
-    xalloc__put_str(&l, ", largest ");
-    xalloc__put_u(&l, s.largest_free);
-    xalloc__put_str(&l, ", next-free hint ");
-    xalloc__put_u(&l, h->hint);
-    xalloc__put_str(&l, h->policy == XBITMAP_BEST_FIT ? ", best fit" : ", first fit");
-    xalloc__put_str(&l, h->random ? ", random start" : "");
-    xalloc__put_end(&l, print, user);
-    xalloc__put_str(&l, "  allocs ");
-    xalloc__put_u(&l, s.allocs);
-    xalloc__put_str(&l, ", frees ");
-    xalloc__put_u(&l, s.frees);
-    xalloc__put_str(&l, ", failures ");
-    xalloc__put_u(&l, s.failures);
-    xalloc__put_str(&l, ", metadata ");
-    xalloc__put_u(&l, s.meta_bytes);
-    xalloc__put_str(&l, " bytes");
+    for (k = 0; k < 11; k++) {
+        const char *t = label[k];
+        if (*t == '\n') {
+            xalloc__put_end(&l, print, user);
+            t++;
+        }
+        xalloc__put_str(&l, t);
+        xalloc__put_u(&l, v[k]);
+    }
     xalloc__put_end(&l, print, user);
     for (o = 0; o <= h->omax; o++) { /* free aligned blocks of each order */
         xbitmap_index n = 0, i;
         if (o <= h->pw) {
             for (i = 0; i < h->nwords; i++) n += xbitmap__popcount(xbitmap__fold(h->bits[i], o));
         } else {
-            for (i = 0; i < XBITMAP__NW(h->tw[o].n0); i++) n += xbitmap__popcount(h->tw[o].lv[0][i]);
+            for (i = 0; i < XBITMAP__NW(h->tw[o].n0); i++) n += xbitmap__popcount(h->tw[o].base[i]);
         }
         if (!n) continue;
         xalloc__put_str(&l, "  order ");

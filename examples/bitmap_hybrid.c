@@ -55,7 +55,7 @@ static const struct { uint64_t start, end; const char *what; } holes[] = {
 #define NHOLES (sizeof holes / sizeof *holes)
 
 static uint64_t bitmap_meta[(160 * 1024) / 8];
-static uint64_t buddy_meta[(64 * 1024) / 8];
+static uint64_t buddy_meta[4096 / 8];
 static unsigned char owner[FRAMES]; /* shadow: 0 free or not RAM, 1 small, 2 large */
 
 static unsigned long errors_seen;
