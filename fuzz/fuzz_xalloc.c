@@ -800,7 +800,7 @@ static void run_op(fuzz_in *in, unsigned op)
     case OP_DUMP:
         dump_lines = 0;
         xalloc_dump(S.h, op_dump_line, &S);
-        FUZZ_CHECK(dump_lines >= 3 + S.nreg, "dump printed too few lines");
+        FUZZ_CHECK(dump_lines >= 2, "dump printed too few lines");
         break;
     case OP_RESET_PEAK: {
         xalloc_stats s;

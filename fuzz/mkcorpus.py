@@ -159,7 +159,91 @@ def gen_xalloc():
     write_dict('xalloc', tokens)
 
 
-GENERATORS = {'xalloc': gen_xalloc}
+# ---- the buddy allocator, fuzz_buddy.c ----------------------------------------
+class Buddy:
+    VARIANTS = 7
+    (ALLOC, ALLOC_ORDER, FREE, FREE2, RESERVE, RELEASE, BLOCK_SIZE, WALK_STOP, DUMP, CHECK, MISUSE, FILL,
+     FREE_EVERY, ALLOC2) = range(14)
+    F_MISUSE, F_LOCK, F_LOCK_ONLY, F_UNLOCK_ONLY, F_META, F_NULLDESC, F_RELEASE_FIRST = 1, 2, 4, 6, 8, 16, 32
+
+    def __init__(self, variant, flags=0, minlog=6, cap=0, maxres=0, size=65536, place=0, kinds=0, seed=1, check=0):
+        self.b = bytearray()
+        self.b += u8(variant) + u8(flags) + u8(minlog) + u8(cap) + u8(maxres)
+        self.b += struct.pack('<I', size) + u16(place) + u8(kinds) + u8(seed) + u8(check)
+
+    def op(self, code, *parts):
+        self.b += u8(code)
+        for p in parts:
+            self.b += p
+        return self
+
+    # dec_size: order (v >> 12) % (maxo + 2), then (v & 0xFFF) % (block + 1)
+    def alloc(self, order, low=0, addr_api=0): return self.op(self.ALLOC, u16(order << 12 | low), u8(addr_api))
+    def alloc_order(self, o): return self.op(self.ALLOC_ORDER, u8(o))
+    def free(self, k, sized=0): return self.op(self.FREE, u16(k), u16(3 if sized else 0))
+    def free_addr(self, k, v=1): return self.op(self.FREE2, u16(k), u16(v))
+    def reserve(self, v, w): return self.op(self.RESERVE, u16(v), u16(w))
+    def release(self, v, w): return self.op(self.RELEASE, u16(v), u16(w))
+    def block_size(self, k): return self.op(self.BLOCK_SIZE, u16(k))
+    def walk_stop(self, n): return self.op(self.WALK_STOP, u8(n))
+    def dump(self): return self.op(self.DUMP)
+    def check(self): return self.op(self.CHECK)
+    def misuse(self, kind, v=0, w=0): return self.op(self.MISUSE, u8(kind), u16(v), u16(w))
+    def fill(self, o): return self.op(self.FILL, u8(o))
+    def free_every(self, m, start): return self.op(self.FREE_EVERY, u8(m), u8(start))
+
+    def bytes(self):
+        return bytes(self.b)
+
+
+def gen_buddy():
+    B = Buddy
+    seeds = {}
+    for v in range(B.VARIANTS):
+        # in-band: every call, reserve and release, with lock hooks
+        b = B(v, B.F_LOCK, minlog=6, size=40000 + 999 * v, place=v * 5, seed=v)
+        b.alloc(0, 10).alloc(2, 100, 1).alloc_order(3).alloc(1).free(1, 1).free_addr(0).block_size(0)
+        b.reserve(20, 40 << 6).release(25, 4 << 6).reserve(0x8000 | 100, (8 << 6) | 1).walk_stop(3).dump().check()
+        b.fill(0).fill(2).free_every(2, 1).fill(1).release(0, 0xFF << 6)
+        seeds['v%d-inband' % v] = b.bytes()
+        # metadata-only: a large range, odd base, table limits
+        b = B(v, B.F_META | B.F_RELEASE_FIRST, minlog=12, cap=4, maxres=3, size=0x0200FFFF, place=0x1234,
+              kinds=(v % 8) | 0, seed=3)
+        b.alloc_order(2).alloc_order(0).alloc(1, 5, 1).reserve(10, 5 << 6).reserve(30, 2 << 6).reserve(50, 3 << 6)
+        b.reserve(70, 1 << 6).release(11, 1 << 6).free_every(2, 0).fill(4).check()
+        seeds['v%d-meta' % v] = b.bytes()
+        # misuse of every kind
+        b = B(v, B.F_MISUSE, minlog=5, size=30000, place=17)
+        b.alloc(3).alloc(0, 1).alloc(1).alloc(2).free(1).reserve(200, 3 << 6)
+        for kind in range(6):
+            for j in range(3):
+                b.misuse(kind | j << 3, 0x101 * (j + 1) + kind, 0x2345 * (kind + 1) + j)
+        b.misuse(4, 0, 0).alloc_order(0).misuse(4, 1, 0x100).fill(0)
+        seeds['v%d-misuse' % v] = b.bytes()
+    # init failures and corner configurations
+    seeds['init-badmin'] = B(1, 0, minlog=0xE6).bytes()
+    seeds['init-badcap'] = B(1, 0, minlog=6, cap=250).bytes()
+    seeds['init-tiny'] = B(2, 0, minlog=8, size=100).bytes()
+    seeds['init-default-min'] = B(6, 0, minlog=31, size=100000).alloc(0, 1).bytes()
+    seeds['meta-short'] = B(1, B.F_META, minlog=12, size=1000, kinds=0x30).bytes()
+    seeds['meta-null'] = B(1, B.F_META, minlog=12, size=1000, kinds=0x38).bytes()
+    seeds['meta-top'] = B(3, B.F_META, minlog=12, size=5000, place=7, kinds=4).alloc_order(1).fill(0).bytes()
+    seeds['meta-overtop'] = B(3, B.F_META, minlog=12, size=5000, place=7, kinds=5).bytes()
+    seeds['meta-huge'] = B(4, B.F_META, minlog=9, size=0x00FFFFFF, kinds=7, check=2).alloc_order(20).fill(10).bytes()
+    seeds['desc-null'] = B(1, B.F_NULLDESC, size=100000).alloc(0).fill(0).bytes()
+    seeds['lock-only'] = B(1, B.F_LOCK_ONLY, size=20000).alloc(0).free(0).bytes()
+    seeds['unlock-only'] = B(2, B.F_UNLOCK_ONLY, size=20000).alloc(0).free(0).bytes()
+    write('buddy', seeds)
+    tokens = [('alloc_o0', u8(B.ALLOC_ORDER) + u8(0)), ('fill_o0', u8(B.FILL) + u8(0)),
+              ('fill_o2', u8(B.FILL) + u8(2)), ('free_every', u8(B.FREE_EVERY) + u8(0) + u8(0)),
+              ('reserve', u8(B.RESERVE) + u16(20) + u16(8 << 6)), ('release_all', u8(B.RELEASE) + u16(0) + u16(0xFFC0)),
+              ('check', u8(B.CHECK))]
+    for kind in range(6):
+        tokens.append(('misuse_%d' % kind, u8(B.MISUSE) + u8(kind) + u16(1) + u16(0x10)))
+    write_dict('buddy', tokens)
+
+
+GENERATORS = {'xalloc': gen_xalloc, 'buddy': gen_buddy}
 
 if __name__ == '__main__':
     for n in sys.argv[1:] or sorted(GENERATORS):
