@@ -639,7 +639,7 @@ struct xbuddy {
     size_t n, phase;          /* min blocks; X of the first one (mod 2^(M+1))  */
     size_t mask;              /* bit k: order k has free blocks                */
     size_t used, resv, live;  /* min blocks used / reserved; live allocations  */
-    size_t nres, maxres, meta_bytes, nwords;
+    size_t nres, maxres, meta_bytes, nwords; /* nres: boundaries (2 per range) */
     uint64_t allocs, frees, failures;
     unsigned shift, maxo, flags, nlev, glog; /* glog: log2 words per index bit */
     xbuddy__w *hw, *sum;      /* pair bits; the index                         */
@@ -648,7 +648,8 @@ struct xbuddy {
     size_t *low;              /* [M+1]: no H bit of order k in words < low[k]  */
     size_t *rec;              /* [M+1]: word of the latest free block of order k
                                  (read only once order k has had one)          */
-    size_t *res;              /* [2*maxres]: reserved [lo, hi) in X units      */
+    size_t *res;              /* [2*maxres]: reservation boundaries, sorted: X
+                                 is reserved iff an odd number are <= X        */
     size_t lev[XBUDDY__LEVELS + 1]; /* word offset of each index level in sum  */
 };
 
@@ -880,14 +881,14 @@ static bool xbuddy__full_check(const xbuddy *b)
 #define XBUDDY__FULL_CHECK(b) true
 #endif
 
-/* Is X inside a reserved interval? O(R). */
-static bool xbuddy__reserved(const xbuddy *b, size_t X)
+/* Reservation boundaries below X; X is reserved iff below(X + 1) is odd. O(R). */
+static size_t xbuddy__below(const xbuddy *b, size_t X)
 {
-    size_t i;
-    for (i = 0; i < b->nres && b->res[2 * i] <= X; i++)
-        if (X < b->res[2 * i + 1]) return true;
-    return false;
+    size_t i = 0;
+    while (i < b->nres && b->res[i] < X) i++;
+    return i;
 }
+#define xbuddy__reserved(b, X) ((xbuddy__below((b), (X) + 1) & 1u) != 0)
 
 /* Order of a request of `size` bytes, or -1 if no block is that large. */
 XBUDDY__HOT int xbuddy__order(const xbuddy *b, xbuddy_addr size)
@@ -927,30 +928,24 @@ XBUDDY__HOT size_t xbuddy__find_used(const xbuddy *b, xbuddy_addr a, xbuddy_addr
 }
 
 /* ---- set-up --------------------------------------------------------------------- */
-typedef struct xbuddy__lay {
-    xbuddy_addr base, bytes;
-    size_t n, phase, nwords, maxres, total, sumw;
-    size_t lev[XBUDDY__LEVELS + 1];
-    unsigned shift, maxo, nlev, glog;
-} xbuddy__lay;
-
 /* Words of the pair bits; with adj, also each order's adj. Order o has one
  * slot per pair of order-o nodes (per node at the top order), 2 bits each,
  * its slice word-aligned. */
-static size_t xbuddy__slices(const xbuddy__lay *L, size_t *adj)
+static size_t xbuddy__slices(const xbuddy *b, size_t *adj)
 {
     size_t bits = 0;
     unsigned o;
-    for (o = 0; o <= L->maxo; o++) {
-        unsigned s = o < L->maxo ? o + 1 : o;
-        if (adj) adj[o] = bits - 2 * (L->phase >> s);
-        bits += (2 * (((L->phase + L->n - 1) >> s) - (L->phase >> s) + 1) + XBUDDY__WB - 1) & ~(XBUDDY__WB - 1);
+    for (o = 0; o <= b->maxo; o++) {
+        unsigned s = o < b->maxo ? o + 1 : o;
+        if (adj) adj[o] = bits - 2 * (b->phase >> s);
+        bits += (2 * (((b->phase + b->n - 1) >> s) - (b->phase >> s) + 1) + XBUDDY__WB - 1) & ~(XBUDDY__WB - 1);
     }
     return bits >> XBUDDY__WLOG;
 }
 
-/* Where everything goes for a range; false if the arguments are bad. */
-static bool xbuddy__layout(xbuddy_addr base, xbuddy_addr size, const xbuddy_desc *d, xbuddy__lay *L, unsigned glog)
+/* The geometry of a range, written into b: base, bytes, n, phase, shift,
+ * maxo, the index levels, maxres, meta_bytes. False if the arguments are bad. */
+static bool xbuddy__layout(xbuddy *b, xbuddy_addr base, xbuddy_addr size, const xbuddy_desc *d, unsigned glog)
 {
     xbuddy_addr min = d && d->min_block ? d->min_block : (xbuddy_addr)XBUDDY_MIN_BLOCK;
     xbuddy_addr cap = d && d->max_block ? d->max_block : 0, lo, hi, n;
@@ -959,85 +954,74 @@ static bool xbuddy__layout(xbuddy_addr base, xbuddy_addr size, const xbuddy_desc
     if ((min & (min - 1)) || min < sizeof(void *) || (cap & (cap - 1)) || (cap && cap < min) ||
         size > XBUDDY_NONE - base || base > XBUDDY_NONE - min)
         return false;
-    for (L->shift = 0; xbuddy__shl(1, L->shift) != min; L->shift++) { }
+    for (b->shift = 0; xbuddy__shl(1, b->shift) != min; b->shift++) { }
     lo = (base + min - 1) & ~(min - 1);
     hi = (base + size) & ~(min - 1);
-    n = xbuddy__shr(hi - lo, L->shift);
+    n = xbuddy__shr(hi - lo, b->shift);
     if (hi <= lo || n > (xbuddy_addr)(SIZE_MAX >> 2)) return false;
-    L->base = lo;
-    L->bytes = hi - lo;
-    L->n = (size_t)n;
-    A = (size_t)xbuddy__shr(lo, L->shift) & (SIZE_MAX >> 1); /* X of min block 0, mod 2^(bits-1) */
+    b->base = lo;
+    b->bytes = hi - lo;
+    b->n = (size_t)n;
+    A = (size_t)xbuddy__shr(lo, b->shift) & (SIZE_MAX >> 1); /* X of min block 0, mod 2^(bits-1) */
     /* largest order with an aligned node inside the range, under the cap */
-    for (o = xbuddy__log2(L->n); o; o--)
-        if ((!cap || xbuddy__shl(min, o) <= cap) && (((A + ((size_t)1 << o) - 1) >> o) + 1) << o <= A + L->n) break;
-    L->maxo = o;
-    L->phase = A & (((size_t)2 << o) - 1);
-    L->nwords = xbuddy__slices(L, NULL);
-    L->sumw = L->nlev = 0;
-    L->glog = glog;
-    for (k = (L->nwords + ((size_t)1 << glog) - 1) >> glog; L->nlev < XBUDDY__LEVELS;) {
-        L->lev[L->nlev++] = L->sumw; /* this level has k bits */
-        L->sumw += (k + XBUDDY__WB - 1) >> XBUDDY__WLOG;
+    for (o = xbuddy__log2(b->n); o; o--)
+        if ((!cap || xbuddy__shl(min, o) <= cap) && (((A + ((size_t)1 << o) - 1) >> o) + 1) << o <= A + b->n) break;
+    b->maxo = o;
+    b->phase = A & (((size_t)2 << o) - 1);
+    b->nwords = xbuddy__slices(b, NULL);
+    b->glog = glog;
+    b->nlev = 0;
+    b->lev[0] = 0;
+    for (k = (b->nwords + ((size_t)1 << glog) - 1) >> glog; b->nlev < XBUDDY__LEVELS;) {
+        b->lev[b->nlev + 1] = b->lev[b->nlev] + ((k + XBUDDY__WB - 1) >> XBUDDY__WLOG); /* level nlev: k bits */
+        b->nlev++;
         if (k <= XBUDDY__WB) break;
         k = (k + XBUDDY__WB - 1) >> XBUDDY__WLOG;
     }
-    L->lev[L->nlev] = L->sumw;
-    L->maxres = d && d->max_reserved ? d->max_reserved : XBUDDY_MAX_RESERVED;
-    L->total = sizeof(xbuddy) + sizeof(size_t) * (4 * ((size_t)L->maxo + 1) + 2 * L->maxres) +
-               sizeof(xbuddy__w) * (L->nwords + L->sumw);
+    b->maxres = d && d->max_reserved ? d->max_reserved : XBUDDY_MAX_RESERVED;
+    b->meta_bytes = sizeof(xbuddy) + sizeof(size_t) * (4 * ((size_t)o + 1) + 2 * b->maxres) +
+                    sizeof(xbuddy__w) * (b->nwords + b->lev[b->nlev]);
     return true;
 }
 
 XALLOC_DEF size_t xbuddy_meta_size(xbuddy_addr base, xbuddy_addr size, const xbuddy_desc *desc)
 {
-    xbuddy__lay L;
-    return xbuddy__layout(base, size, desc, &L, XBUDDY__GLOG) ? L.total + sizeof(xbuddy__w) - 1 : 0;
+    xbuddy t;
+    return xbuddy__layout(&t, base, size, desc, XBUDDY__GLOG) ? t.meta_bytes + sizeof(xbuddy__w) - 1 : 0;
 }
 
-/* Build the allocator from a layout in meta (NULL, or too small: fails). */
-static xbuddy *xbuddy__setup(void *meta, size_t meta_size, const xbuddy__lay *L, const xbuddy_desc *d, unsigned flags)
+static xbuddy *xbuddy__bad(const xbuddy_desc *d, const void *p)
 {
-    xbuddy *b = (xbuddy *)(((uintptr_t)meta + sizeof(xbuddy__w) - 1) & ~(uintptr_t)(sizeof(xbuddy__w) - 1));
-    size_t i, x, *z;
+    if (d && d->hooks.error) d->hooks.error(d->hooks.user, XALLOC_E_BADARG, (uintptr_t)p, "bad range, minimum block or metadata size");
+    return NULL;
+}
+
+/* Finish an allocator whose geometry is in place: hooks, counters, arrays,
+ * then every byte of the range free in maximal aligned blocks. */
+static xbuddy *xbuddy__setup(xbuddy *b, const xbuddy_desc *d, unsigned flags)
+{
+    size_t x, *z;
     unsigned o;
-    if (!L || !meta || (size_t)((unsigned char *)b - (unsigned char *)meta) + L->total > meta_size) {
-        if (d && d->hooks.error) d->hooks.error(d->hooks.user, XALLOC_E_BADARG, (uintptr_t)meta, "bad range, minimum block or metadata size");
-        return NULL;
-    }
     /* field by field: a struct assignment may become a memcpy call */
     b->hooks.error = d ? d->hooks.error : NULL;
     b->hooks.lock = d && d->hooks.unlock ? d->hooks.lock : NULL;
     b->hooks.unlock = b->hooks.lock ? d->hooks.unlock : NULL;
     b->hooks.user = d ? d->hooks.user : NULL;
-    b->base = L->base;
-    b->bytes = L->bytes;
-    b->n = L->n;
-    b->phase = L->phase;
-    b->shift = L->shift;
-    b->maxo = L->maxo;
     b->flags = flags;
-    b->nlev = L->nlev;
-    b->glog = L->glog;
-    b->nwords = L->nwords;
-    b->maxres = L->maxres;
-    b->meta_bytes = L->total;
     b->mask = b->used = b->resv = b->live = b->nres = 0;
     b->allocs = b->frees = b->failures = 0;
-    for (i = 0; i <= XBUDDY__LEVELS; i++) b->lev[i] = L->lev[i < L->nlev ? i : L->nlev];
-    /* after the handle: adj, nfree, low, res, then the words (all zeroed) */
+    /* after the handle: adj, nfree, low, rec, res, then the words (all zeroed) */
     b->adj = (size_t *)(void *)(b + 1);
-    b->nfree = b->adj + L->maxo + 1;
-    b->low = b->nfree + L->maxo + 1;
-    b->rec = b->low + L->maxo + 1;
-    b->res = b->rec + L->maxo + 1;
-    b->hw = (xbuddy__w *)(void *)(b->res + 2 * L->maxres);
-    b->sum = b->hw + L->nwords;
-    for (z = b->adj; z < (size_t *)(void *)(b->sum + L->sumw); z++) *z = 0;
-    xbuddy__slices(L, b->adj);
+    b->nfree = b->adj + b->maxo + 1;
+    b->low = b->nfree + b->maxo + 1;
+    b->rec = b->low + b->maxo + 1;
+    b->res = b->rec + b->maxo + 1;
+    b->hw = (xbuddy__w *)(void *)(b->res + 2 * b->maxres);
+    b->sum = b->hw + b->nwords;
+    for (z = b->adj; z < (size_t *)(void *)(b->sum + b->lev[b->nlev]); z++) *z = 0;
+    xbuddy__slices(b, b->adj);
     for (o = 0; o <= b->maxo; o++) b->low[o] = SIZE_MAX;
     XALLOC__POOL_CREATE(b);
-    /* cover the range with maximal aligned blocks */
     for (x = b->phase; x < b->phase + b->n; x += (size_t)1 << o) {
         for (o = b->maxo; (x & (((size_t)1 << o) - 1)) || b->phase + b->n - x < (size_t)1 << o; o--) { }
         xbuddy__merge(b, x >> o, o);
@@ -1050,18 +1034,24 @@ static xbuddy *xbuddy__setup(void *meta, size_t meta_size, const xbuddy__lay *L,
 
 XALLOC_DEF xbuddy *xbuddy_init_meta(void *meta, size_t meta_size, xbuddy_addr base, xbuddy_addr size, const xbuddy_desc *desc)
 {
-    xbuddy__lay L;
-    return xbuddy__setup(meta, meta_size, xbuddy__layout(base, size, desc, &L, XBUDDY__GLOG) ? &L : NULL, desc, XBUDDY__META);
+    uintptr_t m = (uintptr_t)meta, a = (m + sizeof(xbuddy__w) - 1) & ~(uintptr_t)(sizeof(xbuddy__w) - 1);
+    xbuddy *b = (xbuddy *)a;
+    if (!meta || meta_size < a - m + sizeof(xbuddy) || !xbuddy__layout(b, base, size, desc, XBUDDY__GLOG) ||
+        b->meta_bytes > meta_size - (a - m))
+        return xbuddy__bad(desc, meta);
+    return xbuddy__setup(b, desc, XBUDDY__META);
 }
 
 XALLOC_DEF xbuddy *xbuddy_init(void *mem, size_t size, const xbuddy_desc *desc)
 {
-    xbuddy__lay L;
-    uintptr_t a = (uintptr_t)mem, m = a;
-    /* the bitmap goes at the end; the range shrinks to what is left before it */
-    if (mem && xbuddy__layout(a, size, desc, &L, 0) && L.total < size)
-        m = (a + size - L.total) & ~(uintptr_t)(sizeof(xbuddy__w) - 1);
-    return xbuddy__setup((void *)m, a + size - m, m > a && xbuddy__layout(a, m - a, desc, &L, 0) ? &L : NULL, desc, 0);
+    xbuddy t;
+    uintptr_t a = (uintptr_t)mem, m;
+    /* the bitmap goes at the end; the range shrinks to what is left before
+     * it (which needs no more bitmap than the whole did) */
+    if (!mem || !xbuddy__layout(&t, a, size, desc, 0) || t.meta_bytes >= size) return xbuddy__bad(desc, mem);
+    m = (a + size - t.meta_bytes) & ~(uintptr_t)(sizeof(xbuddy__w) - 1);
+    if (m <= a || !xbuddy__layout((xbuddy *)m, a, m - a, desc, 0)) return xbuddy__bad(desc, mem);
+    return xbuddy__setup((xbuddy *)m, desc, 0);
 }
 
 /* ---- allocation and free ------------------------------------------------------ */
@@ -1170,11 +1160,13 @@ static void xbuddy__carve(xbuddy *b, size_t Y, unsigned o, size_t lo, size_t hi,
     }
 }
 
-/* reserve (add) or release (!add) [addr, addr + size). */
+/* Reserve (add) or release (!add) [addr, addr + size): the range's min
+ * blocks get membership `add`; boundaries inside [lo, hi] give way to one
+ * at lo if the membership before lo differs, one at hi if the one at hi does. */
 static bool xbuddy__reserve(xbuddy *b, xbuddy_addr addr, xbuddy_addr size, bool add)
 {
     xbuddy_addr mb = xbuddy__size(b, 0), lo_a, hi_a;
-    size_t lo, hi, x, i, j, m, ins[4], k = 0, *r = b->res;
+    size_t lo, hi, x, i, j, m, ins[2], k = 0, *r = b->res;
     unsigned o;
     int fr, pass;
     const char *why = "range wraps around";
@@ -1185,20 +1177,12 @@ static bool xbuddy__reserve(xbuddy *b, xbuddy_addr addr, xbuddy_addr size, bool 
     if (!size || hi_a <= lo_a) return true;
     lo = (size_t)xbuddy__shr(lo_a, b->shift) + b->phase;
     hi = (size_t)xbuddy__shr(hi_a + mb - 1, b->shift) + b->phase;
-    /* the new table: entries [i, j) give way to ins[0..k) */
-    for (i = 0; i < b->nres && r[2 * i + 1] < lo + !add; i++) { }
-    for (j = i; j < b->nres && r[2 * j] <= hi - !add; j++) { }
-    ins[0] = i < j && r[2 * i] < lo ? r[2 * i] : lo;
-    ins[1] = lo;
-    ins[2] = hi;
-    ins[3] = i < j && r[2 * j - 1] > hi ? r[2 * j - 1] : hi;
-    if (add) { ins[1] = ins[3]; k = 1; }
-    else {
-        if (ins[0] < lo) k = 1;
-        if (ins[3] > hi) { ins[2 * k] = hi; ins[2 * k + 1] = ins[3]; k++; }
-    }
+    i = xbuddy__below(b, lo);
+    j = xbuddy__below(b, hi + 1);
+    if ((i & 1u) != add) ins[k++] = lo;
+    if ((j & 1u) != add) ins[k++] = hi;
     why = "reserved-range table full";
-    if (b->nres - (j - i) + k > b->maxres) goto refuse;
+    if (b->nres - (j - i) + k > 2 * b->maxres) goto refuse;
     for (pass = !add; pass < 2; pass++) /* add: pass 0 looks for allocations, pass 1 acts */
         for (x = lo; x < hi; x = ((x >> o) + 1) << o) {
             bool r0 = xbuddy__reserved(b, x);
@@ -1211,11 +1195,11 @@ static bool xbuddy__reserve(xbuddy *b, xbuddy_addr addr, xbuddy_addr size, bool 
                 xbuddy__carve(b, x >> o, o, lo, hi, !add);
             }
         }
-    /* splice: move the entries after j, then write ins */
-    m = 2 * (b->nres - j);
-    if (i + k > j) while (m--) r[2 * (i + k) + m] = r[2 * j + m];
-    else for (x = 0; x < m; x++) r[2 * (i + k) + x] = r[2 * j + x];
-    for (m = 0; m < 2 * k; m++) r[2 * i + m] = ins[m];
+    /* splice: res[i, j) becomes ins[0, k) */
+    m = b->nres - j;
+    if (i + k > j) while (m--) r[i + k + m] = r[j + m];
+    else for (x = 0; x < m; x++) r[i + k + x] = r[j + x];
+    for (m = 0; m < k; m++) r[i + m] = ins[m];
     b->nres += k + i - j;
     return true;
 refuse:
@@ -1258,7 +1242,7 @@ static void xbuddy__stats(const xbuddy *b, xbuddy_stats *s)
     while (den >> 20) { num >>= 1; den >>= 1; } /* keep num * 1000 in 32 bits */
     s->fragmentation = den ? 1000u - (unsigned)xalloc__div64((uint64_t)((uint32_t)num * 1000u), den) : 0u;
     s->live_blocks = b->live;
-    s->reserved_ranges = b->nres;
+    s->reserved_ranges = b->nres / 2;
     s->meta_bytes = b->meta_bytes;
     s->allocs = b->allocs;
     s->frees = b->frees;
@@ -1291,44 +1275,45 @@ static const char *xbuddy__check_locked(const xbuddy *b)
         bool r = xbuddy__reserved(b, x);
         o = xbuddy__locate(b, x, &fr);
         if ((x >> o) << o != x || end - x < (size_t)1 << o) return "blocks do not tile the range";
-        for (i = 0; i < 2 * b->nres; i++)
-            if (b->res[i] > x && b->res[i] < x + ((size_t)1 << o)) return "a block crosses a reserved range's edge";
-        if (fr && r) return "free block in a reserved range";
+        for (i = 0; i < b->nres; i++)
+            if (b->res[i] > x && b->res[i] < x + ((size_t)1 << o)) return "a block crosses a reservation";
+        if (fr && r) return "free block in a reservation";
         if (fr) nfree++;
         else if (r) resv += (size_t)1 << o;
         else { used += (size_t)1 << o; live++; }
         if (!fr && o) marks++;
     }
-    if (used != b->used || live != b->live || resv != b->resv) return "used, live or reserved counts differ from the blocks";
+    if (used != b->used || live != b->live || resv != b->resv) return "used/live/reserved counts wrong";
     for (o = 0; o <= b->maxo; o++) {
         size_t h = 0;
         w = (b->adj[o] + 2 * (b->phase >> (o < b->maxo ? o + 1 : o))) >> XBUDDY__WLOG;
         e = o < b->maxo ? (b->adj[o + 1] + 2 * (b->phase >> (o + 1 < b->maxo ? o + 2 : o + 1))) >> XBUDDY__WLOG : b->nwords;
         for (; w < e; w++) {
             xbuddy__w v = b->hw[w];
-            if ((v & XBUDDY__EVEN) && w < b->low[o]) return "free block below its order's search start";
+            if ((v & XBUDDY__EVEN) && w < b->low[o]) return "free block below the search hint";
             h += xbuddy__pop(v & XBUDDY__EVEN);
             if (o < b->maxo) marks -= xbuddy__pop(v >> 1 & ~v & XBUDDY__EVEN);
             else if (v & ~XBUDDY__EVEN) return "stray bit in the top order";
         }
-        if (h != b->nfree[o] || ((b->mask >> o & 1u) != 0) != (h != 0)) return "free counts or order mask differ from the bitmap";
+        if (h != b->nfree[o] || ((b->mask >> o & 1u) != 0) != (h != 0)) return "free counts or mask wrong";
         nfree -= h;
     }
-    if (nfree || marks) return "free blocks or block markers differ from the bitmap";
-    for (k = 0; k < b->nlev; k++) /* each index bit: its group / word below is non-empty */
+    if (nfree || marks) return "free blocks or markers wrong";
+    for (k = 0; k < b->nlev; k++) { /* each index bit: the words below it are not all empty */
+        const xbuddy__w *src = k ? b->sum + b->lev[k - 1] : b->hw;
+        size_t span = k ? 1 : (size_t)1 << b->glog, nsrc = k ? b->lev[k] - b->lev[k - 1] : b->nwords;
         for (i = 0; i < (b->lev[k + 1] - b->lev[k]) << XBUDDY__WLOG; i++) {
             xbuddy__w want = 0;
-            if (!k) for (w = i << b->glog; w < (i + 1) << b->glog && w < b->nwords; w++) want |= b->hw[w] & XBUDDY__EVEN;
-            else if (b->lev[k - 1] + i < b->lev[k]) want = b->sum[b->lev[k - 1] + i];
+            for (w = i * span; w < (i + 1) * span && w < nsrc; w++) want |= src[w] & (k ? ~(xbuddy__w)0 : XBUDDY__EVEN);
             if ((want != 0) != ((b->sum[b->lev[k] + (i >> XBUDDY__WLOG)] >> (i & (XBUDDY__WB - 1))) & 1u))
-                return "the index differs from the bitmap";
+                return "index differs from the bitmap";
         }
-    for (i = 0, x = b->phase; i < b->nres; x = b->res[2 * i + 1] + 1, i++) { /* sorted, apart */
-        if (b->res[2 * i] < x || b->res[2 * i + 1] <= b->res[2 * i] || b->res[2 * i + 1] > end)
-            return "reserved ranges out of order or outside the range";
-        resv -= b->res[2 * i + 1] - b->res[2 * i];
     }
-    return resv ? "reserved ranges differ from the reserved blocks" : NULL;
+    for (i = 0; i < b->nres; i++) { /* boundaries: increasing, in the range, paired */
+        if (b->res[i] < (i ? b->res[i - 1] + 1 : b->phase) || b->res[i] > end) return "reservation table damaged";
+        if (i & 1u) resv -= b->res[i] - b->res[i - 1];
+    }
+    return resv || (b->nres & 1u) ? "reservations and blocks differ" : NULL;
 }
 
 XALLOC_DEF const char *xbuddy_check(xbuddy *b)
@@ -1389,11 +1374,11 @@ XALLOC_DEF void xbuddy_dump(xbuddy *b, xalloc_print_fn print, void *user)
         xalloc__put_u(&l, s.free_blocks[o]);
         if ((o & 15) == 15 || o == s.max_order) xalloc__put_end(&l, print, user);
     }
-    for (i = 0; i < b->nres; i++) {
+    for (i = 0; i + 1 < b->nres; i += 2) {
         xalloc__put_str(&l, "  reserved ");
-        xalloc__put_hex(&l, xbuddy__addr(b, b->res[2 * i]));
+        xalloc__put_hex(&l, xbuddy__addr(b, b->res[i]));
         xalloc__put_str(&l, "..");
-        xalloc__put_hex(&l, xbuddy__addr(b, b->res[2 * i + 1]));
+        xalloc__put_hex(&l, xbuddy__addr(b, b->res[i + 1]));
         xalloc__put_end(&l, print, user);
     }
     xbuddy__unlock(b);
