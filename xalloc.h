@@ -326,7 +326,7 @@ static inline void xalloc_spin_unlock(void *lock)
 /* A region of this size is accepted by xalloc_init at any start address
  * (the heap's record and class tables, a smallest block, the sentinel and
  * alignment slack; tests/test_xalloc.c checks it on every build). */
-#define XALLOC_MIN_REGION (160 * sizeof(void *) + 256)
+#define XALLOC_MIN_REGION (200 * sizeof(void *) + 512)
 /* Bytes a used block costs beyond the caller's request, before rounding up
  * to XALLOC_ALIGNMENT (XALLOC_DEBUG >= 3 adds 4 more). */
 #define XALLOC_BLOCK_OVERHEAD 4
@@ -657,7 +657,10 @@ extern "C" {
 #define XALLOC__MAX_GRAN   ((uint32_t)0x1FFFFFFFu)   /* 29-bit granule count     */
 #define XALLOC__SL         (1u << XALLOC_SL_LOG2)     /* classes per power of two */
 /* Smallest block: header, two links, footer. */
-#define XALLOC__MIN_GRAN   ((uint32_t)((XALLOC__HDR + 2 * XALLOC__P + 4 + XALLOC__G - 1) >> XALLOC__GLOG2))
+/* Smallest block: header, two links, footer; and never one granule, which
+ * is a fence's size. */
+#define XALLOC__MIN_FIT    ((uint32_t)((XALLOC__HDR + 2 * XALLOC__P + 4 + XALLOC__G - 1) >> XALLOC__GLOG2))
+#define XALLOC__MIN_GRAN   (XALLOC__MIN_FIT < 2u ? 2u : XALLOC__MIN_FIT)
 /* Extra bytes a used block carries at level 3: the requested size. */
 #define XALLOC__TAIL       (XALLOC_DEBUG >= 3 ? 4u : 0u)
 
@@ -1421,10 +1424,12 @@ XALLOC_DEF void *xalloc_calloc(xalloc_heap *h, size_t count, size_t size)
  * gap or a gap that can be a free block. 0 if it does not fit. */
 static uintptr_t xalloc__aligned_pos(const unsigned char *b, uint32_t have, uint32_t n, size_t align)
 {
-    uintptr_t s = (uintptr_t)b, p = xalloc__align_up(s, align);
+    uintptr_t s = (uintptr_t)b, end = s + xalloc__bytes(have), p;
+    if (align - 1 > UINTPTR_MAX - end) return 0; /* no aligned address above s */
+    p = xalloc__align_up(s, align);
     if (p != s && p - s < xalloc__bytes(XALLOC__MIN_GRAN))
         p = xalloc__align_up(s + xalloc__bytes(XALLOC__MIN_GRAN), align);
-    return p + xalloc__bytes(n) <= s + xalloc__bytes(have) ? p : 0;
+    return p >= s && p <= end && xalloc__bytes(n) <= end - p ? p : 0;
 }
 
 /* Aligned take: O(1) through a request padded for the worst gap, else a
@@ -1481,7 +1486,7 @@ static void *xalloc__alloc_aligned(xalloc_heap *h, uint32_t n, size_t align, siz
 static void *xalloc__alloc_any(xalloc_heap *h, size_t align, size_t size)
 {
     uint32_t n = xalloc__req_gran(h, size);
-    if (!n || align > xalloc__bytes(h->max_gran)) return NULL;
+    if (!n) return NULL;
     return align <= XALLOC__G ? xalloc__alloc_gran(h, n, size) : xalloc__alloc_aligned(h, n, align, size);
 }
 

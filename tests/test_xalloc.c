@@ -168,15 +168,14 @@ static void test_add_region(void)
     /* a block larger than the first region can only come from the second */
     a = xalloc_alloc(h, 12000);
     XT_CHECK(a != NULL && (unsigned char *)a > second && (unsigned char *)a < second + 16384);
-    for (i = 0; i < 40; i++) {
+    for (i = 0; i < 1000; i++) {   /* fill both regions */
         b = xalloc_alloc(h, 100);
         if (!b) break;
         if ((unsigned char *)b > second && (unsigned char *)b < second + 16384) in2 = true;
         if ((unsigned char *)b > arena && (unsigned char *)b < arena + 8192) in1 = true;
     }
-    XT_CHECK(in1);
+    XT_CHECK(in1 && in2 && i < 1000);
     XT_CHECK(heap_ok(h));
-    (void)in2;
     xalloc_free(h, a);
     XT_CHECK(heap_ok(h));
 }
@@ -289,10 +288,11 @@ static void test_max_alloc_exact(void)
  * fail here. */
 static void test_no_false_out_of_memory(void)
 {
-    xalloc_heap *h = make(32768, 0);
+    /* blocks of 64 and 67 granules share a size class (at SL 16) */
+    size_t want = 67 * G - 4, small_sz = 64 * G - 4, n = 0, i;
+    xalloc_heap *h = make(24 * 68 * G, 0);
     void *guard[64], *big[64], *p;
-    size_t want = 1000, small_sz = 968, n = 0, i;
-    /* alternate blocks of 1000 and guards, till full */
+    /* alternate big blocks and guards, till full */
     while (n < 64 && (big[n] = xalloc_alloc(h, n % 2 ? small_sz : want)) != NULL) {
         guard[n] = xalloc_alloc(h, 16);
         if (!guard[n]) { n++; break; }
@@ -301,12 +301,10 @@ static void test_no_false_out_of_memory(void)
     XT_CHECK(n > 10);
     /* fill the leftovers */
     while ((p = xalloc_alloc(h, 16)) != NULL) { }
-    /* free every big block: the 968-byte ones (a little smaller) go to the
-     * same class and end up in front of the one 1000-byte block we keep
-     * free; the guards keep them from merging */
+    /* free the smaller ones: same class, so they stand in front of the one
+     * large block we free too; the guards keep them from merging */
     for (i = 0; i + 1 < n; i++)
         if (i % 2 || i == 2) xalloc_free(h, big[i]);
-    xalloc_free(h, guard[n - 1]); /* harmless */
     p = xalloc_alloc(h, want);
     XT_CHECK_MSG(p == big[2], "got %p, the only fitting free block is %p", p, big[2]);
     XT_CHECK(heap_ok(h));
@@ -326,8 +324,14 @@ static void test_aligned(void)
         keep[k++] = p;
     }
     XT_CHECK(heap_ok(h));
-    /* alignment beyond the region */
-    XT_CHECK(xalloc_aligned_alloc(h, (size_t)1 << 21, 8) == NULL);
+    /* alignment beyond the region: only where an aligned address falls
+     * inside a free block of it */
+    {
+        unsigned char *p = xalloc_aligned_alloc(h, (size_t)1 << 21, 8);
+        uintptr_t a21 = ((uintptr_t)arena + ((uintptr_t)1 << 21) - 1) & ~(((uintptr_t)1 << 21) - 1);
+        XT_CHECK(p == NULL || ((uintptr_t)p == a21 && p + 8 <= arena + ARENA));
+        xalloc_free(h, p);
+    }
     XT_CHECK(xalloc_aligned_alloc(h, (size_t)1 << (sizeof(size_t) * 8 - 1), 8) == NULL);
     XT_CHECK(total_errs() == 0);
     /* not a power of two: NULL and a report */
@@ -340,8 +344,27 @@ static void test_aligned(void)
     XT_CHECK(heap_ok(h));
 }
 
-/* An aligned request that fits only in one exact free block: the padded O(1)
- * search cannot see it, the fallback must. */
+/* Found by fuzzing: an alignment larger than the largest block is served
+ * when an aligned address lies inside a free block. */
+static void test_alignment_above_max_block(void)
+{
+    xalloc_desc d;
+    xalloc_heap *h;
+    unsigned char *p;
+    uintptr_t a;
+    memset(&d, 0, sizeof d);
+    d.max_block = 4096;
+    scribble(arena_store, sizeof arena_store);
+    h = xalloc_init(arena, 65536, &d);
+    a = ((uintptr_t)arena + 8192 + 16383) & ~(uintptr_t)16383; /* a 16 KiB-aligned address well inside */
+    p = xalloc_aligned_alloc(h, 16384, 100);
+    XT_CHECK(p != NULL && ((uintptr_t)p & 16383) == 0);
+    XT_CHECK(a < (uintptr_t)arena + 60000);
+    XT_CHECK(heap_ok(h));
+    xalloc_free(h, p);
+    XT_CHECK(heap_ok(h));
+}
+
 static void test_aligned_fallback(void)
 {
     xalloc_heap *h = make(65536, 0);
@@ -898,6 +921,7 @@ static bool fit_found;
 static bool fit_walker(void *user, void *p, size_t payload, bool used)
 {
     uintptr_t s = (uintptr_t)p, a, min_gap = G * ((4 + 2 * sizeof(void *) + 4 + G - 1) / G);
+    if (min_gap < 2 * G) min_gap = 2 * G; /* a smallest block is never one granule */
     (void)user;
     if (used) return true;
     a = (s + fit_align - 1) & ~(uintptr_t)(fit_align - 1);
@@ -1003,6 +1027,7 @@ int main(int argc, char **argv)
     XT_RUN(test_max_alloc_exact);
     XT_RUN(test_no_false_out_of_memory);
     XT_RUN(test_aligned);
+    XT_RUN(test_alignment_above_max_block);
     XT_RUN(test_aligned_fallback);
     XT_RUN(test_realloc);
     XT_RUN(test_realloc_in_place);
