@@ -796,14 +796,15 @@ XBUDDY__HOT void xbuddy__mark(xbuddy *b, size_t Y, unsigned o)
 XBUDDY__HOT unsigned xbuddy__locate(const xbuddy *b, size_t X, int *fr)
 {
     unsigned k;
-    for (k = 0; k < b->maxo; k++) {
-        unsigned s = xbuddy__st(b, xbuddy__bit(b, k, X >> (k + 1)));
+    size_t Y = X; /* node(X, k) */
+    for (k = 0; k < b->maxo; k++, Y >>= 1) {
+        unsigned s = xbuddy__st(b, xbuddy__bit(b, k, Y >> 1));
         if (s) {
-            *fr = s == (1u | ((unsigned)(X >> k) & 1u) << 1);
+            *fr = s == (1u | ((unsigned)Y & 1u) << 1);
             return *fr ? k : s == 2u ? k + 1 : 0;
         }
     }
-    *fr = (int)(xbuddy__st(b, xbuddy__bit(b, k, X >> k)) & 1u);
+    *fr = (int)(xbuddy__st(b, xbuddy__bit(b, k, Y)) & 1u);
     return *fr ? k : 0;
 }
 
@@ -821,7 +822,7 @@ static void xbuddy__poison(const xbuddy *b, size_t X, unsigned o)
 #endif
 
 /* Free node Y of order o, merging it with free buddies up the orders. */
-static void xbuddy__merge(xbuddy *b, size_t Y, unsigned o)
+XBUDDY__HOT void xbuddy__merge(xbuddy *b, size_t Y, unsigned o)
 {
     size_t bit;
 #if XALLOC_DEBUG >= 2
