@@ -5,9 +5,11 @@
  * or one free; each allocated block gets one byte written, as a user would):
  *   256 MiB region, 2,000,000 ops, ~4,096 live blocks, sizes log-uniform
  *   64 B..64 KiB, frees of random live blocks; the buddy's minimum block is
- *   64 bytes. Run twice: in-band (xbuddy_init over the region, the bitmap
- *   carved from its end) and metadata-only (xbuddy_init_meta, the bitmap in a
- *   separate buffer; the region's bytes are only touched by the benchmark).
+ *   64 bytes. Run three ways: in-band (xbuddy_init over the region, the
+ *   bitmap carved from its end), freeing by address alone (xbuddy_free) and
+ *   with the size (xbuddy_free_addr(b, p, size), as C23 free_sized callers
+ *   do: the lookup of the order becomes O(1)); and metadata-only
+ *   (xbuddy_init_meta, the bitmap in a separate buffer, free by address).
  * Printed: median ns/op over BENCH_RUNS runs (allocators alternate within a
  * run), the ratio to malloc, and per-call latency p50/p99/p99.99 from a
  * separate pass.
@@ -63,6 +65,7 @@ static trace make_trace(const char *name, size_t region, size_t nops, size_t liv
 static unsigned char *arena, *meta;
 static size_t meta_bytes;
 static void **slots;
+static uint32_t *slot_size;
 static uint64_t *lat;
 
 static xbuddy *make_buddy(size_t region, int inband, size_t min)
@@ -82,7 +85,7 @@ static xbuddy *make_buddy(size_t region, int inband, size_t min)
     return b;
 }
 
-static double run_buddy(const trace *t, int inband, int timed_each)
+static double run_buddy(const trace *t, int inband, int sized, int timed_each)
 {
     xbuddy *b = make_buddy(t->region, inband, 64);
     uint64_t t0 = bench_ns();
@@ -95,8 +98,10 @@ static double run_buddy(const trace *t, int inband, int timed_each)
             if (!p) { fprintf(stderr, "%s: buddy out of memory at op %zu\n", t->name, i); exit(2); }
             *(volatile char *)p = 1;
             slots[s] = p;
+            slot_size[s] = t->size[i];
         } else {
-            xbuddy_free(b, slots[s]);
+            if (sized) xbuddy_free_addr(b, (xbuddy_addr)(uintptr_t)slots[s], slot_size[s]);
+            else xbuddy_free(b, slots[s]);
             if (timed_each) lat[i] = bench_ticks() - c0;
         }
     }
@@ -119,21 +124,22 @@ static double run_malloc(const trace *t)
     return (double)(bench_ns() - t0) / (double)t->nops;
 }
 
-static void speed(const trace *t, int inband)
+static void speed(const trace *t, int inband, int sized)
 {
     int runs = bench_runs();
     double xa[101], ma[101], mx, mm;
     for (int r = 0; r < runs; r++) {
-        xa[r] = run_buddy(t, inband, 0);
+        xa[r] = run_buddy(t, inband, sized, 0);
         ma[r] = run_malloc(t);
     }
     mx = bench_median(xa, runs);
     mm = bench_median(ma, runs);
-    run_buddy(t, inband, 1);
+    run_buddy(t, inband, sized, 1);
     bench_sort_u64(lat, t->nops);
-    printf("%-4s %-13s buddy %6.1f ns/op   malloc %6.1f ns/op   ratio %.2f   "
+    printf("%-4s %-13s %-7s buddy %6.1f ns/op   malloc %6.1f ns/op   ratio %.2f   "
            "buddy latency p50 %.0f p99 %.0f p99.99 %.0f ns  (%zu ops, median of %d)\n",
-           t->name, inband ? "in-band" : "metadata-only", mx, mm, mx / mm, bench_quantile_ns(lat, t->nops, 0.5),
+           t->name, inband ? "in-band" : "metadata-only", sized ? "sized" : "by addr", mx, mm, mx / mm,
+           bench_quantile_ns(lat, t->nops, 0.5),
            bench_quantile_ns(lat, t->nops, 0.99), bench_quantile_ns(lat, t->nops, 0.9999), t->nops, runs);
 }
 
@@ -192,9 +198,11 @@ int main(void)
            XALLOC_DEBUG, meta_bytes);
     trace pow2 = make_trace("pow2", region, nops, 4096, 64, 65536);
     slots = bench_xmalloc(pow2.nslots * sizeof *slots);
+    slot_size = bench_xmalloc(pow2.nslots * sizeof *slot_size);
     lat = bench_xmalloc(nops * sizeof *lat);
-    speed(&pow2, 1);
-    speed(&pow2, 0);
+    speed(&pow2, 1, 0);
+    speed(&pow2, 1, 1);
+    speed(&pow2, 0, 0);
     frag_report(128u << 10, "128KiB");
     frag_report(16u << 20, "16MiB");
     d.min_block = 4096;
