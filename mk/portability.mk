@@ -16,9 +16,10 @@
 #                   implementation: gcc/clang C99/C11/C17, g++/clang++
 #                   C++11/C++17, every level, extern and XALLOC_STATIC
 #                   (tools/langs.sh; `make warnings` does each header alone)
-#   make qemu       the unit tests (every tests/test_*.c, every level) and the
-#                   C include tests, -static, under qemu-arm (32-bit ARM) and
-#                   qemu-s390x (big-endian 64-bit)
+#   make qemu       the unit tests (every tests/test_*.c but the sanitizer
+#                   tests, every level) and the C include tests, -static,
+#                   under qemu-arm (32-bit ARM) and qemu-s390x (big-endian
+#                   64-bit)
 #   make sanitize   the unit tests and include tests under clang
 #                   -fsanitize=address,undefined -fno-sanitize-recover=all,
 #                   plus $(SANITIZE_EXTRA_BINS)
@@ -37,7 +38,14 @@
 # tests), e.g. a corpus replay that counts the inputs it ran.
 
 PORT := $(O)/port
-PORT_TESTS = $(foreach t,$(TESTS),$(foreach l,$(LEVELS),$1/$(basename $(notdir $(t)))_d$(l)))
+# $(call PORT_TESTS,DIR,TEST-SOURCES,LEVELS): the test programs of a flavour
+PORT_TESTS = $(foreach t,$2,$(foreach l,$3,$1/$(basename $(notdir $(t)))_d$(l)))
+# Programs of a flavour are built with -k and a failed build does not stop
+# the run: run_under.sh counts a program that is not there as a failure.
+# $(call port_build,PROGRAMS)
+port_build = $(MAKE) -k --no-print-directory $1 || echo "$@: some programs did not build (above): each counts as a failed test"
+# Programs run JOBS at a time (tools/run_under.sh).
+PORT_JOBS ?= 2
 INCLUDE_SRC := tests/include/main.c tests/include/other.c
 
 # $(call port_need,COMMAND,DEBIAN-PACKAGE): fail with a clear message unless
@@ -83,8 +91,10 @@ QEMU_S390X_CC   := s390x-linux-gnu-gcc
 QEMU_FLAGS      := -static
 $(call port_flavour,$(PORT)/qemu-arm,QEMU_ARM_CC,QEMU_FLAGS)
 $(call port_flavour,$(PORT)/qemu-s390x,QEMU_S390X_CC,QEMU_FLAGS)
-QEMU_ARM_BINS   := $(call PORT_TESTS,$(PORT)/qemu-arm) $(PORT)/qemu-arm/include_c $(PORT)/qemu-arm/include_static
-QEMU_S390X_BINS := $(call PORT_TESTS,$(PORT)/qemu-s390x) $(PORT)/qemu-s390x/include_c $(PORT)/qemu-s390x/include_static
+# tests/test_sanitize_*.c have nothing to check without ASan or valgrind
+QEMU_TESTS      := $(filter-out tests/test_sanitize_%,$(TESTS))
+QEMU_ARM_BINS   := $(call PORT_TESTS,$(PORT)/qemu-arm,$(QEMU_TESTS),$(LEVELS)) $(PORT)/qemu-arm/include_c $(PORT)/qemu-arm/include_static
+QEMU_S390X_BINS := $(call PORT_TESTS,$(PORT)/qemu-s390x,$(QEMU_TESTS),$(LEVELS)) $(PORT)/qemu-s390x/include_c $(PORT)/qemu-s390x/include_static
 
 qemu:
 	@$(call port_need,$(QEMU_ARM_CC),gcc-arm-linux-gnueabihf)
@@ -93,10 +103,12 @@ qemu:
 	@$(call port_need,qemu-s390x,qemu-user)
 	@$(MAKE) -k --no-print-directory port-qemu-arm port-qemu-s390x
 .PHONY: port-qemu-arm port-qemu-s390x
-port-qemu-arm: $(QEMU_ARM_BINS)
-	@sh tools/run_under.sh "qemu-arm (32-bit ARM, little-endian)" $(PORT)/run/qemu-arm qemu-arm $^
-port-qemu-s390x: $(QEMU_S390X_BINS)
-	@sh tools/run_under.sh "qemu-s390x (64-bit s390x, big-endian)" $(PORT)/run/qemu-s390x qemu-s390x $^
+port-qemu-arm:
+	@$(call port_build,$(QEMU_ARM_BINS))
+	@JOBS=$(PORT_JOBS) sh tools/run_under.sh "qemu-arm (32-bit ARM, little-endian)" $(PORT)/run/qemu-arm qemu-arm $(QEMU_ARM_BINS)
+port-qemu-s390x:
+	@$(call port_build,$(QEMU_S390X_BINS))
+	@JOBS=$(PORT_JOBS) sh tools/run_under.sh "qemu-s390x (64-bit s390x, big-endian)" $(PORT)/run/qemu-s390x qemu-s390x $(QEMU_S390X_BINS)
 
 # ---- sanitizers ----------------------------------------------------------------
 SAN_CC    ?= clang
@@ -109,7 +121,7 @@ $(call port_flavour,$(PORT)/san,SAN_CC,SAN_FLAGS)
 $(PORT)/san/include_cxx: $(INCLUDE_SRC) $(HEADERS)
 	@mkdir -p $(@D)
 	$(SAN_CXX) -std=c++11 -I. $(WSTRICT) $(SAN_FLAGS) -x c++ tests/include/main.c -x c++ tests/include/other.c -o $@
-SAN_BINS := $(call PORT_TESTS,$(PORT)/san) $(PORT)/san/include_c $(PORT)/san/include_static $(PORT)/san/include_cxx
+SAN_BINS := $(call PORT_TESTS,$(PORT)/san,$(TESTS),$(LEVELS)) $(PORT)/san/include_c $(PORT)/san/include_static $(PORT)/san/include_cxx
 
 sanitize:
 	@$(call port_need,$(SAN_CC),clang)
@@ -119,8 +131,9 @@ sanitize:
 	  { echo "make sanitize: $(SAN_CC) cannot link -fsanitize=address,undefined: needs the runtime (Debian package libclang-rt-14-dev)"; exit 1; }
 	@$(MAKE) --no-print-directory port-sanitize
 .PHONY: port-sanitize
-port-sanitize: $(SAN_BINS) $(SANITIZE_EXTRA_BINS)
-	@$(SAN_ENV) sh tools/run_under.sh "sanitize (clang ASan+UBSan)" $(PORT)/run/san "" $^
+port-sanitize:
+	@$(call port_build,$(SAN_BINS) $(SANITIZE_EXTRA_BINS))
+	@$(SAN_ENV) JOBS=$(PORT_JOBS) sh tools/run_under.sh "sanitize (clang ASan+UBSan)" $(PORT)/run/san "" $(SAN_BINS) $(SANITIZE_EXTRA_BINS)
 
 # ---- valgrind ------------------------------------------------------------------
 VALGRIND_LEVELS ?= 1
@@ -129,7 +142,7 @@ VALGRIND_RUN := valgrind -q --error-exitcode=1 --leak-check=full --errors-for-le
 VG_CC    = $(CC)
 VG_FLAGS = -DXALLOC_VALGRIND=1
 $(foreach l,$(VALGRIND_LEVELS),$(eval $(call port_test_rule,$(PORT)/vg,VG_CC,VG_FLAGS,$(l))))
-VG_BINS := $(foreach t,$(TESTS),$(foreach l,$(VALGRIND_LEVELS),$(PORT)/vg/$(basename $(notdir $(t)))_d$(l)))
+VG_BINS := $(call PORT_TESTS,$(PORT)/vg,$(TESTS),$(VALGRIND_LEVELS))
 
 valgrind:
 	@$(call port_need,valgrind,valgrind)
@@ -139,8 +152,9 @@ valgrind:
 	  { echo "make valgrind: <valgrind/memcheck.h> not found (Debian package valgrind)"; exit 1; }
 	@$(MAKE) --no-print-directory port-valgrind
 .PHONY: port-valgrind
-port-valgrind: $(VG_BINS) $(VALGRIND_EXTRA_BINS)
-	@sh tools/run_under.sh "valgrind memcheck (XALLOC_DEBUG=$(VALGRIND_LEVELS), XALLOC_VALGRIND=1)" $(PORT)/run/vg "$(VALGRIND_RUN)" $^
+port-valgrind:
+	@$(call port_build,$(VG_BINS) $(VALGRIND_EXTRA_BINS))
+	@JOBS=$(PORT_JOBS) sh tools/run_under.sh "valgrind memcheck (XALLOC_DEBUG=$(VALGRIND_LEVELS), XALLOC_VALGRIND=1)" $(PORT)/run/vg "$(VALGRIND_RUN)" $(VG_BINS) $(VALGRIND_EXTRA_BINS)
 
 # ---- static analysis -----------------------------------------------------------
 analyze:
