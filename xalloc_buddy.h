@@ -847,9 +847,11 @@ XBUDDY__HOT size_t xbuddy__take(xbuddy *b, unsigned o)
     if (!m) return SIZE_MAX;
     k = o + xbuddy__ctz((xbuddy__w)m);
     /* the latest block freed or split off at this order (cache-hot, like the
-     * head of a free list), else the first one at or after low[k] */
-    if (b->hw[b->rec[k]] & XBUDDY__EVEN) bit = (b->rec[k] << XBUDDY__WLOG) + xbuddy__ctz(b->hw[b->rec[k]] & XBUDDY__EVEN);
-    else b->low[k] = (bit = xbuddy__find(b, b->low[k])) >> XBUDDY__WLOG;
+     * head of a free list) if its word still has one, else the first one at
+     * or after low[k] (which then moves up to it) */
+    Y = b->hw[b->rec[k]] & XBUDDY__EVEN ? b->rec[k] : b->low[k];
+    bit = xbuddy__find(b, Y);
+    if (Y == b->low[k]) b->low[k] = bit >> XBUDDY__WLOG;
     Y = (bit - b->adj[k]) >> 1;
     if (k < b->maxo) Y = 2 * Y + (xbuddy__st(b, bit) >> 1);
     xbuddy__hclr(b, k, bit);
@@ -993,7 +995,7 @@ XALLOC_DEF size_t xbuddy_meta_size(xbuddy_addr base, xbuddy_addr size, const xbu
 
 static xbuddy *xbuddy__bad(const xbuddy_desc *d, const void *p)
 {
-    if (d && d->hooks.error) d->hooks.error(d->hooks.user, XALLOC_E_BADARG, (uintptr_t)p, "bad range, minimum block or metadata size");
+    if (d && d->hooks.error) d->hooks.error(d->hooks.user, XALLOC_E_BADARG, (uintptr_t)p, "bad range, block size or meta size");
     return NULL;
 }
 
@@ -1060,7 +1062,7 @@ XBUDDY__HOT xbuddy_addr xbuddy__alloc(xbuddy *b, int o)
 {
     size_t X = SIZE_MAX;
     xbuddy_addr a;
-    if (o < 0) xbuddy__report(b, XALLOC_E_BADARG, 0, "larger than the largest block");
+    if (o < 0) xbuddy__report(b, XALLOC_E_BADARG, 0, "larger than any block");
     else if (XBUDDY__FULL_CHECK(b)) X = xbuddy__take(b, (unsigned)o);
     if (X == SIZE_MAX) { b->failures++; return XBUDDY_NONE; }
     b->used += (size_t)1 << o;
