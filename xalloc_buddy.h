@@ -43,7 +43,8 @@
  *                                     found in O(1)); XBUDDY_NONE is a
  *                                     no-op                            [O(M + R)]
  *   xbuddy_block_size(b, a)        -> bytes of the allocated block at a,
- *                                     0 if a is not one                 [O(M + R)]
+ *                                     0 if a is not one (at level 0: if a
+ *                                     is outside the range)             [O(M + R)]
  *   xbuddy_reserve(b, a, size)     -> false (nothing changed) if part of the
  *                                     range is allocated or the table is full
  *   xbuddy_release(b, a, size)     -> false if the table is full
@@ -1181,7 +1182,9 @@ XALLOC_DEF xbuddy_addr xbuddy_block_size(xbuddy *b, xbuddy_addr addr)
     xbuddy_addr s = 0;
     unsigned o;
     xbuddy__lock(b);
-    if (xbuddy__find_used(b, addr, 0, &o) != SIZE_MAX) s = xbuddy__size(b, o);
+    /* a query: never trusts its address (at level 0 answers 0 outside) */
+    if ((XALLOC_DEBUG >= 1 || (addr >= b->base && addr - b->base < b->bytes)) &&
+        xbuddy__find_used(b, addr, 0, &o) != SIZE_MAX) s = xbuddy__size(b, o);
     xbuddy__unlock(b);
     return s;
 }
@@ -1200,6 +1203,7 @@ static void xbuddy__carve(xbuddy *b, size_t Y, unsigned o, size_t lo, size_t hi,
             if (!(x & (s - 1)) && x + s <= end && !(x < lo && lo < x + s) && !(x < hi && hi < x + s)) break;
         }
         if ((x >= lo && x < hi) == freed_inside) {
+            if (XBUDDY__INBAND(b)) XALLOC__HIDE((void *)(uintptr_t)xbuddy__addr(b, x), (size_t)xbuddy__size(b, k));
             xbuddy__merge(b, x >> k, k);
         } else {
             xbuddy__mark(b, x >> k, k);

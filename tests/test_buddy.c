@@ -352,6 +352,10 @@ static void test_orders_and_sizes(void)
     XT_CHECK(xbuddy_alloc(b, SIZE_MAX) == NULL);
     EXPECT_ERROR(XALLOC_E_BADARG);
     XT_CHECK(xbuddy_alloc_addr(b, 0) != XBUDDY_NONE); /* size 0: one minimum block */
+    /* block_size is a query: outside the range it answers 0 at every level */
+    XT_CHECK(xbuddy_block_size(b, 0x10000 - 256) == 0 && xbuddy_block_size(b, 0x20000) == 0 &&
+             xbuddy_block_size(b, XBUDDY_NONE) == 0);
+    clear_errors();
     xbuddy_stats_get(b, &s);
     XT_CHECK(s.used_bytes == 256 && s.failures == 4 && s.allocs == 27);
     /* max_block caps the orders */
