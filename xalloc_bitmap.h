@@ -699,16 +699,24 @@ typedef xbitmap_index xbitmap__word;            /* words are as wide as indices 
 typedef char xbitmap__assert_res[(XBITMAP_MAX_RESERVED >= 1 && XBITMAP_MAX_RESERVED <= 65535) ? 1 : -1];
 typedef char xbitmap__assert_tries[(XBITMAP_BEST_FIT_TRIES >= 1 && XBITMAP_BEST_FIT_TRIES <= 65535) ? 1 : -1];
 
-/* A summary bitmap and the levels above it. Level 0 (at base) has n0
- * bits; level l+1 has one bit per word of level l, set iff that word is not
- * 0, and follows it in memory after one zero padding word (a search may
- * read it); the top level, one word, is at top. Level l+1 of a level of nb
- * bits starts XBITMAP__NW(nb) + 1 words after it. */
+/* A summary bitmap and the levels above it. Level 0 has n0 bits, word j
+ * at base[j << sh]: the per-word orders and rmap, which all have a bit per
+ * word of bits[], share their level 0 as one array of 8-word groups (group
+ * j holds word j of each: one cache line per update at W = 64); the block
+ * orders' level 0 is plain (sh 0). Level l+1 has one bit per word of level
+ * l, set iff that word is not 0; level 1 is at up, and each level above
+ * follows the one below it in memory. Every level (and the group array)
+ * ends with a zero word or group, which a search may read. The top level,
+ * one word, is at top. */
 typedef struct xbitmap__tower {
-    xbitmap__word *base, *top;
+    xbitmap__word *base, *up, *top;
     xbitmap_index  n0;
-    unsigned       nlev;
+    unsigned       nlev, sh;
 } xbitmap__tower;
+#define XBITMAP__L0(t, j) ((t)->base[(xbitmap_index)(j) << (t)->sh])
+/* where level l + 1 starts, level l being at p with nb bits */
+#define XBITMAP__LNEXT(t, l, p, nb) ((l) == 0 ? (t)->up : (p) + XBITMAP__NW(nb) + 1)
+#define XBITMAP__GROUP 8u /* words per group */
 
 typedef struct xbitmap__range { xbitmap_index start, end; } xbitmap__range; /* [start, end) */
 /* Make room in the range table: entries [at, at + del) become `add`
@@ -824,12 +832,12 @@ static inline xbitmap_index xbitmap__up(xbitmap_index x, unsigned g)
 /* ---- towers ------------------------------------------------------------------ */
 static inline bool xbitmap__tget(const xbitmap__tower *t, xbitmap_index x)
 {
-    return (t->base[x >> XBITMAP__LW] >> (x & XBITMAP__M)) & 1u;
+    return (XBITMAP__L0(t, x >> XBITMAP__LW) >> (x & XBITMAP__M)) & 1u;
 }
 
-/* Set bit x of level l (at p, nb bits) and the levels above while words
- * were zero; or clear it and the levels above while words become zero.
- * O(L). */
+/* Set bit x of level l >= 1 (at p, nb bits) and the levels above while
+ * words were zero; or clear it and the levels above while words become
+ * zero. O(L). */
 XBITMAP__HOT void xbitmap__tup(const xbitmap__tower *t, xbitmap__word *p, xbitmap_index nb, unsigned l, xbitmap_index x, bool set)
 {
     for (; l < t->nlev; l++, x >>= XBITMAP__LW) {
@@ -840,29 +848,36 @@ XBITMAP__HOT void xbitmap__tup(const xbitmap__tower *t, xbitmap__word *p, xbitma
         p += nb + 1;
     }
 }
-#define xbitmap__tset(t, x) xbitmap__tup((t), (t)->base, (t)->n0, 0, (x), true)
-#define xbitmap__tclr(t, x) xbitmap__tup((t), (t)->base, (t)->n0, 0, (x), false)
-/* the same from level 1, level 0 done: bit j of level 1 */
-#define xbitmap__tup1(t, j, set) \
-    xbitmap__tup((t), (t)->base + XBITMAP__NW((t)->n0) + 1, XBITMAP__NW((t)->n0), 1, (j), (set))
+/* the same from level 1 (level 0 done): bit j of level 1 */
+#define xbitmap__tup1(t, j, set) xbitmap__tup((t), (t)->up, XBITMAP__NW((t)->n0), 1, (j), (set))
+
+/* The same from level 0: bit x of the bottom level. */
+XBITMAP__HOT void xbitmap__tbit(const xbitmap__tower *t, xbitmap_index x, bool set)
+{
+    xbitmap__word *w = &XBITMAP__L0(t, x >> XBITMAP__LW), old = *w;
+    *w = set ? old | XBITMAP__BIT(x) : old & ~XBITMAP__BIT(x);
+    if (set ? old == 0 : *w == 0) xbitmap__tup1(t, x >> XBITMAP__LW, set);
+}
+#define xbitmap__tset(t, x) xbitmap__tbit((t), (x), true)
+#define xbitmap__tclr(t, x) xbitmap__tbit((t), (x), false)
 
 /* Set (or clear) bits x0..x1 of t's bottom level and fix the levels above.
  * Returns whether a bottom bit changed. O((x1 - x0)/W + L). */
 static bool xbitmap__trange_long(xbitmap__tower *t, xbitmap_index x0, xbitmap_index x1, bool set)
 {
-    unsigned l;
+    unsigned l, sh = t->sh;
     bool changed = false;
     xbitmap__word *w = t->base;
     xbitmap_index nb = t->n0;
-    for (l = 0; l < t->nlev; l++, w += (nb = XBITMAP__NW(nb)) + 1) {
+    for (l = 0; l < t->nlev; w = XBITMAP__LNEXT(t, l, w, nb), nb = XBITMAP__NW(nb), l++, sh = 0) {
         xbitmap_index j0 = x0 >> XBITMAP__LW, j1 = x1 >> XBITMAP__LW, j;
         bool flipped = false; /* a word went from 0 to not 0, or back */
         for (j = j0; j <= j1; j++) {
-            xbitmap__word m = XBITMAP__ALL, old = w[j], nw;
+            xbitmap__word m = XBITMAP__ALL, old = w[j << sh], nw;
             if (j == j0) m &= XBITMAP__ALL << (x0 & XBITMAP__M);
             if (j == j1) m &= XBITMAP__ALL >> (XBITMAP__M - (x1 & XBITMAP__M));
             nw = set ? old | m : old & ~m;
-            w[j] = nw;
+            w[j << sh] = nw;
             changed |= l == 0 && nw != old;
             flipped |= (old == 0) != (nw == 0);
         }
@@ -871,11 +886,11 @@ static bool xbitmap__trange_long(xbitmap__tower *t, xbitmap_index x0, xbitmap_in
             x0 = j0; /* every word in j0..j1 is now non-zero */
             x1 = j1;
         } else {     /* the inner words are now zero; the end words may not be */
-            if (w[j1]) {
+            if (w[j1 << sh]) {
                 if (j1 == j0) break;
                 j1--;
             }
-            if (w[j0]) j0++;
+            if (w[j0 << sh]) j0++;
             if (j0 > j1) break;
             x0 = j0;
             x1 = j1;
@@ -888,7 +903,7 @@ static bool xbitmap__trange_long(xbitmap__tower *t, xbitmap_index x0, xbitmap_in
 XBITMAP__HOT bool xbitmap__trange(xbitmap__tower *t, xbitmap_index x0, xbitmap_index x1, bool set)
 {
     xbitmap_index j = x0 >> XBITMAP__LW;
-    xbitmap__word *w = &t->base[j], old = *w, m;
+    xbitmap__word *w = &XBITMAP__L0(t, j), old = *w, m;
     if (j != x1 >> XBITMAP__LW) return xbitmap__trange_long(t, x0, x1, set);
     m = (XBITMAP__ALL << (x0 & XBITMAP__M)) & (XBITMAP__ALL >> (XBITMAP__M - (x1 & XBITMAP__M)));
     *w = set ? old | m : old & ~m;
@@ -905,37 +920,39 @@ XBITMAP__HOT xbitmap_index xbitmap__next(const xbitmap__tower *t, xbitmap_index 
     xbitmap__word m, *lv[XBITMAP__MAXLEV];
     xbitmap_index nb = t->n0;
     if (x >= nb) return XBITMAP__NONE;
-    lv[0] = t->base;
-    for (;;) {
-        m = lv[l][x >> XBITMAP__LW] & (XBITMAP__ALL << (x & XBITMAP__M));
-        if (m) break;
-        if (++l == t->nlev) return XBITMAP__NONE;
+    m = XBITMAP__L0(t, x >> XBITMAP__LW) & (XBITMAP__ALL << (x & XBITMAP__M));
+    if (m) return (x & ~XBITMAP__M) | xbitmap__ctz(m);
+    lv[1] = t->up;
+    for (l = 1; l < t->nlev; l++) {
+        if (l > 1) lv[l] = lv[l - 1] + XBITMAP__NW(nb) + 1; /* nb: bits of level l - 1 */
         nb = XBITMAP__NW(nb);
-        lv[l] = lv[l - 1] + nb + 1;
         x = (x >> XBITMAP__LW) + 1; /* the next word, at the level above */
+        m = lv[l][x >> XBITMAP__LW] & (XBITMAP__ALL << (x & XBITMAP__M));
+        if (m) {
+            x = (x & ~XBITMAP__M) | xbitmap__ctz(m);
+            while (--l) x = (x << XBITMAP__LW) | xbitmap__ctz(lv[l][x]);
+            return (x << XBITMAP__LW) | xbitmap__ctz(XBITMAP__L0(t, x));
+        }
     }
-    x = (x & ~XBITMAP__M) | xbitmap__ctz(m);
-    while (l--) x = (x << XBITMAP__LW) | xbitmap__ctz(lv[l][x]);
-    return x;
+    return XBITMAP__NONE;
 }
 
 /* Bottom bits [0, nset) set, the rest (and the padding words) zero, and the
  * levels above to match. */
-static void xbitmap__fill(xbitmap__word *w, xbitmap_index nw, xbitmap_index nset) /* nw + 1 words */
+static void xbitmap__fill(xbitmap__word *w, xbitmap_index nw, xbitmap_index nset, unsigned sh) /* nw + 1 words */
 {
     xbitmap_index j, full = nset >> XBITMAP__LW;
     for (j = 0; j <= nw; j++)
-        w[j] = j < full ? XBITMAP__ALL : j == full && (nset & XBITMAP__M) ? XBITMAP__ALL >> (XBITMAP__W - (nset & XBITMAP__M)) : 0;
+        w[j << sh] = j < full ? XBITMAP__ALL
+                   : j == full && (nset & XBITMAP__M) ? XBITMAP__ALL >> (XBITMAP__W - (nset & XBITMAP__M)) : 0;
 }
 static void xbitmap__tfill(xbitmap__tower *t, xbitmap_index nset)
 {
     xbitmap_index nb = t->n0;
     xbitmap__word *p = t->base;
     unsigned l;
-    for (l = 0; l < t->nlev; l++, nset = XBITMAP__NW(nset), p += nb + 1) {
-        nb = XBITMAP__NW(nb);
-        xbitmap__fill(p, nb, nset);
-    }
+    for (l = 0; l < t->nlev; p = XBITMAP__LNEXT(t, l, p, nb), nb = XBITMAP__NW(nb), nset = XBITMAP__NW(nset), l++)
+        xbitmap__fill(p, XBITMAP__NW(nb), nset, l ? 0 : t->sh);
 }
 
 /* ---- the bitmap and its summaries ------------------------------------------- */
@@ -1033,11 +1050,12 @@ static void xbitmap__mark(xbitmap *h, xbitmap_index p, xbitmap_index n, bool fr)
     if (a <= b) { /* whole words: every per-word order gets the same bits */
         xbitmap_index j = a >> XBITMAP__LW;
         for (i = a; i <= b; i++) h->bits[i] = fr ? XBITMAP__ALL : 0;
-        if (j == b >> XBITMAP__LW) {
+        if (j == b >> XBITMAP__LW) { /* one group: word j of each order */
             xbitmap__word m = (XBITMAP__ALL << (a & XBITMAP__M)) & (XBITMAP__ALL >> (XBITMAP__M - (b & XBITMAP__M)));
+            xbitmap__word *g = &XBITMAP__L0(&h->tw[0], j);
             for (o = 0; o <= h->pw; o++) {
-                xbitmap__word *w = &h->tw[o].base[j], old = *w, nw = fr ? old | m : old & ~m;
-                *w = nw;
+                xbitmap__word old = g[o], nw = fr ? old | m : old & ~m;
+                g[o] = nw;
                 if ((old == 0) != (nw == 0)) xbitmap__tup1(&h->tw[o], j, fr);
             }
         } else {
@@ -1311,24 +1329,31 @@ static void xbitmap__rfix(xbitmap *h, xbitmap_index i)
 }
 
 /* ---- set-up ----------------------------------------------------------------- */
-/* Metadata words for count units; with h, also points its towers at them. */
+/* Metadata words for count units: bits[], the group array (at a multiple
+ * of 8 words), then each tower's levels; with h, also points the towers at
+ * them (base: the word array, at a 64-byte boundary). */
 static size_t xbitmap__layout(xbitmap_index count, xbitmap *h, xbitmap__word *base)
 {
     xbitmap_index nwords = XBITMAP__NW(count);
     unsigned omax = xbitmap__log2(count), o;
-    size_t words = (size_t)nwords + 1; /* bits[] and its padding word */
-    for (o = 0; o <= omax + 1; o++) { /* order omax + 1: rmap */
+    size_t words = ((size_t)nwords + 1 + XBITMAP__GROUP - 1) & ~(size_t)(XBITMAP__GROUP - 1), groups = words;
+    words += ((size_t)XBITMAP__NW(nwords) + 1) * XBITMAP__GROUP;
+    for (o = 0; o <= omax + 1; o++) { /* order omax + 1: rmap, group slot 7 */
         xbitmap__tower *t = o <= omax ? (h ? &h->tw[o] : NULL) : (h ? &h->rt : NULL);
-        xbitmap_index nb = o <= XBITMAP__LW || o > omax ? nwords : count >> o;
+        bool grouped = o <= XBITMAP__LW || o > omax;
+        xbitmap_index nb = grouped ? nwords : count >> o;
         unsigned l;
         if (t) {
             t->n0 = nb;
-            t->base = base + words;
+            t->up = NULL;
+            t->sh = grouped ? 3u : 0u;
+            t->base = grouped ? base + groups + (o <= omax ? o : 7u) : base + words;
         }
         for (l = 0;; l++) {
             xbitmap_index nw = XBITMAP__NW(nb);
-            if (t) t->top = base + words;
-            words += (size_t)nw + 1;
+            if (t && l == 1) t->up = base + words;
+            if (t) t->top = l || !grouped ? base + words : t->base;
+            if (l || !grouped) words += (size_t)nw + 1;
             if (nw <= 1) break;
             nb = nw;
         }
@@ -1344,7 +1369,7 @@ XALLOC_DEF size_t xbitmap_meta_size(xbitmap_index count)
 {
     if (count == 0 || count > XBITMAP_MAX_COUNT) return 0;
     return XBITMAP__ALIGN - 1 + XBITMAP__RUP(sizeof(xbitmap)) +
-           XBITMAP__RUP((xbitmap__log2(count) + 1) * sizeof(xbitmap__tower)) +
+           XBITMAP__RUP((xbitmap__log2(count) + 1) * sizeof(xbitmap__tower)) + 63 + /* words at 64 */
            xbitmap__layout(count, NULL, NULL) * sizeof(xbitmap__word);
 }
 
@@ -1369,7 +1394,8 @@ XALLOC_DEF xbitmap *xbitmap_init(void *meta, size_t meta_bytes, xbitmap_index co
     h->omax = xbitmap__log2(count);
     h->pw = pw = h->omax < XBITMAP__LW ? h->omax : XBITMAP__LW;
     h->tw = (xbitmap__tower *)(void *)(m + XBITMAP__RUP(sizeof(xbitmap)));
-    h->bits = (xbitmap__word *)(void *)(m + XBITMAP__RUP(sizeof(xbitmap)) + XBITMAP__RUP((h->omax + 1) * sizeof(xbitmap__tower)));
+    m += XBITMAP__RUP(sizeof(xbitmap)) + XBITMAP__RUP((h->omax + 1) * sizeof(xbitmap__tower));
+    h->bits = (xbitmap__word *)(void *)(m + ((64u - ((uintptr_t)m & 63u)) & 63u));
     (void)xbitmap__layout(count, h, h->bits);
     h->nranges = 0;
     h->nres = 0;
@@ -1386,7 +1412,7 @@ XALLOC_DEF xbitmap *xbitmap_init(void *meta, size_t meta_bytes, xbitmap_index co
     /* Every bitmap is a prefix of ones: all free, or (start_used) none. */
     full = desc && desc->start_used ? 0 : count >> XBITMAP__LW;
     rem = desc && desc->start_used ? 0 : count & XBITMAP__M;
-    xbitmap__fill(h->bits, h->nwords, full << XBITMAP__LW | rem);
+    xbitmap__fill(h->bits, h->nwords, full << XBITMAP__LW | rem, 0);
     for (o = 0; o <= h->omax; o++)
         xbitmap__tfill(&h->tw[o], o <= pw ? full + (xbitmap_index)(rem && xbitmap__log2(rem) >= o)
                                   : full ? count >> o : 0);
@@ -1721,18 +1747,18 @@ XALLOC_DEF void xbitmap_stats_get(xbitmap *h, xbitmap_stats *o)
 static const char *xbitmap__tcheck(const xbitmap__tower *t)
 {
     xbitmap_index nb = t->n0;
-    const xbitmap__word *w = t->base;
-    unsigned l;
-    for (l = 0; l < t->nlev; l++) {
+    xbitmap__word *w = t->base;
+    unsigned l, sh = t->sh;
+    for (l = 0; l < t->nlev; l++, sh = 0) {
         xbitmap_index nw = XBITMAP__NW(nb), j;
-        const xbitmap__word *up = w + nw + 1;
-        if (w[nw] || ((nb & XBITMAP__M) && (w[nw - 1] & (XBITMAP__ALL << (nb & XBITMAP__M)))))
+        xbitmap__word *up = XBITMAP__LNEXT(t, l, w, nb);
+        if (w[nw << sh] || ((nb & XBITMAP__M) && (w[(nw - 1) << sh] & (XBITMAP__ALL << (nb & XBITMAP__M)))))
             return "summary bit past the end";
         if (l + 1 == t->nlev) {
             if (nw != 1 || w != t->top) return "summary top not one word";
         } else {
             for (j = 0; j < nw; j++)
-                if (((up[j >> XBITMAP__LW] >> (j & XBITMAP__M)) & 1u) != (w[j] != 0)) return "summary level wrong";
+                if (((up[j >> XBITMAP__LW] >> (j & XBITMAP__M)) & 1u) != (w[j << sh] != 0)) return "summary level wrong";
         }
         nb = nw;
         w = up;
@@ -1774,7 +1800,7 @@ static const char *xbitmap__check_locked(const xbitmap *h)
             for (o = 0; (int)o <= mo; o++) want[o] |= XBITMAP__BIT(j);
         }
         for (o = 0; o <= h->pw; o++)
-            if (h->tw[o].base[i >> XBITMAP__LW] != want[o]) return "word summary wrong";
+            if (XBITMAP__L0(&h->tw[o], i >> XBITMAP__LW) != want[o]) return "word summary wrong";
     }
     /* block orders: Q[o] bit x iff both halves are whole in Q[o-1] */
     for (o = XBITMAP__LW + 1; o <= h->omax; o++)
@@ -1868,7 +1894,7 @@ XALLOC_DEF void xbitmap_dump(xbitmap *h, xalloc_print_fn print, void *user)
         if (o <= h->pw) {
             for (i = 0; i < h->nwords; i++) n += xbitmap__popcount(xbitmap__fold(h->bits[i], o));
         } else {
-            for (i = 0; i < XBITMAP__NW(h->tw[o].n0); i++) n += xbitmap__popcount(h->tw[o].base[i]);
+            for (i = 0; i < XBITMAP__NW(h->tw[o].n0); i++) n += xbitmap__popcount(XBITMAP__L0(&h->tw[o], i));
         }
         if (!n) continue;
         xalloc__put_str(&l, "  order ");

@@ -622,6 +622,68 @@ static void test_hint(void)
     unmake(&f);
 }
 
+/* maps with four and five summary levels, almost all used: every search has
+ * to climb to the top of a tower and come down far away. Scattered free
+ * units and free aligned windows must come back in index order (first
+ * fit), then from random starts (the first at or after the start, wrapping) */
+static int cmp_idx(const void *a, const void *b) { idx x = *(const idx *)a, y = *(const idx *)b; return x < y ? -1 : x > y; }
+static void test_deep_towers(void)
+{
+    idx counts[] = { W * W * W * 4 + 7, W * W * W * W + W * 3 + 1 }, k;
+    size_t c;
+    xbitmap_desc d;
+    for (c = 0; c < sizeof counts / sizeof *counts; c++) {
+        idx n = counts[c], units[300], wins[40], i, got;
+        size_t nu = 0, nw = 0, round;
+        if (XALLOC_DEBUG >= 4 && n > 2000000) continue; /* a full check per call */
+        for (round = 0; round < 2; round++) {
+            fix f;
+            memset(&d, 0, sizeof d);
+            d.start_used = true;
+            if (round) d.random = rnd;
+            if (!make_desc(&f, n, &d, 0)) { XT_CHECK(0); return; }
+            nu = nw = 0;
+            while (nw < sizeof wins / sizeof *wins) { /* free 512-windows far apart */
+                idx w = xt_below(n / 512) * 512;
+                if (f.sh[w] == 1 && w + 512 <= n) { XT_CHECK(xbitmap_free(f.b, w, 512)); sh_set(&f, w, 512, 0); wins[nw++] = w; }
+            }
+            while (nu < sizeof units / sizeof *units) { /* and single units, not next to anything free */
+                idx u = 1 + xt_below(n - 2);
+                if (f.sh[u - 1] == 1 && f.sh[u] == 1 && f.sh[u + 1] == 1) { XT_CHECK(xbitmap_free(f.b, u, 1)); f.sh[u] = 0; units[nu++] = u; }
+            }
+            qsort(wins, nw, sizeof *wins, cmp_idx);
+            qsort(units, nu, sizeof *units, cmp_idx);
+            XT_CHECK(agrees(&f));
+            if (!round) {
+                for (k = 0; k < nw; k++) XT_CHECK_MSG((got = xbitmap_alloc_run(f.b, 512, 512)) == wins[k], "count %llu window %llu: %llu, want %llu",
+                                                       (unsigned long long)n, (unsigned long long)k, (unsigned long long)got, (unsigned long long)wins[k]);
+                XT_CHECK(xbitmap_alloc_run(f.b, 512, 512) == NONE);
+                XT_CHECK(xbitmap_alloc_run(f.b, 2, 1) == NONE); /* the units are apart */
+                for (k = 0; k < nu; k++) XT_CHECK_MSG((got = xbitmap_alloc(f.b)) == units[k], "count %llu unit %llu: %llu, want %llu",
+                                                       (unsigned long long)n, (unsigned long long)k, (unsigned long long)got, (unsigned long long)units[k]);
+                XT_CHECK(xbitmap_alloc(f.b) == NONE);
+                for (k = 0; k < nw; k++) sh_set(&f, wins[k], 512, 1);
+                for (k = 0; k < nu; k++) f.sh[units[k]] = 1;
+            } else {
+                for (i = 0; i < 100; i++) { /* random starts: the first free unit at or after it */
+                    idx mask = (idx)~(idx)0 >> (XBITMAP_WORD_BITS - 1 - (unsigned)(63 - __builtin_clzll((unsigned long long)n - 1))), s, want;
+                    rnd_value = xt_rand();
+                    s = rnd_value & mask;
+                    if (s >= n) s -= n;
+                    want = sh_fit(&f, 1, 1, s, n);
+                    if (want == NONE) want = sh_fit(&f, 1, 1, 0, s);
+                    got = xbitmap_alloc(f.b);
+                    XT_CHECK_MSG(got == want, "random start %llu: %llu, want %llu", (unsigned long long)s, (unsigned long long)got,
+                                 (unsigned long long)want);
+                    if (got < n) f.sh[got] = 1;
+                }
+            }
+            XT_CHECK(agrees(&f));
+            unmake(&f);
+        }
+    }
+}
+
 /* ---- hooks -------------------------------------------------------------------------- */
 static int locks, unlocks, depth, max_depth;
 static void lock_fn(void *u) { (void)u; locks++; if (++depth > max_depth) max_depth = depth; }
@@ -938,6 +1000,7 @@ int main(int argc, char **argv)
     XT_RUN(test_random_start);
     XT_RUN(test_best_fit);
     XT_RUN(test_hint);
+    XT_RUN(test_deep_towers);
     XT_RUN(test_lock_hooks_walk_dump);
     XT_RUN(test_threads_spinlock);
     XT_RUN(test_stress_first_fit);
