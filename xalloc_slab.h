@@ -128,8 +128,7 @@
  *   XSLAB_POISON_BYTE  fill of free objects at level >= 2 (0x6B)
  *   XSLAB_REDZONE_BYTE fill of red zones at level >= 3 (0xBB)
  *   XSLAB_REDZONE      red zone bytes after each object at level >= 3 (8)
- *   XSLAB_NO_WIDE_MUL  compute the object index with 16-bit products (set
- *                      by itself for ARMv6-M and ARMv8-M baseline)
+ *   XSLAB_MAGAZINE     objects a cache keeps in its magazine (16; 0: none)
  *   and the shared ones: XALLOC_DEBUG, XALLOC_STATIC, XALLOC_ASSERT,
  *   XALLOC_MEMSET/XALLOC_MEMCPY, XALLOC_NO_BUILTINS.
  *
@@ -173,8 +172,8 @@
  *   word; in a cache with a constructor or destructor it lives after the
  *   object, so constructed state is never overwritten, and such objects
  *   are not poisoned. An object's index comes from its offset by a shift
- *   and the high word of a multiply by a reciprocal (exact for every object
- *   start, see xslab__index), never a division. Colouring: successive slabs
+ *   and one 32-bit multiply by the inverse of the stride's odd part (exact:
+ *   see xslab__index), never a division. Colouring: successive slabs
  *   put object 0 at 0, 64, 128, ... bytes (multiples of the alignment)
  *   while the slack allows, so that objects at the same index of different
  *   slabs do not compete for the same cache lines.
@@ -363,6 +362,9 @@ static inline void xalloc_spin_unlock(void *lock)
 #ifndef XSLAB_REDZONE
 #define XSLAB_REDZONE 8
 #endif
+#ifndef XSLAB_MAGAZINE
+#define XSLAB_MAGAZINE 16
+#endif
 
 /* Smallest page and slab size accepted. */
 #define XSLAB_MIN_SLAB 64
@@ -441,11 +443,13 @@ typedef struct xslab_cache {
     uint32_t      slot, stride;  /* bytes an object uses; object spacing    */
     uint32_t      n, area;       /* objects per slab, n * stride            */
     uint32_t      link_off, rz_end, req_off;
-    uint32_t      tmask, tshift, mul, odd; /* index: see xslab__index     */
+    uint32_t      tmask, tshift, inv; /* index: see xslab__index          */
     uint32_t      colour, colour_step, colour_max;
     uint32_t      kidx;
     size_t        nempty, grows, releases; /* slabs: grows - releases */
     uint64_t      allocs, frees, failures;
+    uint32_t      nmag;          /* objects in the magazine                 */
+    unsigned char *mag[XSLAB_MAGAZINE > 0 ? XSLAB_MAGAZINE : 1]; /* last freed, oldest first */
     char          namebuf[24];
 } xslab_cache;
 
@@ -909,38 +913,23 @@ static inline uint32_t *xslab__word(const xslab__slab *s, uint32_t i)
 /* Bitmap words of a slab of n objects: the bitmap is a level >= 1 aid. */
 #define XSLAB__WORDS(n) (XALLOC_DEBUG >= 1 ? ((n) + 31u) >> 5 : 0u)
 
-/* High 32 bits of a 32x32-bit product. One instruction where the target
- * has a widening multiply; four 16-bit products on ARMv6-M/ARMv8-M
- * baseline, whose 64-bit multiply would call libgcc. */
-static inline uint32_t xslab__mulhi(uint32_t a, uint32_t b)
-{
-#if defined(__ARM_ARCH_6M__) || defined(__ARM_ARCH_8M_BASE__) || defined(XSLAB_NO_WIDE_MUL)
-    uint32_t al = a & 0xFFFFu, ah = a >> 16, bl = b & 0xFFFFu, bh = b >> 16;
-    uint32_t lh = al * bh, hl = ah * bl;
-    uint32_t mid = ((al * bl) >> 16) + (lh & 0xFFFFu) + (hl & 0xFFFFu);
-    return ah * bh + (lh >> 16) + (hl >> 16) + (mid >> 16);
-#else
-    return (uint32_t)(((uint64_t)a * b) >> 32);
-#endif
-}
-
 /* Index of the object at byte offset `off` from object 0, or XSLAB__BAD if
  * no object starts there. With stride = odd << t and x = off >> t, the
- * index is x / odd, computed as the high word of (2x) * mul with mul =
- * ceil(2^31 / odd): for an object start x = i*odd (i < n) this is i +
- * floor(i*e / 2^31) with e = mul*odd - 2^31 < odd, and i*e < n*odd <=
- * 2^30, so the result is exactly i. Any other offset fails i*odd == x. */
+ * index is x / odd, computed as x * inv mod 2^32, inv the inverse of odd
+ * modulo 2^32 (Granlund and Montgomery's exact division): when odd divides
+ * x the product is exactly x / odd; when it does not, the product exceeds
+ * (2^32 - 1) / odd >= n (n * odd <= 2^30), so `i < n` is the whole test.
+ * One multiply, no division, no 64-bit product. */
 XSLAB__HOT uint32_t xslab__index(const xslab_cache *c, uintptr_t off)
 {
 #if XALLOC_DEBUG >= 1
-    uint32_t x, i;
+    uint32_t i;
     if (XALLOC__UNLIKELY(off >= c->area || (off & c->tmask))) return XSLAB__BAD;
-    x = (uint32_t)off >> c->tshift;
-    i = xslab__mulhi(x << 1, c->mul);
-    if (XALLOC__UNLIKELY(i * c->odd != x)) return XSLAB__BAD;
-    return i;
+    i = ((uint32_t)off >> c->tshift) * c->inv;
+    return XALLOC__LIKELY(i < c->n) ? i : XSLAB__BAD;
 #else
-    /* level 0 needs an index only in check and walk: a plain division */
+    /* level 0 needs an index only in check and walk: a plain division
+     * (the caller tests that the offset is the index's start) */
     return off >= c->area ? XSLAB__BAD : XSLAB__DIV(off, c->stride);
 #endif
 }
@@ -1175,11 +1164,18 @@ static void xslab__repair(xslab_cache *c, xslab__slab *s, const unsigned char *b
 /* Hand out one object with `req` usable bytes, or NULL. O(1). */
 XSLAB__HOT void *xslab__alloc(xslab_cache *c, uint32_t req)
 {
-    xslab__slab *s = c->cur;
+    xslab__slab *s;
     unsigned char *o;
 #if XALLOC_DEBUG >= 1
     uint32_t i;
 #endif
+#if XSLAB_MAGAZINE > 0
+    if (XALLOC__LIKELY(c->nmag != 0)) { /* the last object freed */
+        o = c->mag[--c->nmag];
+        goto out;
+    }
+#endif
+    s = c->cur;
     for (;;) {
         if (XALLOC__UNLIKELY(!s || !s->free)) {
             if ((s = xslab__refill(c)) == NULL) {
@@ -1200,6 +1196,9 @@ XSLAB__HOT void *xslab__alloc(xslab_cache *c, uint32_t req)
     }
     s->free = xslab__ldp(o + c->link_off);
     s->inuse++;
+#if XSLAB_MAGAZINE > 0
+out:
+#endif
     c->allocs++;
 #if XALLOC_DEBUG >= 2
     if (!xslab__filled(o + XSLAB__P, xslab__poison_len(c), XSLAB_POISON_BYTE))
@@ -1213,14 +1212,31 @@ XSLAB__HOT void *xslab__alloc(xslab_cache *c, uint32_t req)
     return o;
 }
 
+/* Is p in c's magazine (level >= 1: a free of it is a double free)? At
+ * most XSLAB_MAGAZINE compares in one or two cache lines of c. Done before
+ * the slab header is read where the cache is known (xslab_free): work that
+ * waits for that load (often a cache miss) costs more than work before it. */
+static inline bool xslab__in_magazine(const xslab_cache *c, const unsigned char *p)
+{
+#if XSLAB_MAGAZINE > 0 && XALLOC_DEBUG >= 1
+    uint32_t j;
+    for (j = 0; j < c->nmag; j++)
+        if (c->mag[j] == p) return true;
+#endif
+    (void)c; (void)p;
+    return false;
+}
+
 /* Find the object p of cache c: its slab and index, or the error to
- * report. `s` is p's slab header (already known to belong to c). O(1). */
-static xalloc_error xslab__locate(const xslab_cache *c, const xslab__slab *s, const unsigned char *p, uint32_t *idx)
+ * report. `s` is p's slab header (already known to belong to c); p is not
+ * in the magazine. O(1). */
+XSLAB__HOT xalloc_error xslab__locate(const xslab_cache *c, const xslab__slab *s, const unsigned char *p, uint32_t *idx)
 {
 #if XALLOC_DEBUG >= 1
     uint32_t i = xslab__index(c, (uintptr_t)(p - s->objs));
     if (i == XSLAB__BAD) return XALLOC_E_NOT_BLOCK;
-    if (*xslab__word(s, i) & XSLAB__BIT(i)) return XALLOC_E_DOUBLE_FREE;
+    if (*xslab__word(s, i) & XSLAB__BIT(i)) return XALLOC_E_DOUBLE_FREE; /* on its slab's list */
+
 #if XALLOC_DEBUG >= 3
     if (!xslab__armed(c, p)) return XALLOC_E_OVERRUN;
 #endif
@@ -1250,8 +1266,52 @@ static inline xslab__slab *xslab__slab_of(const xslab_cache *c, const void *p)
     return xslab__hdr(c, p);
 }
 
-/* Take back object i of slab s (validated). O(1), and O(n) destructor
- * calls when the slab goes back to the page source. */
+/* Put free object o (index i) back on the free list of its slab s: the
+ * slab layer. O(1), and n destructor calls when the slab goes back to the
+ * page source. */
+static void xslab__to_slab(xslab_cache *c, xslab__slab *s, unsigned char *o, uint32_t i)
+{
+#if XALLOC_DEBUG >= 1
+    *xslab__word(s, i) |= XSLAB__BIT(i);
+#endif
+    (void)i;
+    xslab__stp(o + c->link_off, s->free);
+    s->free = o;
+    /* full -> partial, partial -> empty (full -> empty if n is 1) */
+    if (XALLOC__UNLIKELY(--s->inuse == 0 || s->inuse + 1 == c->n) && s != c->cur) {
+        xslab__unlink(s->inuse + 1 == c->n ? &c->full : &c->partial, s);
+        if (s->inuse) xslab__push(&c->partial, s);
+        else xslab__to_empty(c, s);
+    }
+}
+
+/* The magazine (Bonwick's, of one cache): the last XSLAB_MAGAZINE objects
+ * freed wait in c->mag for the next allocations, which take them newest
+ * first. They are free (poisoned) but still counted in their slab's
+ * objects in use, on no free list, and their bit is clear: a free looks
+ * for the object in the magazine as well as at its bit. So an alloc that
+ * follows a free hands back the same, cache-hot object without touching a
+ * slab, and steady churn never moves a slab between lists. A free that
+ * finds the magazine full first moves all of it to the slabs (O(M) once
+ * in M frees); stats, shrink and destroy empty it too. */
+#if XSLAB_MAGAZINE > 0
+static void xslab__flush(xslab_cache *c)
+{
+    uint32_t j;
+    for (j = 0; j < c->nmag; j++) {
+        unsigned char *o = c->mag[j];
+        xslab__slab *s = xslab__hdr(c, o);
+        xslab__to_slab(c, s, o, XALLOC_DEBUG >= 1 ? xslab__index(c, (uintptr_t)(o - s->objs)) : 0);
+    }
+    c->nmag = 0;
+}
+#define XSLAB__FLUSH_ALL(c) xslab__flush(c)
+#else
+#define XSLAB__FLUSH_ALL(c) ((void)0)
+#endif
+
+/* Take back object o (index i) of slab s, validated. O(1); a full
+ * magazine: O(XSLAB_MAGAZINE) (and destructors if slabs go back). */
 XSLAB__HOT void xslab__free_obj(xslab_cache *c, xslab__slab *s, unsigned char *o, uint32_t i)
 {
     XALLOC__ON_FREE(c, o);
@@ -1259,19 +1319,14 @@ XSLAB__HOT void xslab__free_obj(xslab_cache *c, xslab__slab *s, unsigned char *o
     xslab__fill(o + XSLAB__P, xslab__poison_len(c), XSLAB_POISON_BYTE);
 #endif
     XALLOC__HIDE(o, c->slot);
-#if XALLOC_DEBUG >= 1
-    *xslab__word(s, i) |= XSLAB__BIT(i);
-#endif
-    (void)i;
-    xslab__stp(o + c->link_off, s->free);
-    s->free = o;
     c->frees++;
-    /* full -> partial, partial -> empty (full -> empty if n is 1) */
-    if (XALLOC__UNLIKELY(--s->inuse == 0 || s->inuse + 1 == c->n) && s != c->cur) {
-        xslab__unlink(s->inuse + 1 == c->n ? &c->full : &c->partial, s);
-        if (s->inuse) xslab__push(&c->partial, s);
-        else xslab__to_empty(c, s);
-    }
+#if XSLAB_MAGAZINE > 0
+    (void)s; (void)i;
+    if (XALLOC__UNLIKELY(c->nmag == XSLAB_MAGAZINE)) xslab__flush(c);
+    c->mag[c->nmag++] = o;
+#else
+    xslab__to_slab(c, s, o, i);
+#endif
 }
 
 /* ---- entry and exit of every public call ----------------------------------- */
@@ -1290,35 +1345,45 @@ static bool xslab__full_check(const xslab_cache *c)
 #define XSLAB__FULL_CHECK(c) true
 #endif
 
+/* The public calls: without a lock hook, one test and on to the work. */
 XALLOC_DEF void *xslab_alloc(xslab_cache *c)
 {
     void *p = NULL;
-    xslab__lock(&c->d.hooks);
+    if (XALLOC__LIKELY(!c->d.hooks.lock)) return XSLAB__FULL_CHECK(c) ? xslab__alloc(c, (uint32_t)c->d.size) : NULL;
+    c->d.hooks.lock(c->d.hooks.user);
     if (XSLAB__FULL_CHECK(c)) p = xslab__alloc(c, (uint32_t)c->d.size);
-    xslab__unlock(&c->d.hooks);
+    c->d.hooks.unlock(c->d.hooks.user);
     return p;
+}
+
+/* free with the lock held */
+XSLAB__HOT void xslab__free(xslab_cache *c, unsigned char *o)
+{
+    xslab__slab *s;
+    xalloc_error e = XALLOC_E_FOREIGN;
+    uint32_t i = 0;
+    if (!XSLAB__FULL_CHECK(c)) return;
+#if XALLOC_DEBUG >= 1
+    if (xslab__in_magazine(c, o)) e = XALLOC_E_DOUBLE_FREE;
+    else if ((s = xslab__slab_of(c, o)) != NULL && s->cache == c) e = xslab__locate(c, s, o, &i);
+#else
+    s = xslab__hdr(c, o);
+    e = xslab__locate(c, s, o, &i);
+#endif
+    if (XALLOC__LIKELY(e == XALLOC_OK)) xslab__free_obj(c, s, o, i);
+    else xslab__report(&c->d.hooks, e, o, xslab__what(e));
 }
 
 XALLOC_DEF void xslab_free(xslab_cache *c, void *ptr)
 {
-    unsigned char *o = (unsigned char *)ptr;
-    xslab__slab *s;
-    xalloc_error e = XALLOC_E_FOREIGN;
-    uint32_t i = 0;
     if (!ptr) return;
-    xslab__lock(&c->d.hooks);
-    if (XSLAB__FULL_CHECK(c)) {
-#if XALLOC_DEBUG >= 1
-        s = xslab__slab_of(c, o);
-        if (s && s->cache == c) e = xslab__locate(c, s, o, &i);
-#else
-        s = xslab__hdr(c, o);
-        e = xslab__locate(c, s, o, &i);
-#endif
-        if (XALLOC__LIKELY(e == XALLOC_OK)) xslab__free_obj(c, s, o, i);
-        else xslab__report(&c->d.hooks, e, ptr, xslab__what(e));
+    if (XALLOC__LIKELY(!c->d.hooks.lock)) {
+        xslab__free(c, (unsigned char *)ptr);
+        return;
     }
-    xslab__unlock(&c->d.hooks);
+    c->d.hooks.lock(c->d.hooks.user);
+    xslab__free(c, (unsigned char *)ptr);
+    c->d.hooks.unlock(c->d.hooks.user);
 }
 
 /* ---- set-up ------------------------------------------------------------ */
@@ -1357,34 +1422,45 @@ static uint32_t xslab__layout(xslab_cache *c, uint32_t size, uint32_t align, siz
 }
 
 #if XALLOC_DEBUG >= 1
-/* The constants of xslab__index: t, odd and mul = ceil(2^31 / odd)
- * (odd < 2^30, so the sum does not wrap). */
+/* The constants of xslab__index: t, and the inverse of odd = stride >> t
+ * modulo 2^32 by Newton's iteration (each step doubles the number of
+ * correct low bits: 3, 6, 12, 24, 48). */
 static void xslab__divisor(xslab_cache *c)
 {
-    uint32_t t = xalloc__ctz32(c->stride);
+    uint32_t t = xalloc__ctz32(c->stride), odd = c->stride >> t, inv = odd, k;
+    for (k = 0; k < 4; k++) inv *= 2u - odd * inv;
     c->tshift = t;
     c->tmask = (1u << t) - 1;
-    c->odd = c->stride >> t;
-    c->mul = XSLAB__DIV(0x80000000u + c->odd - 1, c->odd);
+    c->inv = inv;
 }
 #endif
 
-/* Set cache c up; NULL on success, else why not. */
-static const char *xslab__setup(xslab_cache *c, const xslab_cache_desc *d)
+XALLOC_DEF xslab_cache *xslab_cache_init(xslab_cache *c, const xslab_cache_desc *d)
 {
-    xslab_pages *ps = d->pages;
-    bool constructed = d->ctor || d->dtor;
-    size_t slab = d->slab_size, align = d->align;
-    uint32_t size = (uint32_t)d->size, step;
-    if (!ps) return "no page source";
-    if (d->size == 0 || d->size > XSLAB__MAX_SLAB) return "bad object size";
+    xslab_pages *ps;
+    bool constructed;
+    size_t slab, align;
+    uint32_t size, step;
+    const char *why;
+    if (!c || !d) return NULL;
+    ps = d->pages;
+    constructed = d->ctor || d->dtor;
+    slab = d->slab_size;
+    align = d->align;
+    size = (uint32_t)d->size;
+    why = "bad page source";
+    if (!ps) goto bad;
+    why = "bad object size";
+    if (d->size == 0 || d->size > XSLAB__MAX_SLAB) goto bad;
     if (!align) { /* the most a C type of this size can need */
         align = d->size & (0u - d->size);
         if (align > 2 * XSLAB__P) align = 2 * XSLAB__P;
     }
-    if (align & (align - 1)) return "bad alignment";
+    why = "bad alignment";
+    if (align & (align - 1)) goto bad;
+    why = "bad slab size";
     if (slab && ((slab & (slab - 1)) || slab > XSLAB__MAX_SLAB || (ps->d.get ? slab < ps->d.page_size : slab != ps->d.page_size)))
-        return "bad slab size";
+        goto bad;
     XALLOC_MEMSET(c, 0, sizeof *c);
     XALLOC_MEMCPY(&c->d, d, sizeof *d);
     /* no slab size: a region's page; with callbacks, from the page size up
@@ -1397,7 +1473,8 @@ static const char *xslab__setup(xslab_cache *c, const xslab_cache_desc *d)
             break;
         slab <<= 1;
     }
-    if (!c->n) return "object too big for a slab";
+    why = "bad object size"; /* too large for a slab at its alignment */
+    if (!c->n) goto bad;
 #if XALLOC_DEBUG >= 1
     xslab__divisor(c);
     c->lo = (uintptr_t)ps->base;
@@ -1413,38 +1490,28 @@ static const char *xslab__setup(xslab_cache *c, const xslab_cache_desc *d)
         c->colour_max = ((uint32_t)c->hdr_off - XSLAB__WORDS(c->n) * 4 - (c->n - 1) * c->stride - c->slot) & ~(step - 1);
     c->d.keep_empty = (d->flags & XSLAB_RELEASE_EMPTY) ? 0 : d->keep_empty ? d->keep_empty : XSLAB_KEEP_EMPTY;
     XALLOC__POOL_CREATE(c);
-    return NULL;
-}
-
-XALLOC_DEF xslab_cache *xslab_cache_init(xslab_cache *c, const xslab_cache_desc *desc)
-{
-    const char *why;
-    if (!c || !desc) return NULL;
-    why = xslab__setup(c, desc);
-    if (why) {
-        xslab__report(&desc->hooks, XALLOC_E_BADARG, c, why);
-        return NULL;
-    }
     return c;
+bad:
+    xslab__report(&d->hooks, XALLOC_E_BADARG, c, why);
+    return NULL;
 }
 
 /* ---- shrink and destroy ----------------------------------------------------- */
 static size_t xslab__shrink(xslab_cache *c)
 {
-    size_t k = 0;
+    size_t before = c->releases;
     xslab__slab *s;
+    XSLAB__FLUSH_ALL(c); /* may already give some back */
     while ((s = c->empty) != NULL) {
         xslab__unlink(&c->empty, s);
         c->nempty--;
         xslab__release(c, s);
-        k++;
     }
     if ((s = c->cur) != NULL && s->inuse == 0) {
         c->cur = NULL;
         xslab__release(c, s);
-        k++;
     }
-    return k;
+    return c->releases - before;
 }
 
 XALLOC_DEF size_t xslab_shrink(xslab_cache *c)
@@ -1461,6 +1528,7 @@ static size_t xslab__destroy(xslab_cache *c)
     size_t live = XSLAB__ACTIVE(c);
     xslab__slab **lists[3];
     int l;
+    XSLAB__FLUSH_ALL(c);
     lists[0] = &c->partial;
     lists[1] = &c->full;
     lists[2] = &c->empty;
@@ -1488,8 +1556,9 @@ XALLOC_DEF size_t xslab_cache_destroy(xslab_cache *c)
 }
 
 /* ---- introspection -------------------------------------------------------- */
-static void xslab__stats(const xslab_cache *c, xslab_stats *o)
+static void xslab__stats(xslab_cache *c, xslab_stats *o)
 {
+    XSLAB__FLUSH_ALL(c); /* so that slabs emptied by recent frees count as empty */
     o->name = c->d.name ? c->d.name : "cache";
     o->active_objs = XSLAB__ACTIVE(c);
     o->num_objs = XSLAB__SLABS(c) * c->n;
@@ -1527,6 +1596,26 @@ static inline uintptr_t xslab__mix(const void *p)
 }
 
 /* One slab; state 0 empty, 1 partial, 2 full, 3 current. O(n). */
+#if XALLOC_DEBUG >= 2
+static bool xslab__in_mag(const xslab_cache *c, const unsigned char *o)
+{
+    uint32_t j;
+    for (j = 0; j < c->nmag; j++)
+        if (c->mag[j] == o) return true;
+    return false;
+}
+/* A free object's fills: poison (level 2), the red zone past the object
+ * part (level 3). */
+static const char *xslab__check_free(const xslab_cache *c, const unsigned char *o)
+{
+    if (!xslab__filled(o + XSLAB__P, xslab__poison_len(c), XSLAB_POISON_BYTE)) return "poison in a free object overwritten";
+#if XALLOC_DEBUG >= 3
+    if (!xslab__filled(o + c->cap, c->rz_end - c->cap, XSLAB_REDZONE_BYTE)) return "red zone after a free object overwritten";
+#endif
+    return NULL;
+}
+#endif
+
 static const char *xslab__check_slab(const xslab_cache *c, const xslab__slab *s, int state)
 {
     const unsigned char *base = xslab__base(c, s), *o;
@@ -1545,22 +1634,27 @@ static const char *xslab__check_slab(const xslab_cache *c, const xslab__slab *s,
         if ((c->n & 31) && (*xslab__word(s, c->n - 1) >> (c->n & 31)))
             return "bitmap has bits past the last object";
         for (i = 0, o = s->objs; i < c->n; i++, o += c->stride) {
+#if XALLOC_DEBUG >= 2
+            const char *why;
+#endif
             if (!(*xslab__word(s, i) & XSLAB__BIT(i))) {
+#if XALLOC_DEBUG >= 2
+                if (xslab__in_mag(c, o)) {
+                    if ((why = xslab__check_free(c, o)) != NULL) return why;
+                }
 #if XALLOC_DEBUG >= 3
-                if (!xslab__armed(c, o)) return "red zone after a live object overwritten";
+                else if (!xslab__armed(c, o)) return "red zone after a live object overwritten";
+#endif
 #endif
                 continue;
             }
             bits++;
             sum += xslab__mix(o);
 #if XALLOC_DEBUG >= 2
-            if (!xslab__filled(o + XSLAB__P, xslab__poison_len(c), XSLAB_POISON_BYTE)) return "poison in a free object overwritten";
-#endif
-#if XALLOC_DEBUG >= 3
-            if (!xslab__filled(o + c->cap, c->rz_end - c->cap, XSLAB_REDZONE_BYTE)) return "red zone after a free object overwritten";
+            if ((why = xslab__check_free(c, o)) != NULL) return why;
 #endif
         }
-        if (bits != nfree) return "bitmap disagrees with the slab's objects in use";
+        if (bits > nfree) return "bitmap has more free objects than the slab";
     }
 #endif
     /* the free list: that many objects' starts (level >= 1: the same set as
@@ -1583,6 +1677,7 @@ static const char *xslab__check_cache(const xslab_cache *c)
 {
     const xslab__slab *lists[3];
     size_t slabs = 0, active = 0, nempty = 0;
+    uint32_t j, k;
     int l;
     const char *why;
     lists[0] = c->empty;
@@ -1607,7 +1702,20 @@ static const char *xslab__check_cache(const xslab_cache *c)
     if (slabs != XSLAB__SLABS(c)) return "slab count differs from the lists";
     if (nempty != c->nempty) return "empty slab count differs from the list";
     if (c->nempty > c->d.keep_empty) return "more empty slabs kept than allowed";
-    if (active != XSLAB__ACTIVE(c)) return "objects in use differ from the slabs";
+    /* the magazine: objects of this cache's slabs, not on a free list, each once */
+    if (c->nmag > (XSLAB_MAGAZINE > 0 ? XSLAB_MAGAZINE : 0)) return "magazine count out of range";
+    for (j = 0; j < c->nmag; j++) {
+        const unsigned char *o = c->mag[j];
+        const xslab__slab *s = xslab__hdr(c, o);
+        uint32_t i = xslab__index(c, (uintptr_t)(o - s->objs));
+        if (s->cache != c || i >= c->n) return "magazine holds a pointer to no object of this cache";
+#if XALLOC_DEBUG >= 1
+        if (*xslab__word(s, i) & XSLAB__BIT(i)) return "magazine holds an object that is on a free list";
+#endif
+        for (k = 0; k < j; k++)
+            if (c->mag[k] == o) return "magazine holds an object twice";
+    }
+    if (active - c->nmag != XSLAB__ACTIVE(c)) return "objects in use differ from the slabs";
     return NULL;
 }
 
@@ -1636,6 +1744,7 @@ static bool xslab__walk(const xslab_cache *c, xslab_walk_fn fn, void *user)
             unsigned char *o = s->objs;
             uint32_t i;
             for (i = 0; i < c->n; i++, o += c->stride) {
+                uint32_t j;
 #if XALLOC_DEBUG >= 1
                 bool used = !(*xslab__word(s, i) & XSLAB__BIT(i));
 #else
@@ -1643,6 +1752,7 @@ static bool xslab__walk(const xslab_cache *c, xslab_walk_fn fn, void *user)
                 const unsigned char *f;
                 for (f = s->free; f && used; f = xslab__ldp(f + c->link_off)) used = f != o;
 #endif
+                for (j = 0; j < c->nmag && used; j++) used = c->mag[j] != o; /* and the magazine */
                 size_t size = c->d.size;
 #if XALLOC_DEBUG >= 3
                 if (used) size = xslab__req(c, o);
@@ -1681,7 +1791,7 @@ static void xslab__dump_head(xalloc_print_fn print, void *user)
     xalloc__put_end(&l, print, user);
 }
 
-static void xslab__dump_line(const xslab_cache *c, xalloc_print_fn print, void *user)
+static void xslab__dump_line(xslab_cache *c, xalloc_print_fn print, void *user)
 {
     xslab_stats s;
     xalloc__line l;
@@ -1769,7 +1879,7 @@ static const char *xslab__kplan(const xslab_kmem_desc *d, uint32_t *first, uint3
     xslab_cache_desc cd;
     xslab_pages *ps = d->pages;
     size_t mx = d->max_size;
-    if (!ps) return "no page source";
+    if (!ps) return "bad page source";
     if (d->min_size > 16) return "min_size must be 8 or 16 (or 0)";
     if (mx > XSLAB__MAX_SLAB / 2) return "max_size too large";
     if ((*slab = d->slab_size) != 0 && ((*slab & (*slab - 1)) || *slab < XSLAB_MIN_SLAB || *slab > XSLAB__MAX_SLAB ||
@@ -1799,7 +1909,7 @@ static const char *xslab__kplan(const xslab_kmem_desc *d, uint32_t *first, uint3
     cd.obj_user = NULL;
     cd.keep_empty = 0;
     cd.flags = 0;
-    if (xslab__setup(&t, &cd)) return "largest class does not fit in a slab";
+    if (!xslab_cache_init(&t, &cd)) return "largest class does not fit in a slab"; /* cd reports nothing */
     *slab = t.d.slab_size;
     return NULL;
 }
@@ -1829,7 +1939,7 @@ XALLOC_DEF xslab_kmem *xslab_kmem_init(void *mem, size_t size, const xslab_kmem_
             xslab_cache_desc cd;
             xslab_cache *c = &k->caches[i];
             xalloc__line nm;
-            cd.hooks.error = desc->hooks.error;
+            cd.hooks.error = NULL; /* the kmem reports set-up errors itself */
             cd.hooks.user = desc->hooks.user;
             cd.hooks.lock = cd.hooks.unlock = NULL; /* the kmem's lock covers them */
             cd.pages = desc->pages;
@@ -1841,7 +1951,11 @@ XALLOC_DEF xslab_kmem *xslab_kmem_init(void *mem, size_t size, const xslab_kmem_
             cd.obj_user = NULL;
             cd.keep_empty = desc->keep_empty;
             cd.flags = desc->flags;
-            why = xslab__setup(c, &cd);
+            if (!xslab_cache_init(c, &cd)) {
+                why = "a class does not fit in a slab";
+                break;
+            }
+            c->d.hooks.error = desc->hooks.error;
             c->kidx = i;
             c->d.flags |= XSLAB__KMALLOC;
             nm.len = 0;
@@ -1910,9 +2024,10 @@ static void *xslab__kmalloc(xslab_kmem *k, size_t size)
 XALLOC_DEF void *xslab_kmalloc(xslab_kmem *k, size_t size)
 {
     void *p = NULL;
-    xslab__lock(&k->hooks);
+    if (XALLOC__LIKELY(!k->hooks.lock)) return XSLAB__KFULL_CHECK(k) ? xslab__kmalloc(k, size) : NULL;
+    k->hooks.lock(k->hooks.user);
     if (XSLAB__KFULL_CHECK(k)) p = xslab__kmalloc(k, size);
-    xslab__unlock(&k->hooks);
+    k->hooks.unlock(k->hooks.user);
     return p;
 }
 
@@ -1951,23 +2066,32 @@ static xalloc_error xslab__kfind(const xslab_kmem *k, const unsigned char *p, xs
 #endif
     *cp = c;
     *sp = s;
+    if (xslab__in_magazine(c, p)) return XALLOC_E_DOUBLE_FREE;
     return xslab__locate(c, s, p, idx);
 }
 
-XALLOC_DEF void xslab_kfree(xslab_kmem *k, void *ptr)
+static void xslab__kfree(xslab_kmem *k, unsigned char *p)
 {
     xslab_cache *c = NULL;
     xslab__slab *s = NULL;
     uint32_t i = 0;
     xalloc_error e;
+    if (!XSLAB__KFULL_CHECK(k)) return;
+    e = xslab__kfind(k, p, &c, &s, &i);
+    if (XALLOC__LIKELY(e == XALLOC_OK)) xslab__free_obj(c, s, p, i);
+    else xslab__report(&k->hooks, e, p, xslab__what(e));
+}
+
+XALLOC_DEF void xslab_kfree(xslab_kmem *k, void *ptr)
+{
     if (!ptr) return;
-    xslab__lock(&k->hooks);
-    if (XSLAB__KFULL_CHECK(k)) {
-        e = xslab__kfind(k, (unsigned char *)ptr, &c, &s, &i);
-        if (XALLOC__LIKELY(e == XALLOC_OK)) xslab__free_obj(c, s, (unsigned char *)ptr, i);
-        else xslab__report(&k->hooks, e, ptr, xslab__what(e));
+    if (XALLOC__LIKELY(!k->hooks.lock)) {
+        xslab__kfree(k, (unsigned char *)ptr);
+        return;
     }
-    xslab__unlock(&k->hooks);
+    k->hooks.lock(k->hooks.user);
+    xslab__kfree(k, (unsigned char *)ptr);
+    k->hooks.unlock(k->hooks.user);
 }
 
 /* Bytes usable at live object o of c. */
@@ -2110,7 +2234,7 @@ XALLOC_DEF void xslab_kmem_dump(xslab_kmem *k, xalloc_print_fn print, void *user
     xslab__lock(&k->hooks);
     xslab__dump_head(print, user);
     for (i = 0; i < k->nclasses; i++) {
-        const xslab_cache *c = &k->caches[i];
+        xslab_cache *c = &k->caches[i];
         xslab__dump_line(c, print, user);
         active += XSLAB__ACTIVE(c) * c->d.size;
         bytes += XSLAB__SLABS(c) * c->d.slab_size;
