@@ -34,7 +34,7 @@
  *
  *   A kmalloc on the same pages (its record: xslab_kmem_size(&kd) bytes):
  *       xslab_kmem_desc kd = {0};
- *       static unsigned char kmem_mem[4096];        // 3.7 KiB on 64-bit here
+ *       static unsigned char kmem_mem[6144];        // 5.3 KiB on 64-bit here
  *       kd.pages = &pages;
  *       kd.max_size = 512;                          // classes 8 .. 512
  *       xslab_kmem *k = xslab_kmem_init(kmem_mem, sizeof kmem_mem, &kd);
@@ -58,14 +58,18 @@
  *                                 has no slab                          [O(1);
  *                                 a new slab: + O(n) and n constructor calls]
  *   xslab_free(c, p)           -> NULL is a no-op                      [O(1);
+ *                                 a full magazine: + O(XSLAB_MAGAZINE);
  *                                 a slab given back: + n destructor calls]
- *   xslab_shrink(c)            -> slabs given back: every empty slab
- *                                 (and the current one if it is empty)
+ *   xslab_shrink(c)            -> slabs given back: the magazine emptied,
+ *                                 then every empty slab (and the current
+ *                                 one if it is empty)
  *                                             [O(empty slabs), + dtor calls]
  *   xslab_cache_destroy(c)     -> the objects that were still live. Every
  *                                 slab goes back, free objects destructed;
  *                                 the cache is empty and usable. [O(slabs*n)]
- *   xslab_stats_get(c, out)    -> slabinfo numbers and counters        [O(1)]
+ *   xslab_stats_get(c, out)    -> slabinfo numbers and counters (empties
+ *                                 the magazine first, so that they are
+ *                                 exact)                  [O(XSLAB_MAGAZINE)]
  *   xslab_check(c)             -> NULL, or the first broken invariant
  *   xslab_walk(c, fn, user)    -> each object, used or free
  *   xslab_dump(c, print, user) -> a /proc/slabinfo line and counters
@@ -133,16 +137,18 @@
  *   XALLOC_MEMSET/XALLOC_MEMCPY, XALLOC_NO_BUILTINS.
  *
  * DEBUG LEVELS (XALLOC_DEBUG)
- *   0  no checks and no bitmap: alloc is a free-list pop, free a push; a
- *      bad free corrupts the cache. check counts each free list but cannot
- *      tell an object listed twice; walk searches the free list for each
- *      object (O(n * free objects) per slab)
- *   1  + one bit per object (set: free), and O(1) checks: on free the
- *      pointer's range, its slab's owner, that it is an object's start (a
- *      multiply, no division) and its bit (double free); on alloc, that the
- *      object the free list gives is an object's start whose bit says free
- *      (a damaged link is reported, the list rebuilt from the bitmap)
- *      (the default)
+ *   0  no checks and no bitmap: a free is a push onto the magazine, an
+ *      alloc a pop (or a slab free-list pop); a bad free corrupts the
+ *      cache. check counts each free list but cannot tell an object listed
+ *      twice; walk searches the free list for each object (O(n * free
+ *      objects) per slab)
+ *   1  + one bit per object (set: on its slab's free list), and O(1)
+ *      checks: on free the pointer's range, its slab's owner, that it is an
+ *      object's start (one multiply), its bit and the magazine (double
+ *      free: at most XSLAB_MAGAZINE compares, made before the slab header
+ *      is read); on an alloc from a slab, that the object its free list
+ *      gives is an object's start whose bit is set (a damaged link is
+ *      reported, the list rebuilt from the bitmap) (the default)
  *   2  + free objects of caches without constructor/destructor filled with
  *      XSLAB_POISON_BYTE (all but the link), checked when handed out again
  *                                                              [O(size)]
@@ -178,29 +184,46 @@
  *   while the slack allows, so that objects at the same index of different
  *   slabs do not compete for the same cache lines.
  *
+ * THE MAGAZINE
+ *   Each cache keeps the last XSLAB_MAGAZINE (16) objects freed in an array
+ *   in its record (Bonwick's magazine layer, of one magazine): an alloc
+ *   takes the newest first, so a free followed by an alloc hands back the
+ *   same cache-hot object, touches no slab, and steady churn never moves a
+ *   slab between lists. Objects in the magazine are free (poisoned at level
+ *   2) but still count as in use in their slab, are on no free list, and
+ *   their bit is clear. A free that finds the magazine full first puts all
+ *   of it back on the slabs' free lists; stats, shrink and destroy empty it
+ *   too. So at most XSLAB_MAGAZINE objects keep a slab from being empty.
+ *   XSLAB_MAGAZINE 0 turns it off: every free goes to its slab at once.
+ *
  * SLAB LISTS AND INVARIANTS (all checked by xslab_check)
  *   Each slab of a cache is either the current slab (allocations come from
  *   it; frees to it move nothing) or on exactly one list: full (every
- *   object in use), partial, empty (none in use). A free that empties a
- *   slab keeps it on the empty list while fewer than keep_empty are there,
- *   else gives it back to the page source (destructors first). Allocation
- *   takes the current slab, then a partial one, then an empty one, then a
- *   new one from the page source.
+ *   object in use), partial, empty (none in use). A free (or the magazine
+ *   emptying) that empties a slab keeps it on the empty list while fewer
+ *   than keep_empty are there, else gives it back to the page source
+ *   (destructors first). Allocation takes the magazine, then the current
+ *   slab, then a partial one, then an empty one, then a new one from the
+ *   page source.
  *   - every slab's header names its cache; the slab is S-aligned; object 0
  *     is at an allowed colour offset; the lists are consistently linked;
  *   - list membership matches the number of objects in use;
  *   - the free list of a slab holds n - (objects in use) object starts;
  *     level >= 1: exactly the objects whose bit is set, each once; no bits
  *     set past the last object;
+ *   - the magazine holds distinct objects of this cache, not on a free
+ *     list (level >= 1: bit clear), counted as in use by their slabs;
  *   - level >= 2: free objects keep their poison; level >= 3: every red
  *     zone is intact and every live object's requested size fits;
- *   - the slab and empty-slab counts and objects in use match the lists.
+ *   - the slab and empty-slab counts match the lists, and objects in use
+ *     (allocs - frees) = the slabs' objects in use - the magazine's.
  *
  * MEMORY
  *   sizeof(xslab_pages): 128 bytes on 64-bit targets, 64 on 32-bit;
- *   sizeof(xslab_cache): 304 bytes on 64-bit, 216 on 32-bit;
+ *   sizeof(xslab_cache): 440 bytes on 64-bit, 280 on 32-bit (of which the
+ *   magazine: 16 pointers);
  *   xslab_kmem_size(desc): a small record and one xslab_cache per class,
- *   e.g. 14 classes (8 .. 1024 bytes): 4327 bytes on 64-bit, 3071 on 32-bit.
+ *   e.g. 14 classes (8 .. 1024 bytes): 6231 bytes on 64-bit, 3967 on 32-bit.
  *   kmalloc classes: 8, 16, 24, 32, 48, 64, 96, 128, 192, ... (powers of two
  *   and 1.5 times them), from min_size (8 or 16) to max_size: above 16
  *   bytes less than a third of an object is rounding. An object of class c

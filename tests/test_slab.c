@@ -663,6 +663,38 @@ static void test_misuse(void)
 #endif
 }
 
+/* Double frees are caught wherever the object waits: in the magazine (the
+ * last frees) and on its slab's free list (older ones, moved there when the
+ * magazine filled up); a full magazine empties into the slabs. */
+static void test_double_free_everywhere(void)
+{
+#if XALLOC_DEBUG >= 1
+    xslab_pages *ps = region_source(REGION, 0, 4096);
+    xslab_cache c;
+    xslab_cache_desc d = desc_for(ps, 64, 0);
+    unsigned char *p[100];
+    xslab_stats st;
+    size_t i;
+    XT_CHECK(xslab_cache_init(&c, &d) == &c);
+    for (i = 0; i < 100; i++) p[i] = xslab_alloc(&c);
+    for (i = 0; i < 60; i++) xslab_free(&c, p[i]); /* the magazine fills and empties */
+    XT_CHECK(cache_ok(&c));
+    for (i = 0; i < 60; i++) {
+        clear_errs();
+        xslab_free(&c, p[i]);
+        XT_CHECK_MSG(only(XALLOC_E_DOUBLE_FREE, p[i]), "object %zu", i);
+    }
+    XT_CHECK(cache_ok(&c));
+    xslab_stats_get(&c, &st);
+    XT_CHECK(st.active_objs == 40 && st.frees == 60);
+    /* the last freed comes back first, without touching a slab */
+    xslab_free(&c, p[99]);
+    XT_CHECK(xslab_alloc(&c) == p[99]);
+    for (i = 60; i < 100; i++) xslab_free(&c, p[i]);
+    XT_CHECK(cache_ok(&c) && xslab_cache_destroy(&c) == 0 && slabs_out(ps) == 0);
+#endif
+}
+
 /* A free object's link overwritten: reported when the list reaches it, the
  * list rebuilt from the bitmap, no live object handed out twice. */
 static void test_link_overwritten(void)
@@ -1449,6 +1481,7 @@ int main(int argc, char **argv)
     XT_RUN(test_failing_page_source);
     XT_RUN(test_shrink_with_live_objects);
     XT_RUN(test_misuse);
+    XT_RUN(test_double_free_everywhere);
     XT_RUN(test_link_overwritten);
     XT_RUN(test_poison);
     XT_RUN(test_kmem_init);
