@@ -178,16 +178,17 @@
  *   - no unit below the hint is free.
  *
  * MEMORY (xbitmap_meta_size; W = 64)
- *   count/8 bytes of bits; (log2 W + 1) * count/W bits for the per-word
- *   orders (7/64 of the bits at W = 64, 6/32 at W = 32); count/W bits for
- *   the block orders; count/W for rmap; 1/63 more for the levels above;
- *   and the map record with one tower record per order (about 1 KiB).
+ *   count/8 bytes of bits; one 8-word group per W words of bits for the
+ *   per-word orders and rmap (1/8 of the bits at W = 64, 1/4 at W = 32);
+ *   count/W bits for the block orders; 1/63 more for the levels above; the
+ *   map record with one tower record per order (about 1 KiB); up to 70
+ *   bytes of alignment.
  *     units        bytes          bits per unit
- *     1,000        1,095          8.8    (the record dominates)
- *     65,536       10,719         1.31
- *     2^22         600,951        1.146  (16 GiB of 4 KiB frames)
- *     2^32         613,571,511    1.143
- *   At W = 32 the per-word orders cost 6/32: 1.26 bits per unit. A smaller
+ *     1,000        1,302          10.4   (the record dominates)
+ *     65,536       10,982         1.34
+ *     2^22         601,262        1.147  (16 GiB of 4 KiB frames)
+ *     2^32         613,569,726    1.143
+ *   At W = 32: about 1.29 bits per unit. A smaller
  *   XBITMAP_MAX_RESERVED shrinks the record (16 bytes per range at W = 64).
  *
  * SPEED (bench/bench_bitmap.c, `make bench`; gcc -O2, XALLOC_DEBUG=1, one
@@ -692,8 +693,12 @@ typedef xbitmap_index xbitmap__word;            /* words are as wide as indices 
 
 #if (defined(__GNUC__) || defined(__clang__)) && !defined(__OPTIMIZE_SIZE__)
 #define XBITMAP__HOT static inline __attribute__((always_inline))
+/* the rare paths of the one-unit calls, kept out of line so that those
+ * calls stay small (fewer registers to save) */
+#define XBITMAP__COLD static __attribute__((noinline, cold))
 #else
 #define XBITMAP__HOT static inline
+#define XBITMAP__COLD static
 #endif
 
 typedef char xbitmap__assert_res[(XBITMAP_MAX_RESERVED >= 1 && XBITMAP_MAX_RESERVED <= 65535) ? 1 : -1];
@@ -1022,7 +1027,7 @@ XBITMAP__HOT void xbitmap__bit_changed(xbitmap *h, xbitmap_index i, unsigned b, 
  *   free:  blocks inside the whole words are whole, the (at most two)
  *          blocks at the ends are whole iff both halves are.
  * Stops at the first order where nothing changed. O(n/W + O*L). */
-static void xbitmap__mark(xbitmap *h, xbitmap_index p, xbitmap_index n, bool fr)
+XBITMAP__HOT void xbitmap__mark_dir(xbitmap *h, xbitmap_index p, xbitmap_index n, bool fr)
 {
     xbitmap_index i0 = p >> XBITMAP__LW, i1 = (p + n - 1) >> XBITMAP__LW, a, b, i;
     xbitmap__word hm = XBITMAP__ALL << (p & XBITMAP__M), tm = XBITMAP__ALL >> (XBITMAP__M - ((p + n - 1) & XBITMAP__M));
@@ -1089,6 +1094,13 @@ static void xbitmap__mark(xbitmap *h, xbitmap_index p, xbitmap_index n, bool fr)
         }
         if (!changed) break;
     }
+}
+
+/* One copy per direction where speed matters (fr is then a constant). */
+static void xbitmap__mark(xbitmap *h, xbitmap_index p, xbitmap_index n, bool fr)
+{
+    if (fr) xbitmap__mark_dir(h, p, n, true);
+    else xbitmap__mark_dir(h, p, n, false);
 }
 
 /* First unit in [from, to) whose bit, xor inv, is 1 (inv 0: the first free
@@ -1293,16 +1305,16 @@ static void xbitmap__take(xbitmap *h, xbitmap_index p, xbitmap_index n)
 }
 
 /* Start of a search: the hint, or a random unit. */
-static xbitmap_index xbitmap__start(const xbitmap *h)
+XBITMAP__COLD xbitmap_index xbitmap__random_start(const xbitmap *h)
 {
     xbitmap_index r, mask;
-    if (!h->random) return h->hint;
     r = h->random(h->random_user);
     if (h->count == 1) return 0;
     mask = XBITMAP__ALL >> (XBITMAP__M - xbitmap__log2(h->count - 1));
     r &= mask;
     return r < h->count ? r : r - h->count; /* r - count < count - 1 */
 }
+#define xbitmap__start(h) ((h)->random ? xbitmap__random_start(h) : (h)->hint)
 
 /* The first reserved unit in [p, p+n), or NONE. O(1) when no word of the
  * range holds reserved units (rmap), else O(R). */
@@ -1424,6 +1436,15 @@ XALLOC_DEF xbitmap *xbitmap_init(void *meta, size_t meta_bytes, xbitmap_index co
 
 /* ---- allocation ------------------------------------------------------------- */
 /* One unit: the first free unit from the search start. O(L) + fix-up. */
+/* The word holding the first free unit after word i (wrapping around if s,
+ * the search start, is not 0), or NONE. O(L). */
+XBITMAP__COLD xbitmap_index xbitmap__next_word(const xbitmap *h, xbitmap_index i, xbitmap_index s)
+{
+    i = xbitmap__next(&h->tw[0], i + 1);
+    if (i == XBITMAP__NONE && s) i = xbitmap__next(&h->tw[0], 0); /* wrap */
+    return i;
+}
+
 static xbitmap_index xbitmap__alloc1(xbitmap *h)
 {
     xbitmap_index s = xbitmap__start(h), i = s >> XBITMAP__LW, p;
@@ -1432,9 +1453,7 @@ static xbitmap_index xbitmap__alloc1(xbitmap *h)
     if (XALLOC__UNLIKELY(s >= h->count)) goto none; /* hint past the end: full */
     w = h->bits[i] & (XBITMAP__ALL << (s & XBITMAP__M));
     if (XALLOC__UNLIKELY(!w)) {
-        i = xbitmap__next(&h->tw[0], i + 1);
-        if (i == XBITMAP__NONE && s) i = xbitmap__next(&h->tw[0], 0); /* wrap */
-        if (i == XBITMAP__NONE) goto none;
+        if ((i = xbitmap__next_word(h, i, s)) == XBITMAP__NONE) goto none;
         w = h->bits[i];
     }
     old = h->bits[i];
@@ -1522,6 +1541,8 @@ XALLOC_DEF bool xbitmap_alloc_at(xbitmap *h, xbitmap_index p, xbitmap_index n)
 }
 
 /* ---- free, reserve, release ------------------------------------------------- */
+XBITMAP__COLD bool xbitmap__free_run(xbitmap *h, xbitmap_index p, xbitmap_index n);
+
 static bool xbitmap__free(xbitmap *h, xbitmap_index p, xbitmap_index n)
 {
     if (n == 1 && p < h->count) { /* one unit: the short way */
@@ -1546,6 +1567,11 @@ static bool xbitmap__free(xbitmap *h, xbitmap_index p, xbitmap_index n)
         h->frees++;
         return true;
     }
+    return xbitmap__free_run(h, p, n);
+}
+
+XBITMAP__COLD bool xbitmap__free_run(xbitmap *h, xbitmap_index p, xbitmap_index n)
+{
     if (!xbitmap__range_ok(h, p, n)) return false;
 #if XALLOC_DEBUG >= 1
     {
