@@ -1231,6 +1231,7 @@ out:
     xslab__arm(c, o, req);
 #endif
     XALLOC__ON_ALLOC(c, o, XSLAB__USABLE(c, req));
+    if (XSLAB__CONSTRUCTED(c)) XALLOC__SHOW(o, c->cap); /* constructed state: defined */
     (void)req;
     return o;
 }
