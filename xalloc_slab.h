@@ -445,7 +445,9 @@ typedef struct xslab_cache_desc {
                                  can need)                                  */
     size_t        slab_size;  /* power of two (0: region: its page size;
                                  callbacks: the smallest power of two >= the
-                                 page size holding XSLAB_MIN_OBJECTS objects) */
+                                 page size holding XSLAB_MIN_OBJECTS objects,
+                                 at most 32 pages unless one object needs
+                                 more); at most 2^30 */
     xslab_obj_fn  ctor;       /* run on each object when its slab is made   */
     xslab_obj_fn  dtor;       /* run on each free object when its slab goes */
     void         *obj_user;   /* passed to ctor and dtor                    */
