@@ -101,6 +101,55 @@ static int bench_quick(void) { const char *e = getenv("BENCH_QUICK"); return e &
 /* keep the optimiser from dropping a result */
 static inline void bench_use(const void *p) { __asm__ volatile("" : : "r"(p) : "memory"); }
 
+/* The fragmentation figure every allocator is held to: allocate (sizes
+ * log-uniform 16 B..2 KiB) and free at random (45 of 100 operations free a
+ * random live block) until the first failure; the requested bytes live at
+ * that moment, as a share of the region. `make` sets up a fresh allocator
+ * over a region of that size and returns its handle for `alloc`/`release`.
+ * bench_frag_report prints the median and minimum over 9 seeds. */
+typedef struct bench_allocator {
+    void *(*make)(size_t region);
+    void *(*alloc)(void *a, size_t n);
+    void (*release)(void *a, void *p);
+} bench_allocator;
+
+static double bench_fragmentation(const bench_allocator *al, size_t region, uint64_t seed)
+{
+    enum { MAXLIVE = 1 << 20 };
+    static void *live_p[MAXLIVE];
+    static size_t live_n[MAXLIVE];
+    size_t nlive = 0, bytes = 0;
+    void *a = al->make(region);
+    bench_rng = seed;
+    for (;;) {
+        if (nlive && bench_rand() % 100 < 45) {
+            size_t j = bench_rand() % nlive;
+            al->release(a, live_p[j]);
+            bytes -= live_n[j];
+            live_p[j] = live_p[--nlive];
+            live_n[j] = live_n[nlive];
+        } else {
+            size_t n = bench_log_uniform(16, 2048);
+            void *p = nlive < MAXLIVE ? al->alloc(a, n) : NULL;
+            if (!p) break;
+            live_p[nlive] = p;
+            live_n[nlive++] = n;
+            bytes += n;
+        }
+    }
+    return (double)bytes / (double)region;
+}
+
+static void bench_frag_report(const bench_allocator *al, size_t region, const char *label)
+{
+    double v[9], med;
+    int i;
+    for (i = 0; i < 9; i++) v[i] = bench_fragmentation(al, region, 0x1234567ull + (uint64_t)i * 7919u);
+    med = bench_median(v, 9); /* sorts v: v[0] is the minimum */
+    printf("fragmentation %-7s live bytes at first failure: median %.1f %%, min %.1f %% of the region (9 seeds)\n",
+           label, 100 * med, 100 * v[0]);
+}
+
 static void *bench_xmalloc(size_t n)
 {
     void *p = malloc(n);

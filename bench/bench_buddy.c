@@ -144,44 +144,13 @@ static void speed(const trace *t, int inband, int sized)
 }
 
 /* Live requested bytes at the first failure, as a fraction of the region. */
-static double fragmentation(size_t region, uint64_t seed)
-{
-    enum { MAXLIVE = 1 << 20 };
-    static void *live_p[MAXLIVE];
-    static size_t live_n[MAXLIVE];
-    size_t nlive = 0, bytes = 0;
-    xbuddy *b = make_buddy(region, 1, 16);
-    bench_rng = seed;
-    for (;;) {
-        if (nlive && bench_rand() % 100 < 45) {
-            size_t j = bench_rand() % nlive;
-            xbuddy_free(b, live_p[j]);
-            bytes -= live_n[j];
-            live_p[j] = live_p[--nlive];
-            live_n[j] = live_n[nlive];
-        } else {
-            size_t n = bench_log_uniform(16, 2048);
-            void *p = xbuddy_alloc(b, n);
-            if (!p) break;
-            live_p[nlive] = p;
-            live_n[nlive++] = n;
-            bytes += n;
-        }
-    }
-    return (double)bytes / (double)region;
-}
+/* The buddy under the shared fragmentation figure (bench.h): in-band, 16-byte
+ * minimum block. */
+static void *frag_make(size_t region) { return make_buddy(region, 1, 16); }
+static void *frag_alloc(void *b, size_t n) { return xbuddy_alloc((xbuddy *)b, n); }
+static void frag_free(void *b, void *p) { xbuddy_free((xbuddy *)b, p); }
+static const bench_allocator buddy_frag = { frag_make, frag_alloc, frag_free };
 
-static void frag_report(size_t region, const char *label)
-{
-    double v[9], lo = 1;
-    for (int i = 0; i < 9; i++) {
-        v[i] = fragmentation(region, 0x1234567ull + (uint64_t)i * 7919u);
-        if (v[i] < lo) lo = v[i];
-    }
-    double med = bench_median(v, 9);
-    printf("fragmentation %-7s live bytes at first failure: median %.1f %%, min %.1f %% of the region (9 seeds)\n",
-           label, 100 * med, 100 * lo);
-}
 
 int main(void)
 {
@@ -203,8 +172,8 @@ int main(void)
     speed(&pow2, 1, 0);
     speed(&pow2, 1, 1);
     speed(&pow2, 0, 0);
-    frag_report(128u << 10, "128KiB");
-    frag_report(16u << 20, "16MiB");
+    bench_frag_report(&buddy_frag, 128u << 10, "128KiB");
+    bench_frag_report(&buddy_frag, 16u << 20, "16MiB");
     d.min_block = 4096;
     printf("metadata-only bitmap for a 4 GiB range of 4 KiB pages: %zu bytes\n",
            xbuddy_meta_size(0, (xbuddy_addr)4 << 30, &d));

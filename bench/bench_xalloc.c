@@ -117,41 +117,12 @@ static void speed(const trace *t)
 }
 
 /* Live requested bytes at the first failure, as a fraction of the region. */
-static double fragmentation(size_t region, uint64_t seed)
-{
-    enum { MAXLIVE = 1 << 20 };
-    static void *live_p[MAXLIVE];
-    static size_t live_n[MAXLIVE];
-    size_t nlive = 0, bytes = 0;
-    xalloc_heap *h = xalloc_init(arena, region, NULL);
-    bench_rng = seed;
-    for (;;) {
-        if (nlive && bench_rand() % 100 < 45) {
-            size_t j = bench_rand() % nlive;
-            xalloc_free(h, live_p[j]);
-            bytes -= live_n[j];
-            live_p[j] = live_p[--nlive];
-            live_n[j] = live_n[nlive];
-        } else {
-            size_t n = bench_log_uniform(16, 2048);
-            void *p = xalloc_alloc(h, n);
-            if (!p) break;
-            live_p[nlive] = p;
-            live_n[nlive++] = n;
-            bytes += n;
-        }
-    }
-    return (double)bytes / (double)region;
-}
+/* The heap under the shared fragmentation figure (bench.h). */
+static void *frag_make(size_t region) { return xalloc_init(arena, region, NULL); }
+static void *frag_alloc(void *h, size_t n) { return xalloc_alloc((xalloc_heap *)h, n); }
+static void frag_free(void *h, void *p) { xalloc_free((xalloc_heap *)h, p); }
+static const bench_allocator heap_frag = { frag_make, frag_alloc, frag_free };
 
-static void frag_report(size_t region, const char *label)
-{
-    double v[9];
-    for (int i = 0; i < 9; i++) v[i] = fragmentation(region, 0x1234567ull + (uint64_t)i * 7919u);
-    double med = bench_median(v, 9);
-    printf("fragmentation %-7s live bytes at first failure: median %.1f %%, min %.1f %% of the region (9 seeds)\n",
-           label, 100 * med, 100 * v[0]);
-}
 
 int main(void)
 {
@@ -167,7 +138,7 @@ int main(void)
     lat = bench_xmalloc(nops * sizeof *lat);
     speed(&engine);
     speed(&embedded);
-    frag_report(128u << 10, "128KiB");
-    frag_report(16u << 20, "16MiB");
+    bench_frag_report(&heap_frag, 128u << 10, "128KiB");
+    bench_frag_report(&heap_frag, 16u << 20, "16MiB");
     return 0;
 }
