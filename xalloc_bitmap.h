@@ -966,13 +966,14 @@ static inline bool xbitmap__isfree(const xbitmap *h, xbitmap_index u)
     return (h->bits[u >> XBITMAP__LW] >> (u & XBITMAP__M)) & 1u;
 }
 
-/* Word i of bits[] filled up (fr) or stopped being full: the block orders
- * above follow while the blocks are (or were) whole. O(O * L) at worst. */
-static void xbitmap__climb(xbitmap *h, xbitmap_index i, bool fr)
+/* Block i of order k (k >= log2 W; order log2 W: word i of bits[])
+ * became whole (fr) or stopped being whole: the block orders above follow
+ * while the blocks are (or were) whole. O(O * L) at worst. */
+static void xbitmap__climb_from(xbitmap *h, unsigned k, xbitmap_index i, bool fr)
 {
     xbitmap__tower *t = h->tw;
     unsigned o;
-    for (o = XBITMAP__LW + 1; o <= h->omax; o++) {
+    for (o = k + 1; o <= h->omax; o++) {
         if (fr && !xbitmap__tget(&t[o - 1], i ^ 1u)) break; /* the buddy half */
         i >>= 1;
         if (i >= t[o].n0) break;
@@ -984,6 +985,7 @@ static void xbitmap__climb(xbitmap *h, xbitmap_index i, bool fr)
         }
     }
 }
+#define xbitmap__climb(h, i, fr) xbitmap__climb_from((h), XBITMAP__LW, (i), (fr))
 
 /* Word i of bits[] went from old to nw: the per-word orders between the
  * largest free aligned block before and after flip; if the word filled or
@@ -1066,6 +1068,14 @@ XBITMAP__HOT void xbitmap__mark_dir(xbitmap *h, xbitmap_index p, xbitmap_index n
         } else {
             for (o = 0; o <= h->pw; o++) xbitmap__trange(&h->tw[o], a, b, fr);
         }
+    }
+    if (!(n & (n - 1)) && !(p & (n - 1)) && a == i0 && b == i1) {
+        /* a whole aligned block of 2^k units (k > log2 W): the blocks inside
+         * it at each order up to k, then the blocks around it */
+        unsigned k = xbitmap__log2(n);
+        for (o = XBITMAP__LW + 1; o <= k; o++) xbitmap__trange(&h->tw[o], p >> o, (p + n - 1) >> o, fr);
+        xbitmap__climb_from(h, k, p >> k, fr);
+        return;
     }
     for (o = XBITMAP__LW + 1; o <= h->omax; o++) {
         xbitmap__tower *t = &h->tw[o];
