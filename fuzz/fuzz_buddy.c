@@ -837,6 +837,7 @@ FUZZ_RUN(const uint8_t *data, size_t size)
         addr_t base;
         unsigned bk = kinds & 7, mk = kinds >> 3 & 7;
         if (top < 40 && nblocks > ((size_t)MAXBLOCKS << top)) nblocks = (size_t)MAXBLOCKS << top;
+        if (XALLOC_DEBUG >= 4 && nblocks > 65536) nblocks = 65536; /* level 4 checks all of it on every call */
         if (S.minb > ((addr_t)1 << 40) >> 22 && nblocks > ((size_t)1 << 22)) nblocks >>= 10;
         range = (addr_t)nblocks * S.minb + (addr_t)(seed % 7) * (S.minb >> 3);
         switch (bk) {

@@ -243,7 +243,108 @@ def gen_buddy():
     write_dict('buddy', tokens)
 
 
-GENERATORS = {'xalloc': gen_xalloc, 'buddy': gen_buddy}
+# ---- the bitmap allocator, fuzz_bitmap.c -------------------------------------
+class Bitmap:
+    VARIANTS = 8
+    (ALLOC, ALLOC_RUN, ALLOC_AT, FREE, FREE_PART, RESERVE, RELEASE, STATE, WALK_STOP, DUMP, CHECK, MISUSE, FILL,
+     FREE_EVERY, ALLOC_RUN2) = range(15)
+    F_MISUSE, F_LOCK, F_LOCK_ONLY, F_UNLOCK_ONLY, F_BEST, F_NULLDESC, F_RANDOM, F_START_USED, F_BADPOLICY = \
+        1, 2, 4, 6, 8, 16, 32, 64, 128
+
+    @staticmethod
+    def count(n):
+        """encode a unit count (n >> 28 picks the range)"""
+        if n <= 4096:
+            return n - 1
+        if n <= 65536:
+            return 10 << 28 | (n - 1)
+        assert n <= 1 << 20
+        return 13 << 28 | (n - 1)
+
+    @staticmethod
+    def n(k):
+        """encode a run length for dec_n (k <= 64)"""
+        return k - 1 if k <= 8 else 0x4000 | (k - 1)
+
+    @staticmethod
+    def align(log2):
+        """encode 1 << log2 for dec_align (None: 0)"""
+        if log2 is None:
+            return 0
+        return next(a for a in range(256) if a % 5 and a % 24 == log2)
+
+    def __init__(self, variant, flags=0, count=1000, meta=0, seed=1, check=0, raw_count=None):
+        self.b = bytearray()
+        self.b += u8(variant) + u8(flags)
+        self.b += struct.pack('<I', raw_count if raw_count is not None else self.count(count))
+        self.b += u8(meta) + u8(seed) + u8(check)
+
+    def op(self, code, *parts):
+        self.b += u8(code)
+        for p in parts:
+            self.b += p
+        return self
+
+    def alloc(self): return self.op(self.ALLOC)
+    def alloc_run(self, k, alog=None): return self.op(self.ALLOC_RUN, u16(self.n(k)), u8(self.align(alog)))
+    def alloc_at(self, v, w, k=1): return self.op(self.ALLOC_AT, u16(v), u16(w), u16(self.n(k)))
+    def free(self, k, m=0): return self.op(self.FREE, u16(k), u8(m))
+    def free_part(self, k, v): return self.op(self.FREE_PART, u16(k), u16(v))
+    def reserve(self, v, w, k=8): return self.op(self.RESERVE, u16(v), u16(w), u16(self.n(k)))
+    def release(self, v, w, k=1): return self.op(self.RELEASE, u16(v), u16(w), u16(self.n(k)))
+    def state(self, v, w): return self.op(self.STATE, u16(v), u16(w))
+    def walk_stop(self, n): return self.op(self.WALK_STOP, u8(n))
+    def dump(self): return self.op(self.DUMP)
+    def check(self): return self.op(self.CHECK)
+    def misuse(self, kind, v=0, w=0, k=3): return self.op(self.MISUSE, u8(kind), u16(v), u16(w), u16(self.n(k)))
+    def fill(self, k, alog=None): return self.op(self.FILL, u16(self.n(k)), u8(self.align(alog)))
+    def free_every(self, m, start): return self.op(self.FREE_EVERY, u8(m), u8(start))
+
+    def bytes(self):
+        return bytes(self.b)
+
+
+def gen_bitmap():
+    M = Bitmap
+    seeds = {}
+    for v in range(M.VARIANTS):
+        for name, flags in (('first', M.F_LOCK), ('best', M.F_BEST), ('random', M.F_RANDOM), ('best-random', M.F_BEST | M.F_RANDOM)):
+            m = M(v, flags, count=3000 + 77 * v, meta=v, seed=v + 1)
+            m.alloc().alloc().alloc_run(5).alloc_run(8, 3).alloc_run(64, 6).alloc_at(0x0002, 40, 7).free(1).free_part(0, 0x0101)
+            m.reserve(0x0002, 0x0800, 40).release(0x0000, 0x0002, 5).reserve(0x0402, 0x0300, 64).state(2, 3).walk_stop(2)
+            m.dump().check().fill(3).fill(16, 4).free_every(2, 1).fill(24, 3).free(0, 3).alloc_run(33, 2)
+            m.release(0x0001, 0x0006, 3).reserve(0x0006, 0x0400, 17)
+            seeds['v%d-%s' % (v, name)] = m.bytes()
+        m = M(v, M.F_MISUSE, count=5000, seed=9)
+        m.alloc_run(10).alloc_run(4).alloc().reserve(0x0402, 0x0100).free(1)
+        for kind in range(7):
+            for j in range(3):
+                m.misuse(kind | j << 3, 0x0123 * (j + 1) + kind, 0x0211 * (kind + 2) + j)
+        m.check()
+        seeds['v%d-misuse' % v] = m.bytes()
+    seeds['start-used'] = M(1, M.F_START_USED, count=2000).alloc().alloc_at(2, 100, 9).free(0).free_part(0, 0x1003).alloc().check().bytes()
+    seeds['big'] = M(2, 0, count=1 << 20, check=3).alloc_run(64, 6).fill(64, 12).alloc().reserve(3, 0x4000, 60).check().bytes()
+    seeds['huge'] = M(1, 0, raw_count=14 << 28 | 0x03FFFFFF, check=3).alloc_run(8, 3).alloc().check().bytes()
+    seeds['count-zero'] = M(1, 0, raw_count=15 << 28 | 1).bytes()
+    seeds['count-too-big'] = M(1, 0, raw_count=15 << 28).bytes()
+    seeds['buffer-short'] = M(1, 0, count=100, meta=8).bytes()
+    seeds['buffer-null'] = M(1, 0, count=100, meta=16).bytes()
+    seeds['bad-policy'] = M(1, M.F_BADPOLICY, count=100).bytes()
+    seeds['desc-null'] = M(2, M.F_NULLDESC, count=100).alloc().alloc_run(3).fill(7).bytes()
+    seeds['lock-only'] = M(1, M.F_LOCK_ONLY, count=64).alloc().free(0).bytes()
+    seeds['unlock-only'] = M(1, M.F_UNLOCK_ONLY, count=64).alloc().free(0).bytes()
+    seeds['one-unit'] = M(0, M.F_RANDOM, count=1).alloc().alloc().free(0).alloc_run(1, 5).bytes()
+    write('bitmap', seeds)
+    tokens = [('alloc', u8(M.ALLOC)), ('run_8_8', u8(M.ALLOC_RUN) + u16(M.n(8)) + u8(M.align(3))),
+              ('fill_1', u8(M.FILL) + u16(0) + u8(0)), ('fill_64', u8(M.FILL) + u16(M.n(64)) + u8(M.align(6))),
+              ('free_every', u8(M.FREE_EVERY) + u8(0) + u8(0)), ('reserve', u8(M.RESERVE) + u16(2) + u16(0x200) + u16(M.n(40))),
+              ('release', u8(M.RELEASE) + u16(1) + u16(2) + u16(0)), ('check', u8(M.CHECK))]
+    for kind in range(7):
+        tokens.append(('misuse_%d' % kind, u8(M.MISUSE) + u8(kind) + u16(0x11) + u16(0x22) + u16(2)))
+    write_dict('bitmap', tokens)
+
+
+GENERATORS = {'xalloc': gen_xalloc, 'buddy': gen_buddy, 'bitmap': gen_bitmap}
 
 if __name__ == '__main__':
     for n in sys.argv[1:] or sorted(GENERATORS):

@@ -32,7 +32,9 @@
 # Environment: FUZZ_INCLUDE=DIR puts DIR first on the include path (a copy
 # of a header with a planted fault, say); CC, FUZZ_SAN (replay); AFL_CC
 # (default afl-clang-fast), LIBFUZZER_CC (default clang); FUZZ_NICE (default
-# `nice -n 10`); FUZZ_AFL_FLAGS: more afl-fuzz options.
+# `nice -n 10`); FUZZ_TIMEOUT: ms before an input counts as a hang (default
+# 1000; every harness bounds its programs well below); FUZZ_AFL_FLAGS: more
+# afl-fuzz options.
 #
 # A harness is compiled once per variant (-DFUZZ_VARIANT=k, k < FUZZ_VARIANTS,
 # the count its source defines) and once more for the dispatcher; see
@@ -184,7 +186,7 @@ run() {
     # shellcheck disable=SC2086
     AFL_NO_UI=1 AFL_SKIP_CPUFREQ=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 AFL_FAST_CAL=1 \
     AFL_SKIP_CRASHES=1 AFL_NO_AFFINITY=${AFL_NO_AFFINITY:-1} \
-        ${FUZZ_NICE-nice -n 10} afl-fuzz -i "$in" -o "$out" -V "$secs" $dict ${FUZZ_AFL_FLAGS:-} -- "$bin" \
+        ${FUZZ_NICE-nice -n 10} afl-fuzz -i "$in" -o "$out" -V "$secs" -t "${FUZZ_TIMEOUT:-1000}" $dict ${FUZZ_AFL_FLAGS:-} -- "$bin" \
         > "$out.log" 2>&1 || { tail -n 30 "$out.log"; die "afl-fuzz failed (log: $out.log)"; }
     summary "$name" "$out"
 }
