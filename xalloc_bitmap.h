@@ -122,6 +122,10 @@
  *   XBITMAP_MAX_RESERVED   reserved ranges a map can hold (default 16;
  *                          adjacent and overlapping ones merge)
  *   XBITMAP_BEST_FIT_TRIES fits best fit compares (default 8)
+ *   XBITMAP_SMALL          1: leave out the fast paths that repeat general
+ *                          code (one unit, one summary word, aligned blocks):
+ *                          same results, less code, slower one-unit calls
+ *                          (default: 1 under -Os, else 0)
  *   XALLOC_DEBUG           0..4, see below (default 1)
  *   XALLOC_STATIC, XALLOC_ASSERT, XALLOC_NO_BUILTINS as in every header
  *
@@ -201,10 +205,13 @@
  *   65536 at 65536): 30 ns. Rerun: make bench (BENCH_QUICK=1: 2^28 units).
  *
  * CODE SIZE (arm-none-eabi-gcc -Os -mthumb -mcpu=cortex-m4
- * -ffunction-sections, XALLOC_DEBUG=0; `make size`)
- *   everything: 8.5 KiB; what init, alloc, alloc_run and free link in: 4.5
- *   KiB. About 1.7 KiB is the summaries' upkeep, 1 KiB the run search, 1
- *   KiB the reserved ranges, 2 KiB check/walk/dump/stats.
+ * -ffunction-sections, XALLOC_DEBUG=0; tools/size.sh, `make size`)
+ *   -Os (XBITMAP_SMALL 1): everything 8.2 KiB; what a program calling init,
+ *   alloc, alloc_run and free links in (--gc-sections): 4.2 KiB. With
+ *   XBITMAP_SMALL 0: 9.1 and 5.1 KiB. Roughly: summary upkeep 1.7 KiB, run
+ *   search 1 KiB, reserved ranges 1 KiB, check/walk/dump/stats 2 KiB.
+ *   XBITMAP_SMALL 1 costs speed: one unit alloc and free about 1.6 times
+ *   slower, 512-unit runs 1.7 times (same machine as SPEED, -O2).
  *
  * THREADS
  *   A map is not thread-safe by itself; set desc.hooks.lock/unlock (for
@@ -349,6 +356,16 @@ static inline void xalloc_spin_unlock(void *lock)
 #endif
 #ifndef XBITMAP_BEST_FIT_TRIES
 #define XBITMAP_BEST_FIT_TRIES 8
+#endif
+/* 1: only the general code paths (no separate fast paths for one unit,
+ * for updates inside one summary word, for aligned blocks): the same
+ * results from less code. Default: 1 when compiling for size (-Os). */
+#ifndef XBITMAP_SMALL
+#ifdef __OPTIMIZE_SIZE__
+#define XBITMAP_SMALL 1
+#else
+#define XBITMAP_SMALL 0
+#endif
 #endif
 
 #if XBITMAP_WORD_BITS == 64
@@ -904,6 +921,9 @@ static bool xbitmap__trange_long(xbitmap__tower *t, xbitmap_index x0, xbitmap_in
     return changed;
 }
 
+#if XBITMAP_SMALL
+#define xbitmap__trange xbitmap__trange_long
+#else
 /* The same; bits within one word (the usual case) the short way. */
 XBITMAP__HOT bool xbitmap__trange(xbitmap__tower *t, xbitmap_index x0, xbitmap_index x1, bool set)
 {
@@ -916,6 +936,7 @@ XBITMAP__HOT bool xbitmap__trange(xbitmap__tower *t, xbitmap_index x0, xbitmap_i
     if ((old == 0) != (*w == 0)) xbitmap__tup1(t, j, set);
     return true;
 }
+#endif
 
 /* First set bit of t's bottom level at index >= x, or NONE. Climbs while
  * the rest of a word is empty, then comes down with bit scans. O(L). */
@@ -999,6 +1020,7 @@ static void xbitmap__word_changed(xbitmap *h, xbitmap_index i, xbitmap__word old
     if (climb && (mo == (int)XBITMAP__LW || mn == (int)XBITMAP__LW) && mo != mn) xbitmap__climb(h, i, mn > mo);
 }
 
+#if !XBITMAP_SMALL
 /* Unit b of word i became free (fr) or not; more/less: the word with b free
  * and without. Only orders whose aligned block around b is free in `more`
  * can flip, and of those the ones `less` has no free block of: [lo, o].
@@ -1021,6 +1043,7 @@ XBITMAP__HOT void xbitmap__bit_changed(xbitmap *h, xbitmap_index i, unsigned b, 
     }
     if (o == XBITMAP__LW) xbitmap__climb(h, i, fr); /* more is a full word, less is not */
 }
+#endif
 
 /* Units [p, p+n) become free (fr) or not, n >= 1; every summary follows.
  * Whole words are written directly and their summary bits set or cleared
@@ -1057,7 +1080,7 @@ XBITMAP__HOT void xbitmap__mark_dir(xbitmap *h, xbitmap_index p, xbitmap_index n
     if (a <= b) { /* whole words: every per-word order gets the same bits */
         xbitmap_index j = a >> XBITMAP__LW;
         for (i = a; i <= b; i++) h->bits[i] = fr ? XBITMAP__ALL : 0;
-        if (j == b >> XBITMAP__LW) { /* one group: word j of each order */
+        if (!XBITMAP_SMALL && j == b >> XBITMAP__LW) { /* one group: word j of each order */
             xbitmap__word m = (XBITMAP__ALL << (a & XBITMAP__M)) & (XBITMAP__ALL >> (XBITMAP__M - (b & XBITMAP__M)));
             xbitmap__word *g = &XBITMAP__L0(&h->tw[0], j);
             for (o = 0; o <= h->pw; o++) {
@@ -1069,7 +1092,7 @@ XBITMAP__HOT void xbitmap__mark_dir(xbitmap *h, xbitmap_index p, xbitmap_index n
             for (o = 0; o <= h->pw; o++) xbitmap__trange(&h->tw[o], a, b, fr);
         }
     }
-    if (!(n & (n - 1)) && !(p & (n - 1)) && a == i0 && b == i1) {
+    if (!XBITMAP_SMALL && !(n & (n - 1)) && !(p & (n - 1)) && a == i0 && b == i1) {
         /* a whole aligned block of 2^k units (k > log2 W): the blocks inside
          * it at each order up to k, then the blocks around it */
         unsigned k = xbitmap__log2(n);
@@ -1296,6 +1319,7 @@ static inline unsigned xbitmap__nbrs(const xbitmap *h, xbitmap_index p, xbitmap_
     return (unsigned)(p > 0 && xbitmap__isfree(h, p - 1)) + (unsigned)(n < h->count - p && xbitmap__isfree(h, p + n));
 }
 
+#if !XBITMAP_SMALL
 /* Free neighbours of unit b of word i (whose value is w). */
 XBITMAP__HOT unsigned xbitmap__nbrs1(const xbitmap *h, xbitmap_index i, unsigned b, xbitmap__word w)
 {
@@ -1303,6 +1327,7 @@ XBITMAP__HOT unsigned xbitmap__nbrs1(const xbitmap *h, xbitmap_index i, unsigned
     unsigned r = b < XBITMAP__M ? (unsigned)(w >> (b + 1)) & 1u : i + 1 < h->nwords ? (unsigned)h->bits[i + 1] & 1u : 0u;
     return l + r;
 }
+#endif
 
 /* Allocate [p, p+n), all free. */
 static void xbitmap__take(xbitmap *h, xbitmap_index p, xbitmap_index n)
@@ -1458,7 +1483,7 @@ XBITMAP__COLD xbitmap_index xbitmap__next_word(const xbitmap *h, xbitmap_index i
 static xbitmap_index xbitmap__alloc1(xbitmap *h)
 {
     xbitmap_index s = xbitmap__start(h), i = s >> XBITMAP__LW, p;
-    xbitmap__word w, old;
+    xbitmap__word w;
     unsigned b;
     if (XALLOC__UNLIKELY(s >= h->count)) goto none; /* hint past the end: full */
     w = h->bits[i] & (XBITMAP__ALL << (s & XBITMAP__M));
@@ -1466,15 +1491,21 @@ static xbitmap_index xbitmap__alloc1(xbitmap *h)
         if ((i = xbitmap__next_word(h, i, s)) == XBITMAP__NONE) goto none;
         w = h->bits[i];
     }
-    old = h->bits[i];
     b = xbitmap__ctz(w);
     p = (i << XBITMAP__LW) | b;
+#if XBITMAP_SMALL
+    xbitmap__take(h, p, 1);
+#else
+    {
+    xbitmap__word old = h->bits[i];
     h->nruns += (xbitmap_index)xbitmap__nbrs1(h, i, b, old) - 1u;
     h->bits[i] = old & ~XBITMAP__BIT(b);
     xbitmap__bit_changed(h, i, b, old, old & ~XBITMAP__BIT(b), false);
     h->nfree--;
-    if (h->hint == p || (!h->random && h->hint < p)) h->hint = p + 1; /* nothing free in [hint, p] */
     h->allocs++;
+    }
+#endif
+    if (h->hint == p || (!h->random && h->hint < p)) h->hint = p + 1; /* nothing free in [hint, p] */
     return p;
 none:
     h->failures++;
@@ -1555,6 +1586,7 @@ XBITMAP__COLD bool xbitmap__free_run(xbitmap *h, xbitmap_index p, xbitmap_index 
 
 static bool xbitmap__free(xbitmap *h, xbitmap_index p, xbitmap_index n)
 {
+#if !XBITMAP_SMALL
     if (n == 1 && p < h->count) { /* one unit: the short way */
         xbitmap_index i = p >> XBITMAP__LW;
         unsigned b = (unsigned)(p & XBITMAP__M);
@@ -1577,6 +1609,7 @@ static bool xbitmap__free(xbitmap *h, xbitmap_index p, xbitmap_index n)
         h->frees++;
         return true;
     }
+#endif
     return xbitmap__free_run(h, p, n);
 }
 
