@@ -1355,9 +1355,15 @@ XBITMAP__COLD xbitmap_index xbitmap__random_start(const xbitmap *h)
  * range holds reserved units (rmap), else O(R). */
 static xbitmap_index xbitmap__reserved_in(const xbitmap *h, xbitmap_index p, xbitmap_index n)
 {
-    xbitmap_index j = xbitmap__next(&h->rt, p >> XBITMAP__LW), e = p + n;
+    xbitmap_index e = p + n, i0 = p >> XBITMAP__LW, i1 = (e - 1) >> XBITMAP__LW, j;
     unsigned k;
-    if (j == XBITMAP__NONE || j > (e - 1) >> XBITMAP__LW) return XBITMAP__NONE;
+    if (i0 >> XBITMAP__LW == i1 >> XBITMAP__LW) { /* the rmap bits of the words, in one word */
+        if (!(XBITMAP__L0(&h->rt, i0 >> XBITMAP__LW) & (XBITMAP__ALL << (i0 & XBITMAP__M)) &
+              (XBITMAP__ALL >> (XBITMAP__M - (i1 & XBITMAP__M)))))
+            return XBITMAP__NONE;
+    } else if ((j = xbitmap__next(&h->rt, i0)) == XBITMAP__NONE || j > i1) {
+        return XBITMAP__NONE;
+    }
     for (k = 0; k < h->nranges && h->ranges[k].start < e; k++)
         if (h->ranges[k].end > p) return h->ranges[k].start > p ? h->ranges[k].start : p;
     return XBITMAP__NONE;
