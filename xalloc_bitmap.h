@@ -85,7 +85,7 @@
  *     a. A search that fails because no free aligned 2^c block exists
  *     costs O(L); one that fails after meeting r such runs O(r*(L + n/W)),
  *     at worst all of the map: the price of never failing while a fit
- *     exists (measured below: 30 ms on 2^32 units for a request one unit
+ *     exists (see SPEED: 32 ms on 2^32 units for a request one unit
  *     longer than the longest free run).
  *   Placement (desc.policy):
  *   - XBITMAP_FIRST_FIT (default): the lowest fit at or after the search
@@ -196,13 +196,19 @@
  *   XBITMAP_MAX_RESERVED shrinks the record (16 bytes per range at W = 64).
  *
  * SPEED (bench/bench_bitmap.c, `make bench`; gcc -O2, XALLOC_DEBUG=1, one
- * core of a 2-core Xeon VM shared with other jobs; median ns per call)
+ * core of a 2-core Xeon VM shared with other jobs (load about 3); median
+ * ns per call over 11 runs)
  *   A map of 2^22 units, half of it used by random single units and short
  *   runs, one aligned 512-unit window in eight wholly free:
- *     one unit: alloc 8.9, free 10.5; 512 units at 512: alloc 49, free 62
- *   The same pattern over 2^32 units: one unit: alloc 9.3, free 11.2;
- *   failing searches (512 at 512 and 1024 at 1 with no free window left,
- *   65536 at 65536): 30 ns. Rerun: make bench (BENCH_QUICK=1: 2^28 units).
+ *     one unit (first fit from the hint):   alloc 8.0, free 10.1
+ *     one unit from a random start:         alloc 26,  free 19
+ *     512 units at 512:                     alloc 40,  free 40
+ *   The same pattern over 2^32 units (585 MiB of metadata, so most calls
+ *   miss the caches): one unit: alloc 8.1, free 10.3; 512 units at 512:
+ *   alloc 192, free 450; failing searches (512 at 512, 1024 at 1 and 513
+ *   at 1 with no free window left, 65536 at 65536): 28 to 31 ns; the worst
+ *   case, a request one unit longer than the longest free run: 32 ms.
+ *   Rerun: make bench (BENCH_QUICK=1: 2^28 units; BENCH_RUNS=n).
  *
  * CODE SIZE (arm-none-eabi-gcc -Os -mthumb -mcpu=cortex-m4
  * -ffunction-sections, XALLOC_DEBUG=0; tools/size.sh, `make size`)
