@@ -46,6 +46,10 @@ PORT_TESTS = $(foreach t,$2,$(foreach l,$3,$1/$(basename $(notdir $(t)))_d$(l)))
 port_build = $(MAKE) -k --no-print-directory $1 || echo "$@: some programs did not build (above): each counts as a failed test"
 # Programs run JOBS at a time (tools/run_under.sh).
 PORT_JOBS ?= 2
+# Under an emulator or valgrind a program runs 10 to 20 times slower: the
+# runs below set XTEST_SLOW=1 in the environment, which a test may read to
+# cut its stress iterations (the unit tests themselves stay the same).
+PORT_SLOW := XTEST_SLOW=1
 INCLUDE_SRC := tests/include/main.c tests/include/other.c
 
 # $(call port_need,COMMAND,DEBIAN-PACKAGE): fail with a clear message unless
@@ -105,10 +109,10 @@ qemu:
 .PHONY: port-qemu-arm port-qemu-s390x
 port-qemu-arm:
 	@$(call port_build,$(QEMU_ARM_BINS))
-	@JOBS=$(PORT_JOBS) sh tools/run_under.sh "qemu-arm (32-bit ARM, little-endian)" $(PORT)/run/qemu-arm qemu-arm $(QEMU_ARM_BINS)
+	@$(PORT_SLOW) JOBS=$(PORT_JOBS) sh tools/run_under.sh "qemu-arm (32-bit ARM, little-endian)" $(PORT)/run/qemu-arm qemu-arm $(QEMU_ARM_BINS)
 port-qemu-s390x:
 	@$(call port_build,$(QEMU_S390X_BINS))
-	@JOBS=$(PORT_JOBS) sh tools/run_under.sh "qemu-s390x (64-bit s390x, big-endian)" $(PORT)/run/qemu-s390x qemu-s390x $(QEMU_S390X_BINS)
+	@$(PORT_SLOW) JOBS=$(PORT_JOBS) sh tools/run_under.sh "qemu-s390x (64-bit s390x, big-endian)" $(PORT)/run/qemu-s390x qemu-s390x $(QEMU_S390X_BINS)
 
 # ---- sanitizers ----------------------------------------------------------------
 SAN_CC    ?= clang
@@ -154,7 +158,7 @@ valgrind:
 .PHONY: port-valgrind
 port-valgrind:
 	@$(call port_build,$(VG_BINS) $(VALGRIND_EXTRA_BINS))
-	@JOBS=$(PORT_JOBS) sh tools/run_under.sh "valgrind memcheck (XALLOC_DEBUG=$(VALGRIND_LEVELS), XALLOC_VALGRIND=1)" $(PORT)/run/vg "$(VALGRIND_RUN)" $(VG_BINS) $(VALGRIND_EXTRA_BINS)
+	@$(PORT_SLOW) JOBS=$(PORT_JOBS) sh tools/run_under.sh "valgrind memcheck (XALLOC_DEBUG=$(VALGRIND_LEVELS), XALLOC_VALGRIND=1)" $(PORT)/run/vg "$(VALGRIND_RUN)" $(VG_BINS) $(VALGRIND_EXTRA_BINS)
 
 # ---- static analysis -----------------------------------------------------------
 analyze:

@@ -13,7 +13,8 @@
 #   3. the image run, where an emulator is there (qemu-arm, qemu-riscv64,
 #      qemu-riscv32; the host runs its own), exit code 0 required.
 # TARGET: m0 m4 (arm-none-eabi-gcc), rv64 rv32 (riscv64-unknown-elf-gcc),
-#         gcc clang (the host, C), g++ clang++ (the host, C++: objects only).
+#         gcc clang (the host, C), g++ clang++ (the host, C++: objects only,
+#         -O2 only: `make warnings` already builds C++ at every level).
 # Images and objects go to $O/port/cross/<name>/<target>/. Exit 1 on any
 # failure, after trying everything; missing tools are named with their
 # Debian package.
@@ -38,8 +39,8 @@ rv32) cc="riscv64-unknown-elf-gcc -march=rv32imac -mabi=ilp32"; nm=riscv64-unkno
 gcc|clang)
       cc=$target; nm=nm; pkg=$target; ldflags="-static -no-pie"; run=native
       [ "$(uname -m)" = x86_64 ] || link=no ;;   # start.c has x86-64 startup only
-g++)  cc=g++; nm=nm; pkg=g++; lang=c++; std=-std=c++11; link=no ;;
-clang++) cc=clang++; nm=nm; pkg=clang; lang=c++; std=-std=c++17; link=no ;;
+g++)  cc=g++; nm=nm; pkg=g++; lang=c++; std=-std=c++11; link=no; OPTS=${CROSS_OPTS:--O2} ;;
+clang++) cc=clang++; nm=nm; pkg=clang; lang=c++; std=-std=c++17; link=no; OPTS=${CROSS_OPTS:--O2} ;;
 *)    echo "tools/cross.sh: unknown target $target"; exit 2 ;;
 esac
 set -- $cc
