@@ -85,8 +85,8 @@
  *     a. A search that fails because no free aligned 2^c block exists
  *     costs O(L); one that fails after meeting r such runs O(r*(L + n/W)),
  *     at worst all of the map: the price of never failing while a fit
- *     exists (see SPEED: 32 ms on 2^32 units for a request one unit
- *     longer than the longest free run).
+ *     exists (see SPEED: about 30 ms on 2^32 units for a request one
+ *     unit longer than the longest free run).
  *   Placement (desc.policy):
  *   - XBITMAP_FIRST_FIT (default): the lowest fit at or after the search
  *     start (the hint, or a random unit), wrapping around.
@@ -196,18 +196,19 @@
  *   XBITMAP_MAX_RESERVED shrinks the record (16 bytes per range at W = 64).
  *
  * SPEED (bench/bench_bitmap.c, `make bench`; gcc -O2, XALLOC_DEBUG=1, one
- * core of a 2-core Xeon VM shared with other jobs (load about 3); median
- * ns per call over 11 runs)
+ * core of a 2-core Xeon VM shared with other jobs; median ns per call over
+ * 11 runs; two runs, at load averages of about 3 and 4.7)
  *   A map of 2^22 units, half of it used by random single units and short
  *   runs, one aligned 512-unit window in eight wholly free:
- *     one unit (first fit from the hint):   alloc 8.0, free 10.1
- *     one unit from a random start:         alloc 26,  free 19
- *     512 units at 512:                     alloc 40,  free 40
+ *     one unit (first fit from the hint):   alloc 8.0-8.7, free 10.1-11.3
+ *     one unit from a random start:         alloc 26-31,   free 19-21
+ *     512 units at 512:                     alloc 40-44,   free 40-43
  *   The same pattern over 2^32 units (585 MiB of metadata, so most calls
- *   miss the caches): one unit: alloc 8.1, free 10.3; 512 units at 512:
- *   alloc 192, free 450; failing searches (512 at 512, 1024 at 1 and 513
- *   at 1 with no free window left, 65536 at 65536): 28 to 31 ns; the worst
- *   case, a request one unit longer than the longest free run: 32 ms.
+ *   miss the caches): one unit: alloc 8.1-8.7, free 10.3-11.6; 512 units
+ *   at 512: alloc 184-192, free 450-465; failing searches (512 at 512,
+ *   1024 at 1 and 513 at 1 with no free window left, 65536 at 65536): 28
+ *   to 32 ns; the worst case, a request one unit longer than the longest
+ *   free run: 30-32 ms.
  *   Rerun: make bench (BENCH_QUICK=1: 2^28 units; BENCH_RUNS=n).
  *
  * CODE SIZE (arm-none-eabi-gcc -Os -mthumb -mcpu=cortex-m4
@@ -680,7 +681,7 @@ XALLOC__PRIV void xalloc__put_pct(xalloc__line *l, uint64_t num, uint64_t den)
     /* scale down so that num * 1000 is a 32-bit multiply (no libgcc call) */
     uint64_t t, frac;
     while (num >> 22) { num >>= 1; den >>= 1; }
-    t = den ? xalloc__div64((uint32_t)num * 1000u, den) : 0;
+    t = den ? xalloc__div64((uint64_t)((uint32_t)num * 1000u), den) : 0;
     xalloc__put_u(l, xalloc__divmod64(t, 10, &frac));
     xalloc__put_str(l, ".");
     xalloc__put_u(l, frac);
