@@ -344,7 +344,113 @@ def gen_bitmap():
     write_dict('bitmap', tokens)
 
 
-GENERATORS = {'xalloc': gen_xalloc, 'buddy': gen_buddy, 'bitmap': gen_bitmap}
+# ---- the slab allocator, fuzz_slab.c ------------------------------------------
+class Slab:
+    VARIANTS = 8
+    (ALLOC_A, ALLOC_B, FREE, KMALLOC, KCALLOC, KREALLOC, SHRINK, DESTROY, STATS, WALK_STOP, DUMP, MISUSE, FILL,
+     FREE_EVERY, CHECK, FREE2) = range(16)
+    F_MISUSE, F_LOCK, F_LOCK_ONLY, F_UNLOCK_ONLY, F_CALLBACKS, F_NOHOOKS, F_B, F_KMEM, F_MISALIGN = \
+        1, 2, 4, 6, 8, 16, 32, 64, 128
+    A_CTOR, A_DTOR, A_NO_COLOUR, A_RELEASE_EMPTY = 4, 8, 64, 128
+
+    @staticmethod
+    def size(n):
+        if n <= 16:
+            return n - 1
+        if n <= 128:
+            return 0x4000 | (n - 1)
+        if n <= 1024:
+            return 0x8000 | (n - 1)
+        return 0xC000 | (n - 1)
+
+    @staticmethod
+    def ksize(n):
+        return n if n < 32 else 0x4000 | n if n < 256 else 0x8000 | n
+
+    @staticmethod
+    def align(log2):
+        if log2 is None:
+            return 0
+        return next(a for a in range(256) if a % 5 and a % 13 == log2)
+
+    def __init__(self, variant, flags=0, pagelog=6, region=65536, roff=0, a_size=32, a_align=None, a_bits=0,
+                 b_size=100, b_align=None, k_min16=0, k_max=0, k_bits=0, seed=1, check=0, stats=0):
+        self.b = bytearray()
+        self.b += u8(variant) + u8(flags) + u8(pagelog - 6) + u16(region // 16 - 1) + u8(roff)
+        self.b += u16(self.size(a_size)) + u8(self.align(a_align)) + u8(a_bits)
+        self.b += u16(self.size(b_size)) + u8(self.align(b_align))
+        self.b += u8(k_min16) + u16(k_max) + u8(k_bits) + u8(seed) + u8(check | stats << 2)
+
+    def op(self, code, *parts):
+        self.b += u8(code)
+        for p in parts:
+            self.b += p
+        return self
+
+    def alloc_a(self): return self.op(self.ALLOC_A)
+    def alloc_b(self): return self.op(self.ALLOC_B)      # with a second cache: no operand
+    def free(self, k): return self.op(self.FREE, u16(k))
+    def kmalloc(self, n): return self.op(self.KMALLOC, u16(self.ksize(n)))
+    def kcalloc(self, c, v): return self.op(self.KCALLOC, u8(c), u16(v))
+    def krealloc(self, k, n): return self.op(self.KREALLOC, u16(k), u16(self.ksize(n)))
+    def kfree_realloc0(self, k): return self.op(self.KREALLOC, u16(k), u16(0x8000))
+    def shrink(self, w): return self.op(self.SHRINK, u8(w))
+    def destroy(self, w): return self.op(self.DESTROY, u8(0xF0 | w))
+    def stats(self): return self.op(self.STATS)
+    def walk_stop(self, n): return self.op(self.WALK_STOP, u8(n))
+    def dump(self): return self.op(self.DUMP)
+    def misuse(self, kind, k=0, off=0): return self.op(self.MISUSE, u8(kind), u16(k), u16(off))
+    def fill(self, w, n=0): return self.op(self.FILL, u8(w), u16(self.ksize(n)))
+    def free_every(self, m, start): return self.op(self.FREE_EVERY, u8(m), u8(start))
+    def check(self): return self.op(self.CHECK)
+
+    def bytes(self):
+        return bytes(self.b)
+
+
+def gen_slab():
+    L = Slab
+    seeds = {}
+    for v in range(L.VARIANTS):
+        # region, two caches and a kmalloc: every call
+        s = L(v, L.F_LOCK | L.F_B | L.F_KMEM, pagelog=12, region=80000, roff=v * 9, a_size=48, a_bits=L.A_CTOR | L.A_DTOR | 0x10,
+              b_size=200, b_align=6, k_max=2000, seed=v, stats=2)
+        s.alloc_a().alloc_a().alloc_b().kmalloc(10).kmalloc(100).kmalloc(700).kcalloc(3, 40).kcalloc(0x80 | 1, 0x0123)
+        s.free(1).krealloc(2, 300).krealloc(3, 5).kfree_realloc0(0).stats().walk_stop(2).dump().check()
+        s.fill(0).fill(1).fill(2, 64).free_every(2, 1).shrink(0).shrink(1).shrink(2).fill(0).destroy(0).alloc_a()
+        seeds['v%d-region' % v] = s.bytes()
+        # callbacks: large slabs, a misbehaving page source, destroy with objects live
+        s = L(v, L.F_CALLBACKS | L.F_KMEM | L.F_MISALIGN, pagelog=8, region=300000, a_size=3000, a_align=9,
+              a_bits=1 | L.A_RELEASE_EMPTY, k_max=0, k_bits=1, seed=v + 3, check=1, stats=1)
+        s.alloc_a().alloc_a().fill(0).kmalloc(20).fill(2, 500).free_every(3, 0).krealloc(0, 1000).stats()
+        s.destroy(2).kmalloc(8).destroy(0).alloc_a().shrink(1)
+        seeds['v%d-callbacks' % v] = s.bytes()
+        # misuse of every kind
+        s = L(v, L.F_MISUSE | L.F_B | L.F_KMEM, pagelog=10, region=50000, a_size=40, b_size=24, k_max=512, seed=v + 7)
+        s.alloc_a().alloc_a().alloc_b().kmalloc(30).kmalloc(3).free(0).kmalloc(100)
+        for kind in range(8):
+            for j in range(3):
+                s.misuse(kind | j << 3 | (j << 5), 0x0101 * (j + 1) + kind, 0x0345 * (kind + 1) + j)
+        s.check().stats()
+        seeds['v%d-misuse' % v] = s.bytes()
+    seeds['no-hooks'] = L(1, L.F_NOHOOKS | L.F_KMEM, region=40000).alloc_a().kmalloc(50).free(0).stats().bytes()
+    seeds['lock-only-a'] = L(1, L.F_LOCK_ONLY, pagelog=12, region=20000).alloc_a().free(0).bytes()
+    seeds['unlock-only'] = L(2, L.F_UNLOCK_ONLY, pagelog=12, region=20000).alloc_a().free(0).bytes()
+    seeds['region-tiny'] = L(1, 0, pagelog=12, region=4000).bytes()
+    seeds['cache-huge-object'] = L(1, 0, pagelog=6, region=8192, a_size=5000).bytes()
+    seeds['cache-bad-align'] = L(3, L.F_CALLBACKS, pagelog=7, region=16384, a_size=100, a_align=12).alloc_a().bytes()
+    seeds['dtor-only'] = L(2, L.F_MISUSE, region=30000, a_size=64, a_bits=L.A_DTOR).alloc_a().free(0).misuse(4).alloc_a().bytes()
+    seeds['kmem-bad'] = L(1, L.F_KMEM, pagelog=6, region=8192, k_min16=1, k_max=1500).kmalloc(8).bytes()
+    write('slab', seeds)
+    tokens = [('alloc_a', u8(L.ALLOC_A)), ('fill_a', u8(L.FILL) + u8(0) + u16(0)), ('fill_k', u8(L.FILL) + u8(2) + u16(100)),
+              ('kmalloc_64', u8(L.KMALLOC) + u16(64)), ('free_every', u8(L.FREE_EVERY) + u8(0) + u8(0)),
+              ('shrink', u8(L.SHRINK) + u8(0)), ('stats', u8(L.STATS)), ('check', u8(L.CHECK))]
+    for kind in range(8):
+        tokens.append(('misuse_%d' % kind, u8(L.MISUSE) + u8(kind) + u16(1) + u16(0x21)))
+    write_dict('slab', tokens)
+
+
+GENERATORS = {'xalloc': gen_xalloc, 'buddy': gen_buddy, 'bitmap': gen_bitmap, 'slab': gen_slab}
 
 if __name__ == '__main__':
     for n in sys.argv[1:] or sorted(GENERATORS):
