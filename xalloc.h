@@ -621,7 +621,7 @@ XALLOC__PRIV void xalloc__put_pct(xalloc__line *l, uint64_t num, uint64_t den)
     /* scale down so that num * 1000 is a 32-bit multiply (no libgcc call) */
     uint64_t t, frac;
     while (num >> 22) { num >>= 1; den >>= 1; }
-    t = den ? xalloc__div64((uint32_t)num * 1000u, den) : 0;
+    t = den ? xalloc__div64((uint64_t)((uint32_t)num * 1000u), den) : 0;
     xalloc__put_u(l, xalloc__divmod64(t, 10, &frac));
     xalloc__put_str(l, ".");
     xalloc__put_u(l, frac);
@@ -877,7 +877,7 @@ static void xalloc__report(const xalloc_heap *h, xalloc_error e, const void *p, 
 /* Level 2 keeps everything of a free block but its header, links and footer
  * (and everything of a quick block but its header and links) filled with
  * XALLOC_POISON_BYTE, and checks the fill when the memory is handed out. */
-static void xalloc__poison(unsigned char *from, unsigned char *to)
+static void xalloc__poison(unsigned char *from, const unsigned char *to)
 {
     if (from < to) xalloc__fill(from, XALLOC_POISON_BYTE, (size_t)(to - from));
 }
@@ -1092,7 +1092,7 @@ XALLOC__HOT void *xalloc__finish(xalloc_heap *h, unsigned char *b, size_t req)
 #if XALLOC_DEBUG >= 3
     xalloc__canary_set(b, req);
 #endif
-    XALLOC__ON_ALLOC(h, b, req);
+    XALLOC__ON_ALLOC(h, b, xalloc__usable(b)); /* what usable_size promises */
     h->live++;
     h->allocs++;
     if (h->trace) h->trace(h->hooks.user, XALLOC_TRACE_ALLOC, b, req);
@@ -1257,7 +1257,7 @@ XALLOC__HOT void *xalloc__alloc_gran(xalloc_heap *h, uint32_t n, size_t req)
 /* Lay out blocks over [p, end) (both G-aligned payload addresses): free
  * segments of at most max_gran granules separated by 1-granule fences, then
  * a sentinel. Returns the sentinel's payload address. */
-static unsigned char *xalloc__lay_out(xalloc_heap *h, unsigned char *p, unsigned char *end)
+static unsigned char *xalloc__lay_out(xalloc_heap *h, unsigned char *p, const unsigned char *end)
 {
     size_t t = (size_t)(end - p) >> XALLOC__GLOG2;
     uint32_t prev = XALLOC__PREV_USED;
@@ -1572,8 +1572,11 @@ static void *xalloc__realloc(xalloc_heap *h, void *ptr, size_t align, size_t siz
 #if XALLOC_DEBUG >= 3
         xalloc__canary_set(b, size);
 #endif
-        XALLOC__ON_RESIZE(h, b, size);
-        if (size < old) XALLOC__HIDE(b + size, old - size);
+        {   /* the caller may use the new usable size, no more */
+            size_t now = xalloc__usable(b);
+            XALLOC__ON_RESIZE(h, b, now);
+            if (now < old) XALLOC__HIDE(b + now, old - now);
+        }
         h->allocs++;
         h->frees++;
         if (h->trace) {

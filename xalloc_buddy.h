@@ -632,7 +632,7 @@ XALLOC__PRIV void xalloc__put_pct(xalloc__line *l, uint64_t num, uint64_t den)
     /* scale down so that num * 1000 is a 32-bit multiply (no libgcc call) */
     uint64_t t, frac;
     while (num >> 22) { num >>= 1; den >>= 1; }
-    t = den ? xalloc__div64((uint32_t)num * 1000u, den) : 0;
+    t = den ? xalloc__div64((uint64_t)((uint32_t)num * 1000u), den) : 0;
     xalloc__put_u(l, xalloc__divmod64(t, 10, &frac));
     xalloc__put_str(l, ".");
     xalloc__put_u(l, frac);
@@ -896,7 +896,7 @@ XBUDDY__HOT size_t xbuddy__take(xbuddy *b, unsigned o)
     /* the latest block freed or split off at this order (cache-hot, like the
      * head of a free list) if its word still has one, else the first one at
      * or after low[k] (which then moves up to it) */
-    Y = b->hw[b->rec[k]] & XBUDDY__EVEN ? b->rec[k] : b->low[k];
+    Y = (b->hw[b->rec[k]] & XBUDDY__EVEN) ? b->rec[k] : b->low[k];
     bit = xbuddy__find(b, Y);
     if (Y == b->low[k]) b->low[k] = bit >> XBUDDY__WLOG;
     Y = (bit - b->adj[k]) >> 1;

@@ -780,7 +780,7 @@ XALLOC__PRIV void xalloc__put_pct(xalloc__line *l, uint64_t num, uint64_t den)
     /* scale down so that num * 1000 is a 32-bit multiply (no libgcc call) */
     uint64_t t, frac;
     while (num >> 22) { num >>= 1; den >>= 1; }
-    t = den ? xalloc__div64((uint32_t)num * 1000u, den) : 0;
+    t = den ? xalloc__div64((uint64_t)((uint32_t)num * 1000u), den) : 0;
     xalloc__put_u(l, xalloc__divmod64(t, 10, &frac));
     xalloc__put_str(l, ".");
     xalloc__put_u(l, frac);
@@ -1440,8 +1440,12 @@ static uint32_t xslab__layout(xslab_cache *c, uint32_t size, uint32_t align, siz
     /* the largest n with (n-1)*stride + slot + 4*ceil(n/32) <= avail: an
      * estimate without the bitmap, one less its 1/8 byte per object, then
      * single steps */
+#if XALLOC_DEBUG >= 1
     n = XSLAB__DIV(avail - end - XSLAB__WORDS(1) * 4, c->stride);
-    n = 1 + XSLAB__DIV(avail - end - XSLAB__WORDS(1) * 4 - (XALLOC_DEBUG >= 1 ? n >> 3 : 0), c->stride);
+    n = 1 + XSLAB__DIV(avail - end - XSLAB__WORDS(1) * 4 - (n >> 3), c->stride);
+#else
+    n = 1 + XSLAB__DIV(avail - end - XSLAB__WORDS(1) * 4, c->stride);
+#endif
     while (n > 1 && (n - 1) * c->stride + end + XSLAB__WORDS(n) * 4 > avail) n--;
     while (n * c->stride + end + XSLAB__WORDS(n + 1) * 4 <= avail) n++;
     return n;
@@ -1480,7 +1484,7 @@ XALLOC_DEF xslab_cache *xslab_cache_init(xslab_cache *c, const xslab_cache_desc 
     if (d->size == 0 || d->size > XSLAB__MAX_SLAB) goto bad;
     if (!align) { /* the most a C type of this size can need */
         align = d->size & (0u - d->size);
-        if (align > 2 * XSLAB__P) align = 2 * XSLAB__P;
+        if (align > (size_t)2 * XSLAB__P) align = (size_t)2 * XSLAB__P;
     }
     why = "bad alignment";
     if (align & (align - 1)) goto bad;

@@ -928,7 +928,7 @@ static void stress(idx count, long nops, long every, xbitmap_policy policy, bool
     unmake(&f);
 }
 
-static long scaled(long n) { return XALLOC_DEBUG >= 4 ? n / 8 : n; }
+static long scaled(long n) { return (XALLOC_DEBUG >= 4 ? n / 8 : n) / (xt_slow() ? 10 : 1); }
 
 static void test_stress_first_fit(void)     { stress(4099, scaled(600000), 2000, XBITMAP_FIRST_FIT, false); }
 static void test_stress_first_fit_odd(void) { stress(W * W + W / 2 + 1, scaled(200000), 1000, XBITMAP_FIRST_FIT, false); }

@@ -161,7 +161,7 @@ static void test_add_region(void)
     XT_CHECK(xalloc_add_region(h, second, 16384));
     XT_CHECK(!xalloc_add_region(h, second + 16, 16384)); /* overlaps: refused */
     XT_CHECK(errs[XALLOC_E_BADARG] == 1);
-    XT_CHECK(!xalloc_add_region(h, arena + 500000, 40)); /* too small */
+    XT_CHECK(!xalloc_add_region(h, arena + 500000, 24)); /* too small */
     XT_CHECK(!xalloc_add_region(h, NULL, 4096));
     xalloc_stats_get(h, &st);
     XT_CHECK(st.regions == 2 && st.region_bytes == 8192 + 16384);
@@ -675,15 +675,16 @@ static void test_asan_sees_the_heap(void)
 #ifdef TEST_ASAN
     xalloc_heap *h = make(65536, 0);
     unsigned char *p = xalloc_alloc(h, 100), *q = xalloc_alloc(h, 100);
-    XT_CHECK(__asan_region_is_poisoned(p, 100) == NULL);   /* usable */
-    XT_CHECK(__asan_address_is_poisoned(p + 100));          /* overflow */
+    XT_CHECK(__asan_region_is_poisoned(p, xalloc_usable_size(h, p)) == NULL);   /* usable */
+    XT_CHECK(__asan_address_is_poisoned(p + xalloc_usable_size(h, p)));          /* overflow */
     XT_CHECK(__asan_address_is_poisoned(q - 4));            /* a header */
     XT_CHECK(__asan_address_is_poisoned(p - 1));            /* underflow */
     xalloc_free(h, p);
     XT_CHECK(__asan_address_is_poisoned(p));                /* use after free */
     XT_CHECK(__asan_address_is_poisoned(p + 50));
     p = xalloc_realloc(h, q, 40);                           /* shrink in place */
-    XT_CHECK(p == q && __asan_region_is_poisoned(q, 40) == NULL && __asan_address_is_poisoned(q + 40));
+    XT_CHECK(p == q && __asan_region_is_poisoned(q, xalloc_usable_size(h, q)) == NULL &&
+             __asan_address_is_poisoned(q + xalloc_usable_size(h, q)));
     XT_CHECK(heap_ok(h));
 #endif
 }
@@ -703,7 +704,7 @@ static void test_valgrind_sees_the_heap(void)
     q = xalloc_alloc(h, 100);
     XT_CHECK(VALGRIND_GET_VBITS(p, vb, 8) == 1);
     XT_CHECK(VALGRIND_GET_VBITS(q - 4, vb, 4) == 3);   /* a header */
-    XT_CHECK(VALGRIND_GET_VBITS(p + 100, vb, 1) == 3); /* past the request */
+    XT_CHECK(VALGRIND_GET_VBITS(p + xalloc_usable_size(h, p), vb, 1) == 3); /* past the usable bytes */
     xalloc_free(h, p);
     XT_CHECK(VALGRIND_GET_VBITS(p, vb, 8) == 3);       /* freed */
     XT_CHECK(heap_ok(h));
@@ -936,6 +937,7 @@ static void test_stress_shadow(void)
     static shadow live[SLOTS];
     size_t region = 512 * 1024, ops = XALLOC_DEBUG >= 4 ? 20000 : XALLOC_DEBUG >= 2 ? 400000 : 1200000, i, k;
     size_t check_every = XALLOC_DEBUG >= 4 ? 1000000 : 4000;
+    if (xt_slow()) ops /= 10;
     xalloc_heap *h = make(region, 7);
     xalloc_stats first, st;
     size_t nlive = 0, live_req = 0, allocs = 0, frees = 0, failures = 0, false_oom = 0, bad = 0;

@@ -34,6 +34,11 @@ static uint64_t xt_rand(void)
     xt_state ^= xt_state >> 27;
     return xt_state * 0x2545F4914F6CDD1Dull;
 }
+/* True under an emulator or valgrind (the runs there set XTEST_SLOW=1):
+ * randomized stresses then run a tenth of their operations; native runs
+ * always run them in full. */
+static inline int xt_slow(void) { const char *e = getenv("XTEST_SLOW"); return e && *e && *e != '0'; }
+
 /* uniform in [0, n) (n > 0; the tiny modulo bias does not matter here) */
 static uint64_t xt_below(uint64_t n) { return xt_rand() % n; }
 

@@ -218,7 +218,7 @@ XALLOC__PRIV void xalloc__put_pct(xalloc__line *l, uint64_t num, uint64_t den)
     /* scale down so that num * 1000 is a 32-bit multiply (no libgcc call) */
     uint64_t t, frac;
     while (num >> 22) { num >>= 1; den >>= 1; }
-    t = den ? xalloc__div64((uint32_t)num * 1000u, den) : 0;
+    t = den ? xalloc__div64((uint64_t)((uint32_t)num * 1000u), den) : 0;
     xalloc__put_u(l, xalloc__divmod64(t, 10, &frac));
     xalloc__put_str(l, ".");
     xalloc__put_u(l, frac);
