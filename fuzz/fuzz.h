@@ -85,12 +85,28 @@ static inline uint32_t fuzz_rand(uint32_t *s)
     return *s = x;
 }
 /* Fill memory with pseudo-random bytes: allocators must not rely on zeroed
- * memory (o1heap's tests do the same). */
+ * memory (o1heap's tests do the same). The bytes come from a pool made once
+ * (at a place the seed picks), so that a fill costs a copy, not a generator
+ * call per word: every execution fills its arenas. */
+#define FUZZ_POOL (1u << 18)
+static unsigned char fuzz_pool[FUZZ_POOL + 4096];
+static int fuzz_pool_made;
 static inline void fuzz_scribble(unsigned char *p, size_t n, uint32_t seed)
 {
-    uint32_t s = seed * 2654435761u + 1u;
-    while (n >= 4) { uint32_t r = fuzz_rand(&s); p[0] = (unsigned char)r; p[1] = (unsigned char)(r >> 8); p[2] = (unsigned char)(r >> 16); p[3] = (unsigned char)(r >> 24); p += 4; n -= 4; }
-    while (n--) *p++ = (unsigned char)fuzz_rand(&s);
+    size_t at;
+    if (!fuzz_pool_made) {
+        uint32_t s = 0x2545F491u, i;
+        for (i = 0; i < sizeof fuzz_pool; i++) fuzz_pool[i] = (unsigned char)(fuzz_rand(&s) >> 7);
+        fuzz_pool_made = 1;
+    }
+    at = (size_t)(seed * 2654435761u) % 4096;
+    while (n) {
+        size_t k = n < FUZZ_POOL ? n : FUZZ_POOL;
+        memcpy(p, fuzz_pool + at, k);
+        p += k;
+        n -= k;
+        at = (at + 1237) % 4096;
+    }
 }
 
 /* Block contents: byte i of the block with id `id`. The top bit is always

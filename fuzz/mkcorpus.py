@@ -25,8 +25,9 @@ def u16(v):
 def write(name, files):
     cdir = os.path.join(ROOT, 'corpus', name)
     os.makedirs(cdir, exist_ok=True)
-    for f in os.listdir(cdir):
-        os.remove(os.path.join(cdir, f))
+    for f in os.listdir(cdir):  # the seeds only: found/ (inputs AFL++ found, minimized) stays
+        if os.path.isfile(os.path.join(cdir, f)):
+            os.remove(os.path.join(cdir, f))
     for fname, data in sorted(files.items()):
         with open(os.path.join(cdir, fname), 'wb') as fh:
             fh.write(data)

@@ -175,9 +175,9 @@ run() {
     in=$O/fuzz/in/$name
     rm -rf "$in" "$out"
     mkdir -p "$in" "$(dirname "$out")"
-    for d in "fuzz/corpus/$name" "fuzz/regress/$name"; do
+    for d in "fuzz/corpus/$name" "fuzz/corpus/$name/found" "fuzz/regress/$name"; do
         [ -d "$d" ] || continue
-        for f in "$d"/*; do [ -f "$f" ] && cp "$f" "$in/$(basename "$d")-$(basename "$f")"; done
+        for f in "$d"/*; do [ -f "$f" ] && cp "$f" "$in/$(echo "$d" | tr / _)-$(basename "$f")"; done
     done
     [ -n "$(ls "$in")" ] || printf '\000' > "$in/empty"
     dict=""
@@ -251,8 +251,9 @@ coverage() {
         for b in "$dir/bin/fuzz_$name"/fuzz_${name}_v*; do
             ins=""
             for d in "fuzz/corpus/$name" "fuzz/regress/$name"; do [ -d "$d" ] && ins="$ins $d"; done
+            # in one process: a forked child leaves with _exit, which writes no profile
             # shellcheck disable=SC2086
-            cov_run "$dir" "$(basename "$b")" "$b" $ins
+            cov_run "$dir" "$(basename "$b")" "$b" --no-fork $ins
         done
     done
     # merge: a line or branch is covered if any program covered it
@@ -267,26 +268,47 @@ coverage() {
         }'
     sort -k1,1 -k2,2n -o "$dir/lines.txt" "$dir/lines.txt"
     sort -k1,1 -k2,2n -k3,3n -o "$dir/branches.txt" "$dir/branches.txt"
-    echo "==== coverage of each header by the unit tests and the fuzz corpora (clang source-based, merged over every level and variant)"
+    # Per header, its own code; the common prelude (the same text in every
+    # header) once, over all headers. Preprocessor lines are no code: a macro's
+    # use counts where it expands.
     for h in xalloc*.h; do
-        awk -v h="$h" '$1 == h { n++; if ($3 > 0) c++ } END { printf "%s lines %d/%d", h, c, n }' "$dir/lines.txt" > "$dir/sum.txt"
-        awk -v h="$h" '$1 == h { n++; if ($4 > 0) c++ } END { printf " %d/%d\n", c, n }' "$dir/branches.txt" >> "$dir/sum.txt"
-        read -r hh _ lines br < "$dir/sum.txt"
-        lc=${lines%/*} ln=${lines#*/} bc=${br%/*} bn=${br#*/}
-        printf 'coverage %-18s lines %6s%% (%s/%s)   branches %6s%% (%s/%s)\n' "$hh" \
-            "$(awk -v a="$lc" -v b="$ln" 'BEGIN { printf "%.1f", b ? 100 * a / b : 100 }')" "$lc" "$ln" \
-            "$(awk -v a="$bc" -v b="$bn" 'BEGIN { printf "%.1f", b ? 100 * a / b : 100 }')" "$bc" "$bn"
-    done
-    for h in xalloc*.h; do
-        awk -v h="$h" '$1 == h && $3 == 0 { print $2 }' "$dir/lines.txt" > "$dir/ul.txt"
-        awk -v h="$h" '$1 == h && $4 == 0 { print $2, $3 }' "$dir/branches.txt" > "$dir/ub.txt"
+        awk -v h="$h" '/==== xalloc common prelude v1/ { s1 = NR } /==== end of xalloc common prelude v1/ { e1 = NR }
+            /==== xalloc common implementation prelude v1/ { s2 = NR } /==== end of xalloc common implementation prelude v1/ { e2 = NR }
+            END { print h, s1 + 0, e1 + 0, s2 + 0, e2 + 0 }' "$h"
+    done > "$dir/ranges.txt"
+    awk -v out="$dir" '
+        FILENAME ~ /ranges.txt$/ { s1[$1] = $2; e1[$1] = $3; s2[$1] = $4; e2[$1] = $5; nh++; hdr[nh] = $1
+                                   n = 0; while ((getline t < $1) > 0) text[$1, ++n] = t; close($1); next }
+        !($1 in s1) { next }
+        { f = $1; l = $2; t = text[f, l]; sub(/^[ \t]+/, "", t); if (t ~ /^#/) next
+          k = f; kl = l
+          if (l >= s1[f] && l <= e1[f]) { k = "common-prelude"; kl = "p" (l - s1[f]) }
+          else if (l >= s2[f] && l <= e2[f]) { k = "common-prelude"; kl = "i" (l - s2[f]) }
+          where[k, kl] = f ":" l }
+        FILENAME ~ /lines.txt$/ { key = k SUBSEP kl; if (!(key in lc)) { lkeys[k]++ } lc[key] += $3; lk[key] = 1; next }
+        FILENAME ~ /branches.txt$/ { key = k SUBSEP kl SUBSEP $3; if (!(key in bc)) { bkeys[k]++ } bc[key] += $4; next }
+        END {
+            for (key in lc) { split(key, a, SUBSEP); if (lc[key] > 0) lcov[a[1]]++; else print a[1], where[a[1], a[2]] > (out "/uncovered-lines.txt") }
+            for (key in bc) { split(key, a, SUBSEP); if (bc[key] > 0) bcov[a[1]]++; else print a[1], where[a[1], a[2]], a[3] > (out "/uncovered-branches.txt") }
+            for (i = 1; i <= nh + 1; i++) {
+                k = i <= nh ? hdr[i] : "common-prelude"
+                printf "coverage %-18s lines %6.1f%% (%d/%d)   branches %6.1f%% (%d/%d)\n", k,
+                    lkeys[k] ? 100 * lcov[k] / lkeys[k] : 100, lcov[k], lkeys[k], bkeys[k] ? 100 * bcov[k] / bkeys[k] : 100, bcov[k], bkeys[k]
+            }
+        }' "$dir/ranges.txt" "$dir/lines.txt" "$dir/branches.txt" > "$dir/summary.txt"
+    touch "$dir/uncovered-lines.txt" "$dir/uncovered-branches.txt"
+    echo "==== coverage by the unit tests and the fuzz corpora (clang source-based; a line or branch counts if any level or variant ran it)"
+    cat "$dir/summary.txt"
+    for k in $(ls xalloc*.h) "common-prelude"; do
+        awk -v k="$k" '$1 == k { print $2 }' "$dir/uncovered-lines.txt" | sort -t: -k2,2n > "$dir/ul.txt"
+        awk -v k="$k" '$1 == k { print $2, $3 }' "$dir/uncovered-branches.txt" | sort -t: -k2,2n > "$dir/ub.txt"
         if [ -s "$dir/ul.txt" ]; then
-            echo "---- $h: lines not covered"
-            while read -r ln; do printf '%s:%s: %s\n' "$h" "$ln" "$(sed -n "${ln}p" "$h" | sed 's/^ *//')"; done < "$dir/ul.txt"
+            echo "---- $k: lines not covered"
+            while read -r fl; do printf '%s: %s\n' "$fl" "$(sed -n "${fl#*:}p" "${fl%%:*}" | sed 's/^ *//')"; done < "$dir/ul.txt"
         fi
         if [ -s "$dir/ub.txt" ]; then
-            echo "---- $h: branches never taken (line, branch index: 0 true / 1 false of each condition)"
-            while read -r ln bi; do printf '%s:%s: [%s] %s\n' "$h" "$ln" "$bi" "$(sed -n "${ln}p" "$h" | sed 's/^ *//')"; done < "$dir/ub.txt"
+            echo "---- $k: branches never taken ([n]: the n-th outcome on the line, 2 per condition: true, false)"
+            while read -r fl bi; do printf '%s: [%s] %s\n' "$fl" "$bi" "$(sed -n "${fl#*:}p" "${fl%%:*}" | sed 's/^ *//')"; done < "$dir/ub.txt"
         fi
     done
     echo "(per-program logs in $dir/log, merged data in $dir/lines.txt and $dir/branches.txt)"
