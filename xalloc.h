@@ -869,17 +869,19 @@ static inline uint32_t xalloc__find_bin(const xalloc_heap *h, uint32_t c)
 /* ---- debugging aids (compiled out below their level) ---------------------- */
 static void xalloc__report(const xalloc_heap *h, xalloc_error e, const void *p, const char *what)
 {
-    if (h && h->hooks.error) h->hooks.error(h->hooks.user, e, (uintptr_t)p, what);
+    if (h->hooks.error) h->hooks.error(h->hooks.user, e, (uintptr_t)p, what);
 }
 
 #if XALLOC_DEBUG >= 2
 #define XALLOC__POISON_WORD ((uint32_t)XALLOC_POISON_BYTE * 0x01010101u)
 /* Level 2 keeps everything of a free block but its header, links and footer
  * (and everything of a quick block but its header and links) filled with
- * XALLOC_POISON_BYTE, and checks the fill when the memory is handed out. */
+ * XALLOC_POISON_BYTE, and checks the fill when the memory is handed out.
+ * from <= to at every call (a block holds a header, two links and a footer;
+ * equal for a smallest block when 2P + 8 is a whole number of granules). */
 static void xalloc__poison(unsigned char *from, const unsigned char *to)
 {
-    if (from < to) xalloc__fill(from, XALLOC_POISON_BYTE, (size_t)(to - from));
+    xalloc__fill(from, XALLOC_POISON_BYTE, (size_t)(to - from));
 }
 static bool xalloc__poisoned(const unsigned char *from, const unsigned char *to)
 {
@@ -1041,12 +1043,14 @@ static inline uint32_t xalloc__req_gran(const xalloc_heap *h, size_t size)
  *   1. the head of n's own class, if it is large enough;        O(1)
  *   2. the head of the first non-empty larger class;             O(1)
  *   3. any block of n's own class that is large enough.          O(bin)
- * Step 3 runs only when steps 1 and 2 found nothing. */
+ * Step 3 runs only when steps 1 and 2 found nothing. n <= max_gran (every
+ * caller sizes its request by xalloc__req_gran or against max_gran), so c
+ * is a bin. */
 XALLOC__HOT unsigned char *xalloc__take(xalloc_heap *h, uint32_t n, uint32_t c)
 {
     unsigned char *f;
     uint32_t d;
-    if (c >= h->nbins) return NULL;
+    XALLOC_ASSERT(c < h->nbins);
     f = h->bins[c];
     if (XALLOC__LIKELY(f != NULL) && xalloc__gran(xalloc__hdr(f)) >= n) goto found;
     d = xalloc__find_bin(h, c + 1);
@@ -1254,15 +1258,17 @@ XALLOC__HOT void *xalloc__alloc_gran(xalloc_heap *h, uint32_t n, size_t req)
 }
 
 /* ---- regions --------------------------------------------------------------- */
-/* Lay out blocks over [p, end) (both G-aligned payload addresses): free
- * segments of at most max_gran granules separated by 1-granule fences, then
- * a sentinel. Returns the sentinel's payload address. */
+/* Lay out blocks over [p, end) (both G-aligned payload addresses, at least
+ * a smallest block apart): free segments of at most max_gran granules
+ * separated by 1-granule fences, then a sentinel. Returns the sentinel's
+ * payload address. A fence is laid only where a smallest block follows it,
+ * so every pass of the loop has room for a segment. */
 static unsigned char *xalloc__lay_out(xalloc_heap *h, unsigned char *p, const unsigned char *end)
 {
     size_t t = (size_t)(end - p) >> XALLOC__GLOG2;
     uint32_t prev = XALLOC__PREV_USED;
     XALLOC__HIDE(p - XALLOC__HDR, (size_t)(end - p));
-    while (t >= XALLOC__MIN_GRAN) {
+    for (;;) {
         uint32_t seg = t > h->max_gran ? h->max_gran : (uint32_t)t;
         xalloc__set_free(p, seg);
 #if XALLOC_DEBUG >= 2
@@ -1284,14 +1290,13 @@ static unsigned char *xalloc__lay_out(xalloc_heap *h, unsigned char *p, const un
 }
 
 /* Set up region record r over [mem, mem+size) whose metadata ends at
- * `meta_end`; false if no smallest block fits. */
+ * `meta_end` (<= mem + size: both callers check it); false if no smallest
+ * block fits. */
 static bool xalloc__add(xalloc_heap *h, xalloc__region *r, unsigned char *mem, size_t size, unsigned char *meta_end)
 {
     uintptr_t first = ((uintptr_t)meta_end + XALLOC__HDR + XALLOC__G - 1) & ~(uintptr_t)(XALLOC__G - 1);
     uintptr_t end = ((uintptr_t)mem + size) & ~(uintptr_t)(XALLOC__G - 1);
-    if ((uintptr_t)meta_end > (uintptr_t)mem + size || first > end ||
-        end - first < xalloc__bytes(XALLOC__MIN_GRAN))
-        return false;
+    if (first > end || end - first < xalloc__bytes(XALLOC__MIN_GRAN)) return false;
     r->mem = mem;
     r->first = (unsigned char *)first;
     r->bytes = size;
@@ -1424,12 +1429,13 @@ XALLOC_DEF void *xalloc_calloc(xalloc_heap *h, size_t count, size_t size)
  * gap or a gap that can be a free block. 0 if it does not fit. */
 static uintptr_t xalloc__aligned_pos(const unsigned char *b, uint32_t have, uint32_t n, size_t align)
 {
-    uintptr_t s = (uintptr_t)b, end = s + xalloc__bytes(have), p;
-    if (align - 1 > UINTPTR_MAX - end) return 0; /* no aligned address above s */
-    p = xalloc__align_up(s, align);
+    uintptr_t s = (uintptr_t)b, end = s + xalloc__bytes(have), p = xalloc__align_up(s, align);
     if (p != s && p - s < xalloc__bytes(XALLOC__MIN_GRAN))
         p = xalloc__align_up(s + xalloc__bytes(XALLOC__MIN_GRAN), align);
-    return p >= s && p <= end && xalloc__bytes(n) <= end - p ? p : 0;
+    /* s <= p <= end in one compare: where no aligned address lies above s,
+     * align_up wraps around to below s, and p - s is then larger than any
+     * block */
+    return p - s <= end - s && xalloc__bytes(n) <= end - p ? p : 0;
 }
 
 /* Aligned take: O(1) through a request padded for the worst gap, else a
@@ -1766,7 +1772,8 @@ static const char *xalloc__check_locked(const xalloc_heap *h)
         }
         if (h->sl_map[fl] != m || ((h->fl_map >> fl) & 1u) != (m != 0)) return "bitmaps disagree with the bins";
     }
-    if (h->nfl < 32 && (h->fl_map >> h->nfl)) return "bitmaps disagree with the bins";
+    /* nfl <= 30 - XALLOC_SL_LOG2 (29-bit granule counts): the shift is defined */
+    if (h->fl_map >> h->nfl) return "bitmaps disagree with the bins";
 #if XALLOC_QUICK > 0
     for (c = 0; c < h->nquick; c++) {
         size_t before = entries;

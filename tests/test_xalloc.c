@@ -15,14 +15,16 @@ static unsigned char *arena = arena_store;
 /* ---- error hook: counts each kind ------------------------------------------ */
 static int errs[XALLOC_E_COUNT];
 static uintptr_t last_err_ptr;
+static xalloc_error last_err;
 static void on_error(void *user, xalloc_error e, uintptr_t p, const char *what)
 {
     (void)user; (void)what;
     if ((unsigned)e < XALLOC_E_COUNT) errs[e]++;
     last_err_ptr = p;
+    last_err = e;
 }
 static int total_errs(void) { int i, t = 0; for (i = 0; i < XALLOC_E_COUNT; i++) t += errs[i]; return t; }
-static void clear_errs(void) { memset(errs, 0, sizeof errs); last_err_ptr = 0; }
+static void clear_errs(void) { memset(errs, 0, sizeof errs); last_err_ptr = 0; last_err = XALLOC_OK; }
 
 #if defined(__SANITIZE_ADDRESS__)
 #define TEST_ASAN 1
@@ -69,6 +71,14 @@ static bool heap_ok(xalloc_heap *h)
     if (why) fprintf(stderr, "check: %s\n", why);
     return why == NULL;
 }
+
+/* Header words as the manual lays them out: granules << 3 | QUICK << 2 |
+ * PREV_USED << 1 | USED, in the 4 bytes before a block's payload. */
+enum { H_USED = 1, H_PREV = 2, H_QUICK = 4 };
+static uint32_t hdr_of(unsigned char *b) { uint32_t w; UNPOISON(b - 4, 4); memcpy(&w, b - 4, 4); return w; }
+/* A request that needs exactly n granules (the header, and at level 3 the
+ * requested size, take 4 bytes each). */
+static size_t gran_req(uint32_t n) { return n * G - 4 - (XALLOC_DEBUG >= 3 ? 4 : 0); }
 
 static void fill(void *p, size_t n, unsigned seed) { unsigned char *c = p; size_t i; for (i = 0; i < n; i++) c[i] = (unsigned char)(seed * 131u + i * 7u); }
 static bool intact(const void *p, size_t n, unsigned seed) { const unsigned char *c = p; size_t i; for (i = 0; i < n; i++) if (c[i] != (unsigned char)(seed * 131u + i * 7u)) return false; return true; }
@@ -559,7 +569,9 @@ static void test_write_after_free(void)
 #if XALLOC_DEBUG >= 2
     xalloc_heap *h = make(65536, 0);
     unsigned char *a = xalloc_alloc(h, 300), *guard = xalloc_alloc(h, 16), *b;
+    xalloc_stats st;
     xalloc_free(h, a);
+    xalloc_stats_get(h, &st);           /* a in a bin (test_write_after_free_quick_and_grow: on a quick list) */
     UNPOISON(a + 100, 1);               /* (under ASan: let the test write it) */
     a[100] = 1;                         /* write after free */
     XT_CHECK(xalloc_check(h) != NULL);  /* the full check sees the poison */
@@ -902,6 +914,436 @@ static void test_spinlock_threads(void)
     XT_CHECK(heap_ok(shared_heap));
 }
 
+/* ---- edge arguments, misuse without a hook, damage of every kind ----------------- */
+static void test_error_names(void)
+{
+    static const char *const names[XALLOC_E_COUNT] = {
+        "ok", "bad argument", "foreign pointer", "not the start of a block", "double free", "corrupt metadata",
+        "overrun", "write after free", "reserved memory", "size mismatch" };
+    int e;
+    for (e = 0; e < XALLOC_E_COUNT; e++) XT_CHECK(strcmp(xalloc_error_name((xalloc_error)e), names[e]) == 0);
+    XT_CHECK(strcmp(xalloc_error_name(XALLOC_E_COUNT), "unknown") == 0);
+    XT_CHECK(strcmp(xalloc_error_name((xalloc_error)77), "unknown") == 0);
+}
+
+/* init and add_region refuse what they cannot use, with or without a hook;
+ * a region below the first one is accepted; a max_block past what a header
+ * can hold is capped at the largest block (2^29 - 1 granules). */
+static void test_region_edges(void)
+{
+    xalloc_desc d;
+    xalloc_heap *h;
+    xalloc_stats st;
+    void *p, *q;
+    memset(&d, 0, sizeof d);
+    XT_CHECK(xalloc_init(NULL, 65536, &d) == NULL);         /* no hook: just NULL */
+    XT_CHECK(xalloc_init(arena, 16, &d) == NULL);
+    XT_CHECK(!xalloc_add_region(NULL, arena, 65536));
+    h = make(65536, 300000);
+    XT_CHECK(h != NULL);
+    XT_CHECK(!xalloc_add_region(h, arena + 1, 3));          /* shorter than its alignment gap */
+    XT_CHECK(errs[XALLOC_E_BADARG] == 1 && last_err_ptr == (uintptr_t)(arena + 1));
+    XT_CHECK(xalloc_add_region(h, arena, 65536));           /* wholly below the first region */
+    XT_CHECK(!xalloc_add_region(h, arena + 65536 - 16, 4096)); /* overlaps the second */
+    XT_CHECK(errs[XALLOC_E_BADARG] == 2);
+    p = xalloc_alloc(h, 60000);
+    q = xalloc_alloc(h, 60000);
+    XT_CHECK(p && q && ((unsigned char *)p < arena + 65536) != ((unsigned char *)q < arena + 65536));
+    xalloc_stats_get(h, &st);
+    XT_CHECK(st.regions == 2 && st.live_blocks == 2 && heap_ok(h));
+    /* max_block capped */
+    XT_CHECK(xalloc_overhead(SIZE_MAX) == xalloc_overhead((size_t)0x1FFFFFFF * G));
+    XT_CHECK(xalloc_overhead(SIZE_MAX) > xalloc_overhead(65536));
+    scribble(arena_store, sizeof arena_store);
+    d.max_block = SIZE_MAX;
+    h = xalloc_init(arena, 65536, &d);
+    XT_CHECK(h != NULL);
+    XT_CHECK(xalloc_max_alloc(h) > 65536 - xalloc_overhead(SIZE_MAX) - 2 * G);
+    p = xalloc_alloc(h, xalloc_max_alloc(h));
+    XT_CHECK(p != NULL && xalloc_alloc(h, 1) == NULL && heap_ok(h));
+}
+
+/* An aligned request that finds no room takes back the blocks held on quick
+ * lists (merging them) before it fails. */
+static void test_aligned_after_quick(void)
+{
+    xalloc_heap *h = make(16384, 0);
+    unsigned char *g0 = xalloc_alloc(h, 16), *q1 = xalloc_alloc(h, 1000), *q2 = xalloc_alloc(h, 1000);
+    unsigned char *g1 = xalloc_alloc(h, 16), *p;
+    bool reused = false;
+    int i;
+    fill(g0, 16, 1); fill(g1, 16, 2);
+    xalloc_free(h, q1);                 /* both wait on a quick list */
+    xalloc_free(h, q2);
+    for (i = 0; i < 100 && (p = xalloc_aligned_alloc(h, 2 * G, 1500)) != NULL; i++)
+        if (p >= q1 && p < q2 + 1000) reused = true;
+    XT_CHECK(reused && i < 100);
+    XT_CHECK(intact(g0, 16, 1) && intact(g1, 16, 2) && heap_ok(h));
+}
+
+/* realloc_aligned with an alignment below the granule is a plain realloc */
+static void test_realloc_small_alignment(void)
+{
+    xalloc_heap *h = make(65536, 0);
+    unsigned char *p = xalloc_alloc(h, 40), *q;
+    size_t a;
+    fill(p, 40, 3);
+    for (a = 1; a <= G; a <<= 1) {
+        q = xalloc_realloc_aligned(h, p, a, 40 + a * 100);
+        XT_CHECK(q != NULL && ((uintptr_t)q & (G - 1)) == 0 && intact(q, 40, 3));
+        p = q;
+    }
+    XT_CHECK(total_errs() == 0 && heap_ok(h));
+}
+
+/* The top size class (heap tables sized for 511-granule blocks: the last
+ * bin) holds a free block too small for a request at its head: the request
+ * finds a larger block further down the same bin. */
+static void test_top_class_search(void)
+{
+    xalloc_desc d;
+    xalloc_heap *h;
+    unsigned char *a, *b, *p;
+    xalloc_stats st;
+    memset(&d, 0, sizeof d);
+    d.max_block = 511 * G;                  /* segments of 511 granules */
+    scribble(arena_store, sizeof arena_store);
+    h = xalloc_init(arena, 4 * 512 * G, &d);
+    XT_CHECK(h != NULL);
+    a = xalloc_alloc(h, gran_req(500));     /* the first segment: 500 + 11 */
+    b = xalloc_alloc(h, gran_req(11));
+    XT_CHECK(a && b && b == a + 500 * G);
+    xalloc_free(h, a);
+    xalloc_stats_get(h, &st);               /* (quick lists flushed) */
+    p = xalloc_alloc(h, gran_req(505));     /* same class as 500, does not fit it */
+    XT_CHECK(p != NULL && p != a);
+    XT_CHECK(xalloc_alloc(h, gran_req(500)) == a);
+    XT_CHECK(heap_ok(h));
+}
+
+/* Misuse on a heap without an error hook changes nothing either. */
+static void test_misuse_without_hook(void)
+{
+#if XALLOC_DEBUG >= 1
+    xalloc_heap *h;
+    unsigned char *a, *b;
+    xalloc_stats st;
+    int local;
+    scribble(arena_store, sizeof arena_store);
+    h = xalloc_init(arena, 65536, NULL);
+    a = xalloc_alloc(h, 100);
+    b = xalloc_alloc(h, 100);
+    fill(b, 100, 2);
+    xalloc_free(h, a);
+    xalloc_free(h, a);
+    xalloc_free(h, &local);
+    xalloc_free(h, b + 1);
+    XT_CHECK(xalloc_aligned_alloc(h, 3, 10) == NULL);
+    xalloc_stats_get(h, &st);
+    XT_CHECK(st.live_blocks == 1 && st.frees == 1 && intact(b, 100, 2) && heap_ok(h));
+#endif
+}
+
+#if XALLOC_DEBUG >= 1
+/* Free the block at p with the 4 bytes at `at` set to v: the error it
+ * reports (XALLOC_OK: none). The bytes are put back. */
+static xalloc_error free_with(xalloc_heap *h, unsigned char *p, unsigned char *at, uint32_t v)
+{
+    uint32_t saved;
+    UNPOISON(at, 4);
+    memcpy(&saved, at, 4);
+    memcpy(at, &v, 4);
+    clear_errs();
+    xalloc_free(h, p);
+    memcpy(at, &saved, 4);
+    return total_errs() == 1 ? last_err : total_errs() ? XALLOC_E_COUNT : XALLOC_OK;
+}
+#endif
+
+/* Level 1 validates a freed block against its neighbours: each damaged
+ * header, footer or size is reported and the free refused. (At level 4 the
+ * full check on entry names the damage first: XALLOC_E_CORRUPT too.) */
+static void test_misuse_damaged_neighbours(void)
+{
+#if XALLOC_DEBUG >= 1
+    xalloc_heap *h = make(65536, 0);
+    unsigned char *x = xalloc_alloc(h, 100), *y = xalloc_alloc(h, 100), *z = xalloc_alloc(h, 100), *p;
+    uint32_t xn, big = (uint32_t)(65536 / G); /* max_block: the region's size */
+    xalloc_stats st;
+    fill(y, 100, 2); fill(z, 100, 3);
+    /* y's successor claims y is used but has no size a block can have */
+    XT_CHECK(free_with(h, y, z - 4, H_PREV) == XALLOC_E_CORRUPT);
+    XT_CHECK(free_with(h, y, z - 4, 0x1000000u << 3 | H_PREV | H_USED) == XALLOC_E_CORRUPT);
+    XT_CHECK(intact(y, 100, 2) && intact(z, 100, 3) && heap_ok(h));
+    /* a free predecessor x: its footer, then its header, damaged */
+    xalloc_free(h, x);
+    xalloc_stats_get(h, &st);           /* (quick lists flushed: x in a bin) */
+    XT_CHECK((hdr_of(y) & H_PREV) == 0);
+    xn = hdr_of(x) >> 3;
+    XT_CHECK(free_with(h, y, y - 8, 1) == XALLOC_E_CORRUPT);            /* too small */
+    XT_CHECK(free_with(h, y, y - 8, 0x1FFFFFFFu) == XALLOC_E_CORRUPT);  /* above max_block */
+    XT_CHECK(free_with(h, y, y - 8, big - 1) == XALLOC_E_CORRUPT);      /* reaches below the region */
+    XT_CHECK(free_with(h, y, x - 4, (xn - 1) << 3 | H_PREV) == XALLOC_E_CORRUPT); /* ends before y */
+    XT_CHECK(free_with(h, y, x - 4, 0x1000000u << 3 | H_PREV) == XALLOC_E_CORRUPT); /* past the region */
+    /* x's header says it ends inside y: y's own bytes there are taken for
+     * a footer (of nothing that holds y) */
+    memset(y + G - 8, 0, 4);
+    XT_CHECK(free_with(h, y, x - 4, (xn + 1) << 3 | H_PREV) == XALLOC_E_CORRUPT);
+    memcpy(y + G - 8, &big, 4);
+    XT_CHECK(free_with(h, y, x - 4, (xn + 1) << 3 | H_PREV) == XALLOC_E_CORRUPT);
+    p = y + 3 * G - 8;
+    memcpy(p, &(uint32_t){ 2 }, 4);
+    XT_CHECK(free_with(h, y, x - 4, (xn + 3) << 3 | H_PREV) == XALLOC_E_CORRUPT);
+    p = y + 2 * G - 8;
+    memcpy(p, &(uint32_t){ xn + 1 }, 4);
+    XT_CHECK(free_with(h, y, x - 4, (xn + 2) << 3 | H_PREV) == XALLOC_E_CORRUPT);
+    fill(y, 100, 2);
+    XT_CHECK(heap_ok(h));
+    /* interior pointers whose "header" (caller's bytes) is too small or
+     * runs past the region */
+    p = xalloc_alloc(h, xalloc_max_alloc(h));
+    XT_CHECK(p != NULL);
+    memcpy(p + G - 4, &(uint32_t){ 1u << 3 | H_USED | H_PREV }, 4);
+    clear_errs();
+    xalloc_free(h, p + G);
+    XT_CHECK(errs[XALLOC_E_NOT_BLOCK] == 1);
+    memcpy(p + G - 4, &(uint32_t){ big << 3 | H_USED | H_PREV }, 4);
+    xalloc_free(h, p + G);
+    XT_CHECK(errs[XALLOC_E_NOT_BLOCK] == 2 && total_errs() == 2);
+    xalloc_free(h, p);
+    xalloc_free(h, y);
+    xalloc_free(h, z);
+    XT_CHECK(total_errs() == 2 && heap_ok(h));
+#endif
+}
+
+/* A block freed twice after it merged with free blocks on both sides: its
+ * stale header lies inside the merged block, found through the footer. */
+static void test_double_free_merged_both_sides(void)
+{
+#if XALLOC_DEBUG >= 1
+    xalloc_heap *h = make(65536, 0);
+    unsigned char *x = xalloc_alloc(h, 100), *y = xalloc_alloc(h, 100), *z = xalloc_alloc(h, 100);
+    unsigned char *guard = xalloc_alloc(h, 100);
+    xalloc_stats st;
+    fill(guard, 100, 4);
+    xalloc_free(h, x);
+    xalloc_free(h, z);
+    xalloc_stats_get(h, &st);           /* x and z free in bins */
+    xalloc_free(h, y);                  /* x, y, z: one free block */
+    XT_CHECK(total_errs() == 0);
+    xalloc_free(h, y);
+    XT_CHECK(errs[XALLOC_E_DOUBLE_FREE] == 1 && total_errs() == 1);
+    xalloc_free(h, z);
+    XT_CHECK(errs[XALLOC_E_DOUBLE_FREE] + errs[XALLOC_E_NOT_BLOCK] == 2 && total_errs() == 2);
+    xalloc_stats_get(h, &st);
+    XT_CHECK(st.live_blocks == 1 && intact(guard, 100, 4) && heap_ok(h));
+#endif
+}
+
+/* Level 2: a write into a block waiting on a quick list, and into a free
+ * block that realloc grows into, is reported when the memory is handed out
+ * again (level 4: the full check on entry refuses the call). */
+static void test_write_after_free_quick_and_grow(void)
+{
+#if XALLOC_DEBUG >= 2
+    xalloc_heap *h = make(65536, 0);
+    unsigned char *a = xalloc_alloc(h, 64), *b = xalloc_alloc(h, 64), *c = xalloc_alloc(h, 64), *p;
+    unsigned char *x, *y, *z;
+    xalloc_stats st;
+    xalloc_free(h, b);                  /* onto b's quick list */
+    UNPOISON(b + 20, 1);
+    b[20] = 1;
+    XT_CHECK(xalloc_check(h) != NULL);
+    clear_errs();
+    p = xalloc_alloc(h, 64);
+#if XALLOC_DEBUG >= 4
+    XT_CHECK(p == NULL && errs[XALLOC_E_CORRUPT] == 1);
+    b[20] = XALLOC_POISON_BYTE;
+    p = xalloc_alloc(h, 64);
+    XT_CHECK(p == b && total_errs() == 1);
+#else
+    XT_CHECK(p == b && errs[XALLOC_E_USE_AFTER_FREE] == 1 && last_err_ptr == (uintptr_t)b);
+#endif
+    x = xalloc_alloc(h, 100); y = xalloc_alloc(h, 1000); z = xalloc_alloc(h, 16);
+    fill(x, 100, 1);
+    xalloc_free(h, y);
+    xalloc_stats_get(h, &st);           /* y in a bin */
+    UNPOISON(y + 500, 1);
+    y[500] = 1;
+    XT_CHECK(xalloc_check(h) != NULL);
+    clear_errs();
+    p = xalloc_realloc(h, x, 900);
+#if XALLOC_DEBUG >= 4
+    XT_CHECK(p == NULL && errs[XALLOC_E_CORRUPT] == 1);
+    y[500] = XALLOC_POISON_BYTE;
+    p = xalloc_realloc(h, x, 900);
+    XT_CHECK(p == x && total_errs() == 1);
+#else
+    XT_CHECK(p == x && errs[XALLOC_E_USE_AFTER_FREE] == 1 && last_err_ptr == (uintptr_t)y);
+#endif
+    XT_CHECK(intact(x, 100, 1));
+    xalloc_free(h, a); xalloc_free(h, c); xalloc_free(h, p); xalloc_free(h, z); xalloc_free(h, b);
+    XT_CHECK(heap_ok(h));
+#endif
+}
+
+/* xalloc_check with len bytes at p replaced by those at v; put back after. */
+static const char *check_with(xalloc_heap *h, void *p, const void *v, size_t len)
+{
+    unsigned char saved[sizeof(void *)];
+    const char *why;
+    UNPOISON(p, len);
+    memcpy(saved, p, len);
+    memcpy(p, v, len);
+    clear_errs();
+    why = xalloc_check(h);
+    if (why && errs[XALLOC_E_CORRUPT] != 1) why = "(not reported)";
+    memcpy(p, saved, len);
+    return why;
+}
+static const char *check_hdr(xalloc_heap *h, unsigned char *b, uint32_t w) { return check_with(h, b - 4, &w, 4); }
+static const char *check_link(xalloc_heap *h, unsigned char *at, const void *v) { return check_with(h, at, &v, sizeof v); }
+static bool says(const char *why, const char *want)
+{
+    if (why && !strcmp(why, want)) return true;
+    fprintf(stderr, "check said \"%s\", expected \"%s\"\n", why ? why : "(nothing)", want);
+    return false;
+}
+
+static unsigned char *first_seen;
+static bool first_block(void *user, void *p, size_t size, bool used)
+{
+    (void)user; (void)size; (void)used;
+    first_seen = p;
+    return false;
+}
+
+/* The full check names each broken invariant of the blocks and lists. */
+static void test_check_names_each_invariant(void)
+{
+    xalloc_heap *h = make(65536, 0);
+    unsigned char *a = xalloc_alloc(h, 100), *b = xalloc_alloc(h, 100), *c = xalloc_alloc(h, 100);
+    unsigned char *d = xalloc_alloc(h, 300), *g = xalloc_alloc(h, 100), *e = xalloc_alloc(h, 100);
+    unsigned char *k = xalloc_alloc(h, 100), *q = xalloc_alloc(h, 100), *m = xalloc_alloc(h, 100);
+    unsigned char *u = xalloc_alloc(h, 200), *f, *end = NULL, *fake;
+    uint32_t bn;
+    xalloc_stats st;
+    (void)g; (void)k;
+    xalloc_free(h, b);
+    xalloc_free(h, d);
+    xalloc_free(h, e);
+    xalloc_stats_get(h, &st);           /* b, d, e free in bins; e, b in one */
+    XT_CHECK(heap_ok(h) && st.free_blocks == 4);
+    xalloc_free(h, q);                  /* a quick list: m, then q */
+    xalloc_free(h, m);
+    XT_CHECK(heap_ok(h));
+    bn = hdr_of(b) >> 3;
+    XT_CHECK((hdr_of(e) >> 3) == bn && (hdr_of(d) >> 3) != bn);
+    /* after u: the free rest of the region, then the sentinel */
+    for (f = u; f <= arena + 65536; f += (hdr_of(f) >> 3) * G)
+        if (hdr_of(f) >> 3 == 0) { end = f; break; }
+    XT_CHECK(end != NULL);
+    if (!end) return;
+    XT_CHECK(says(check_hdr(h, end, hdr_of(end) & ~(uint32_t)H_USED), "sentinel damaged"));
+    XT_CHECK(says(check_hdr(h, b, 1u << 3 | H_PREV), "block size out of range"));
+    XT_CHECK(says(check_hdr(h, c, hdr_of(c) & ~(uint32_t)H_USED), "adjacent free blocks"));
+    XT_CHECK(says(check_hdr(h, b, hdr_of(b) | H_QUICK), "free block marked quick"));
+    XT_CHECK(says(check_link(h, b, a), "block on the wrong list"));          /* a used block */
+    XT_CHECK(says(check_link(h, b, d), "block on the wrong list"));          /* another class */
+    XT_CHECK(says(check_link(h, b, a + G / 2), "list entry outside the heap")); /* not a block start */
+    XT_CHECK(says(check_link(h, q, q), "list longer than its blocks"));      /* a cycle */
+    XT_CHECK(says(check_link(h, m, b), "block on the wrong list"));          /* a free block, quick list */
+    /* b's bin: b, then e. e dropped from the list; then a look-alike (a
+     * free header in u's bytes) in e's place */
+    XT_CHECK(says(check_link(h, b, NULL), "lists and blocks differ"));
+    fake = u + 2 * G;
+    memcpy(fake - 4, &(uint32_t){ bn << 3 | H_PREV }, 4);
+    memcpy(fake, &(void *){ NULL }, sizeof(void *));
+    memcpy(fake + sizeof(void *), &b, sizeof(void *));
+    XT_CHECK(says(check_link(h, b, fake), "lists and blocks differ"));
+    XT_CHECK(heap_ok(h));
+    /* the first segment's size above max_block (4096 here) */
+    {
+        xalloc_desc dd;
+        memset(&dd, 0, sizeof dd);
+        dd.max_block = 4096;
+        dd.hooks.error = on_error;
+        scribble(arena_store, sizeof arena_store);
+        h = xalloc_init(arena, 65536, &dd);
+        first_seen = NULL;
+        xalloc_walk(h, first_block, NULL);
+        XT_CHECK(first_seen != NULL);
+        if (!first_seen) return;
+        XT_CHECK(says(check_hdr(h, first_seen, (uint32_t)(4096 / G + 1) << 3 | H_PREV), "block size out of range"));
+        XT_CHECK(heap_ok(h));
+    }
+}
+
+/* The full check compares the heap record (counters, bitmaps, quick-list
+ * counts) with the blocks: each damaged field is named. White-box: it
+ * writes the record's fields. */
+static void test_check_names_record_damage(void)
+{
+    xalloc_heap *h = make(65536, 0);
+    unsigned char *a = xalloc_alloc(h, 100), *b = xalloc_alloc(h, 100), *c = xalloc_alloc(h, 100);
+    uint32_t cb;
+    size_t k, *field[5];
+    const char *why;
+    (void)a; (void)c;
+    xalloc_free(h, b);                  /* on a quick list */
+    XT_CHECK(heap_ok(h) && h->quick_blocks == (XALLOC_QUICK > 0));
+    field[0] = &h->used; field[1] = &h->live; field[2] = &h->free_blocks; field[3] = &h->quick_blocks;
+    field[4] = &h->block_bytes;
+    for (k = 0; k < 5; k++) {
+        size_t saved = *field[k];
+        *field[k] = k == 4 ? 0 : saved + 1;
+        why = xalloc_check(h);
+        *field[k] = saved;
+        XT_CHECK(says(why, "counters differ from the blocks"));
+    }
+#if XALLOC_QUICK > 0
+    cb = xalloc__class(hdr_of(b) >> 3);
+    h->qcount[cb]++;
+    XT_CHECK(says(xalloc_check(h), "quick list count wrong"));
+    h->qcount[cb]--;
+#endif
+    h->sl_map[0] ^= 1u << 3;
+    XT_CHECK(says(xalloc_check(h), "bitmaps disagree with the bins"));
+    h->sl_map[0] ^= 1u << 3;
+    h->fl_map ^= 1u;
+    XT_CHECK(says(xalloc_check(h), "bitmaps disagree with the bins"));
+    h->fl_map ^= 1u;
+    h->fl_map |= 1u << h->nfl;          /* a bit past the table */
+    XT_CHECK(says(xalloc_check(h), "bitmaps disagree with the bins"));
+    h->fl_map &= ~(1u << h->nfl);
+    XT_CHECK(heap_ok(h));
+#if XALLOC_QUICK > 0
+    {   /* a quick list one block longer than XALLOC_QUICK, its count to match:
+         * a used block of the class made into a quick block by hand */
+        unsigned char *blk[2 * XALLOC_QUICK + 2];
+        uint32_t w;
+        int i;
+        h = make(65536, 0);
+        for (i = 0; i < 2 * XALLOC_QUICK + 2; i++) blk[i] = xalloc_alloc(h, 100);
+        for (i = 0; i < 2 * XALLOC_QUICK; i += 2) xalloc_free(h, blk[i]);
+        cb = xalloc__class(hdr_of(blk[0]) >> 3);
+        XT_CHECK(heap_ok(h) && h->qcount[cb] == XALLOC_QUICK);
+        b = blk[2 * XALLOC_QUICK];
+        w = hdr_of(b) | H_QUICK;
+        memcpy(b - 4, &w, 4);
+        memcpy(b, &h->quick[cb], sizeof(void *));
+        UNPOISON(b, (w >> 3) * G - 4);
+        memset(b + sizeof(void *), XALLOC_POISON_BYTE, (w >> 3) * G - 4 - sizeof(void *)); /* (level 2 checks it) */
+        h->quick[cb] = b;
+        h->qcount[cb]++;
+        h->quick_blocks++;
+        h->live--;
+        h->used -= (w >> 3) * G;
+        XT_CHECK(says(xalloc_check(h), "quick list count wrong"));
+    }
+#endif
+}
 /* ---- randomized stress against a shadow model ------------------------------------------ */
 typedef struct shadow { unsigned char *p; size_t size, align; unsigned seed; } shadow;
 
@@ -1048,6 +1490,17 @@ int main(int argc, char **argv)
     XT_RUN(test_trace);
     XT_RUN(test_lock_hooks);
     XT_RUN(test_spinlock_threads);
+    XT_RUN(test_error_names);
+    XT_RUN(test_region_edges);
+    XT_RUN(test_aligned_after_quick);
+    XT_RUN(test_realloc_small_alignment);
+    XT_RUN(test_top_class_search);
+    XT_RUN(test_misuse_without_hook);
+    XT_RUN(test_misuse_damaged_neighbours);
+    XT_RUN(test_double_free_merged_both_sides);
+    XT_RUN(test_write_after_free_quick_and_grow);
+    XT_RUN(test_check_names_each_invariant);
+    XT_RUN(test_check_names_record_damage);
     XT_RUN(test_stress_shadow);
     return XT_DONE();
 }
