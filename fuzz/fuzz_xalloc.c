@@ -65,12 +65,10 @@
 #define XALLOC_NO_BUILTINS
 #elif FUZZ_VARIANT == 7
 #define XALLOC_DEBUG 2
-#if defined(FUZZ_STRICT) || defined(FUZZ_STRICT_G32)
-/* Known, reported: with XALLOC_ALIGNMENT >= 32 on 64-bit (>= 16 on 32-bit)
- * the smallest block is one granule, and check and walk take a used block
- * of one granule for a fence. fuzz/regress/xalloc/g32-* show it. */
+/* With XALLOC_ALIGNMENT >= 32 on 64-bit the smallest block is one
+ * granule: fuzz/regress/xalloc/g32-one-granule-block once showed check and
+ * walk taking such a used block for a fence. */
 #define XALLOC_ALIGNMENT 32
-#endif
 #define XALLOC_SL_LOG2 5
 #define XALLOC_QUICK 2
 #define XALLOC_QUICK_CLASSES 16
@@ -381,12 +379,6 @@ static void check_no_false_oom(size_t size, size_t align)
 {
     size_t need = need_bytes(size), a = align > G ? align : G, i;
     if (need == SIZE_MAX) return;
-#if !defined(FUZZ_STRICT) && !defined(FUZZ_STRICT_BIGALIGN)
-    /* Known, reported: an alignment above the largest block (max_block,
-     * default the first region's size) is refused even where an aligned
-     * free block exists. fuzz/regress/xalloc/bigalign-* show it. */
-    if (a > S.max_block_bytes) return;
-#endif
     do_walk();
     for (i = 0; i < S.nwalk; i++) {
         uintptr_t b = (uintptr_t)walk[i].p, p;
