@@ -84,7 +84,10 @@
 #define G        ((size_t)XALLOC_ALIGNMENT)
 #define HDR      ((size_t)XALLOC_BLOCK_OVERHEAD)
 #define TAIL     ((size_t)(XALLOC_DEBUG >= 3 ? 4 : 0))       /* level 3: the size after each block */
-#define MINB     ((4 + 2 * sizeof(void *) + 4 + G - 1) & ~(G - 1)) /* smallest block */
+/* smallest block: the links and footer of a free block, and never less
+ * than two granules (one granule is a fence) */
+#define MINB_FIT ((4 + 2 * sizeof(void *) + 4 + G - 1) & ~(G - 1))
+#define MINB     (MINB_FIT < 2 * G ? 2 * G : MINB_FIT)
 /* A region of at least this many bytes is not "too small" for add_region:
  * a region record (a few pointers), alignment, a smallest block. */
 #define ADD_MIN_OK (8 * sizeof(void *) + 8 + 3 * G + MINB)
