@@ -183,6 +183,11 @@
  *   put object 0 at 0, 64, 128, ... bytes (multiples of the alignment)
  *   while the slack allows, so that objects at the same index of different
  *   slabs do not compete for the same cache lines.
+ *   Under a sanitizer (ASan, or valgrind with XALLOC_VALGRIND=1) all of a
+ *   slab before the bitmap is off limits to the program but live objects'
+ *   bytes, 16 bytes before the bitmap are kept free as a guard after the
+ *   last object, and under ASan every slot is a multiple of its 8-byte
+ *   granule: so such builds may fit an object or two fewer per slab.
  *
  * THE MAGAZINE
  *   Each cache keeps the last XSLAB_MAGAZINE (16) objects freed in an array
@@ -844,22 +849,30 @@ typedef struct xslab__slab {
 
 /* ---- access to free objects' links and fills --------------------------- */
 /* Under ASan/valgrind a free object (the whole slot) and the red zone of a
- * live one are off limits to the program; the allocator uncovers what it
- * touches for the access. Without a sanitizer these are plain accesses. */
+ * live one are off limits to the program. The allocator's own accesses to
+ * them: under valgrind (byte-exact) it uncovers the bytes for the access
+ * and covers them again (XSLAB__OPEN/CLOSE); under ASan it reads and
+ * writes them from uninstrumented (XALLOC__NOSAN) functions and leaves the
+ * shadow alone, because an 8-byte granule can say "the first k bytes are
+ * addressable" but not "the first k are not": uncovering and covering a
+ * range that starts inside a granule would leave the granule's earlier
+ * bytes addressable. Without a sanitizer these are plain accesses. */
+#define XSLAB__OPEN(p, n)  XALLOC__VG_SHOW((p), (n))
+#define XSLAB__CLOSE(p, n) XALLOC__VG_HIDE((p), (n))
 #ifdef XALLOC__SANITIZING
-static unsigned char *xslab__ldp(const unsigned char *at)
+static XALLOC__NOSAN unsigned char *xslab__ldp(const unsigned char *at)
 {
     unsigned char *v;
-    XALLOC__SHOW(at, XSLAB__P);
+    XSLAB__OPEN(at, XSLAB__P);
     v = *(unsigned char *const *)(const void *)at;
-    XALLOC__HIDE(at, XSLAB__P);
+    XSLAB__CLOSE(at, XSLAB__P);
     return v;
 }
-static void xslab__stp(unsigned char *at, unsigned char *v)
+static XALLOC__NOSAN void xslab__stp(unsigned char *at, unsigned char *v)
 {
-    XALLOC__SHOW(at, XSLAB__P);
+    XSLAB__OPEN(at, XSLAB__P);
     *(unsigned char **)(void *)at = v;
-    XALLOC__HIDE(at, XSLAB__P);
+    XSLAB__CLOSE(at, XSLAB__P);
 }
 #else
 #define xslab__ldp(at)    (*(unsigned char *const *)(const void *)(at))
@@ -867,21 +880,27 @@ static void xslab__stp(unsigned char *at, unsigned char *v)
 #endif
 
 #if XALLOC_DEBUG >= 2
-static void xslab__fill(unsigned char *p, size_t n, int byte)
+static XALLOC__NOSAN void xslab__fill(unsigned char *p, size_t n, int byte)
 {
-    if (!n) return;
-    XALLOC__SHOW(p, n);
+    XSLAB__OPEN(p, n);
+#ifdef XALLOC__ASAN
+    {   /* byte stores: a memset call would be checked by ASan's interceptor */
+        volatile unsigned char *v = p;
+        size_t i;
+        for (i = 0; i < n; i++) v[i] = (unsigned char)byte;
+    }
+#else
     XALLOC_MEMSET(p, byte, n);
-    XALLOC__HIDE(p, n);
+#endif
+    XSLAB__CLOSE(p, n);
 }
-static bool xslab__filled(const unsigned char *p, size_t n, int byte)
+static XALLOC__NOSAN bool xslab__filled(const unsigned char *p, size_t n, int byte)
 {
     size_t i;
     bool ok = true;
-    if (!n) return true;
-    XALLOC__SHOW(p, n);
+    XSLAB__OPEN(p, n);
     for (i = 0; i < n && ok; i++) ok = p[i] == (unsigned char)byte;
-    XALLOC__HIDE(p, n);
+    XSLAB__CLOSE(p, n);
     return ok;
 }
 /* Bytes [P, cap) of a free object of an unconstructed cache hold poison. */
@@ -895,22 +914,22 @@ static inline size_t xslab__poison_len(const xslab_cache *c)
 /* The requested size of a live object, kept after its red zone, mixed with
  * the object's address so that a copied slot does not pass. */
 static inline uint32_t xslab__key(const unsigned char *o) { return (uint32_t)((uintptr_t)o >> 3) * 2654435761u; }
-static uint32_t xslab__req(const xslab_cache *c, const unsigned char *o)
+static XALLOC__NOSAN uint32_t xslab__req(const xslab_cache *c, const unsigned char *o)
 {
     uint32_t v;
-    XALLOC__SHOW(o + c->req_off, 4);
+    XSLAB__OPEN(o + c->req_off, 4);
     v = *(const uint32_t *)(const void *)(o + c->req_off);
-    XALLOC__HIDE(o + c->req_off, 4);
+    XSLAB__CLOSE(o + c->req_off, 4);
     return v ^ xslab__key(o);
 }
 /* Object o becomes live with `req` bytes: everything from req to the end
  * of the red zone is red zone, then the size word. */
-static void xslab__arm(const xslab_cache *c, unsigned char *o, uint32_t req)
+static XALLOC__NOSAN void xslab__arm(const xslab_cache *c, unsigned char *o, uint32_t req)
 {
     xslab__fill(o + req, c->rz_end - req, XSLAB_REDZONE_BYTE);
-    XALLOC__SHOW(o + c->req_off, 4);
+    XSLAB__OPEN(o + c->req_off, 4);
     *(uint32_t *)(void *)(o + c->req_off) = req ^ xslab__key(o);
-    XALLOC__HIDE(o + c->req_off, 4);
+    XSLAB__CLOSE(o + c->req_off, 4);
 }
 /* Is live object o's red zone (and size word) intact? */
 static bool xslab__armed(const xslab_cache *c, const unsigned char *o)
@@ -1105,9 +1124,12 @@ static xslab__slab *xslab__grow(xslab_cache *c)
 #if XALLOC_DEBUG >= 3
         xslab__fill(o + c->cap, c->rz_end - c->cap, XSLAB_REDZONE_BYTE);
 #endif
-        XALLOC__HIDE(o, c->slot);
         xslab__stp(o + c->link_off, i + 1 < c->n ? o + c->stride : NULL);
     }
+    /* under a sanitizer, all of it up to the bitmap is off limits to the
+     * program: the colour bytes, every slot and its padding, the slack
+     * (an alloc uncovers the object's bytes) */
+    XALLOC__HIDE(base, (size_t)((unsigned char *)s - XSLAB__WORDS(c->n) * 4 - base));
     c->grows++;
     return s;
 }
@@ -1415,11 +1437,21 @@ XALLOC_DEF void xslab_free(xslab_cache *c, void *ptr)
 /* ---- set-up ------------------------------------------------------------ */
 static inline uint32_t xslab__round(uint32_t v, uint32_t to) { return (v + to - 1) & ~(to - 1); }
 
+/* Under a sanitizer, bytes kept off limits between the last object and
+ * the free bitmap (under ASan at least one whole granule, wherever the
+ * 4-byte-aligned bitmap begins), so that an overflow of the last object is
+ * caught too. */
+#ifdef XALLOC__SANITIZING
+#define XSLAB__GUARD 16u
+#else
+#define XSLAB__GUARD 0u
+#endif
+
 /* Slot layout for objects of `size` bytes at `align` in slabs of `slab`
  * bytes: fills c's size fields, returns the objects per slab (0: none fit). */
 static uint32_t xslab__layout(xslab_cache *c, uint32_t size, uint32_t align, size_t slab, bool constructed)
 {
-    uint32_t end, n, avail = (uint32_t)slab - (uint32_t)sizeof(xslab__slab);
+    uint32_t end, room, n, avail = (uint32_t)slab - (uint32_t)sizeof(xslab__slab) - XSLAB__GUARD;
     c->cap = end = constructed || size >= XSLAB__P ? size : XSLAB__P;
 #if XALLOC_DEBUG >= 3
     c->rz_end = xslab__round(end + XSLAB_REDZONE, 4);
@@ -1433,21 +1465,34 @@ static uint32_t xslab__layout(xslab_cache *c, uint32_t size, uint32_t align, siz
         c->link_off = xslab__round(end, XSLAB__P);
         end = c->link_off + XSLAB__P;
     }
+#ifdef XALLOC__ASAN
+    /* ASan keeps one shadow byte per 8-byte granule, which can say "the
+     * first k bytes are addressable" but not "the last k": a slot that
+     * ends inside a granule could not be poisoned up to its end. So under
+     * ASan every slot is a multiple of 8 (and so every stride, and every
+     * object starts on a granule); n and the colour range are computed
+     * from this slot, so the layout stays consistent. */
+    end = xslab__round(end, 8);
+#endif
     c->d.align = align;
     c->slot = end;
     c->stride = xslab__round(end, align > XSLAB__P ? align : XSLAB__P);
-    if (end + XSLAB__WORDS(1) * 4 > avail || c->stride < end) return 0;
-    /* the largest n with (n-1)*stride + slot + 4*ceil(n/32) <= avail: an
-     * estimate without the bitmap, one less its 1/8 byte per object, then
-     * single steps */
+    if (end + XSLAB__WORDS(1) * 4 > avail) return 0;
+    /* the largest n with (n-1)*stride + slot + 4*ceil(n/32) <= avail;
+     * room: bytes for objects 1 .. n-1 and the bitmap words after the first */
+    room = avail - end - XSLAB__WORDS(1) * 4;
 #if XALLOC_DEBUG >= 1
-    n = XSLAB__DIV(avail - end - XSLAB__WORDS(1) * 4, c->stride);
-    n = 1 + XSLAB__DIV(avail - end - XSLAB__WORDS(1) * 4 - (n >> 3), c->stride);
+    {   /* n - 1 = 32w + t objects (t < 32) need w more words: whole groups
+         * of 32 objects and their word, then t objects in what is left
+         * (at most 31: a 32nd would need another word) */
+        uint64_t r;
+        uint32_t w = (uint32_t)xalloc__divmod64(room, ((uint64_t)c->stride << 5) + 4u, &r), t;
+        t = XSLAB__DIV((uint32_t)r, c->stride);
+        n = 1 + 32 * w + (t < 32 ? t : 31);
+    }
 #else
-    n = 1 + XSLAB__DIV(avail - end - XSLAB__WORDS(1) * 4, c->stride);
+    n = 1 + XSLAB__DIV(room, c->stride);
 #endif
-    while (n > 1 && (n - 1) * c->stride + end + XSLAB__WORDS(n) * 4 > avail) n--;
-    while (n * c->stride + end + XSLAB__WORDS(n + 1) * 4 <= avail) n++;
     return n;
 }
 
@@ -1517,7 +1562,7 @@ XALLOC_DEF xslab_cache *xslab_cache_init(xslab_cache *c, const xslab_cache_desc 
     step = c->d.align > XSLAB_COLOUR_STEP ? (uint32_t)c->d.align : XSLAB_COLOUR_STEP;
     c->colour_step = step;
     if (!(d->flags & XSLAB_NO_COLOUR))
-        c->colour_max = ((uint32_t)c->hdr_off - XSLAB__WORDS(c->n) * 4 - (c->n - 1) * c->stride - c->slot) & ~(step - 1);
+        c->colour_max = ((uint32_t)c->hdr_off - XSLAB__GUARD - XSLAB__WORDS(c->n) * 4 - (c->n - 1) * c->stride - c->slot) & ~(step - 1);
     c->d.keep_empty = (d->flags & XSLAB_RELEASE_EMPTY) ? 0 : d->keep_empty ? d->keep_empty : XSLAB_KEEP_EMPTY;
     XALLOC__POOL_CREATE(c);
     return c;

@@ -90,6 +90,68 @@ static void test_cache_sizes(void)
     }
 }
 
+static void ctor_mark(void *user, void *obj) { (void)user; *(unsigned char *)obj = 0x5A; }
+
+/* Two whole slabs per size, so that each last object (whose slot ends at
+ * the slack before the bitmap) is checked too: each live object's bytes
+ * addressable; the bytes past the last object and before object 0 of the
+ * second slab (its colour offset) poisoned; after every other object is
+ * freed, the byte past each live one poisoned; after the frees, none of
+ * them addressable. Sizes that are not multiples of the 8-byte ASan
+ * granule, a constructor cache (its link after the object) and the largest
+ * object a 4096-byte slab holds at this level. */
+static void test_whole_slabs(void)
+{
+    static const size_t sizes[] = { 1, 5, 13, 36, 100, 1000, 0 };
+    enum { MAXN = 600 };
+    static unsigned char *o[2 * MAXN];
+    size_t i, j;
+    int ctor;
+    for (ctor = 0; ctor < 2; ctor++)
+        for (i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
+            size_t size = sizes[i], n;
+            xslab_cache_desc cd;
+            xslab_stats st;
+            XT_CHECK(make_pages());
+            memset(&cd, 0, sizeof cd);
+            cd.pages = &pages;
+            cd.align = 1;
+            if (ctor) cd.ctor = ctor_mark;
+            if (!size) { /* the largest: init fails for every size above it */
+                size = 4096;
+                do cd.size = --size; while (size > 1 && !xslab_cache_init(&cache, &cd));
+                XT_CHECK(size >= 4096 - 128);
+            }
+            cd.hooks.error = on_error;
+            cd.size = size;
+            XT_CHECK_MSG(xslab_cache_init(&cache, &cd) == &cache, "size %zu", size);
+            xslab_stats_get(&cache, &st);
+            n = st.objperslab < MAXN ? st.objperslab : MAXN;
+            for (j = 0; j < 2 * n; j++) {
+                o[j] = (unsigned char *)xslab_alloc(&cache);
+                XT_CHECK(o[j] != NULL);
+                if (!o[j]) return;
+            }
+            for (j = 0; j < 2 * n; j++)
+                if (san_live(o[j], size, "whole slab, live")) {
+                    if (ctor) XT_CHECK(o[j][0] == 0x5A);
+                    memset(o[j], 0xEE, size);
+                }
+            if (n == st.objperslab) {
+                san_after(o[n - 1] + size, "past the last object of a slab");
+                san_after(o[2 * n - 1] + size, "past the last object of a slab");
+            }
+            if ((uintptr_t)o[n] & 4095) san_after(o[n] - 1, "before object 0 (colour)");
+            for (j = 1; j < 2 * n; j += 2) xslab_free(&cache, o[j]);
+            for (j = 0; j < 2 * n; j += 2) san_after(o[j] + size, "past an object, the next one freed");
+            for (j = 0; j < 2 * n; j += 2) xslab_free(&cache, o[j]);
+            for (j = 0; j < 2 * n; j++) san_freed(o[j], size, "whole slab, freed");
+            XT_CHECK(xslab_check(&cache) == NULL);
+            xslab_cache_destroy(&cache);
+            XT_CHECK(errors == 0);
+        }
+}
+
 /* Random allocations and frees from one cache; every live object stays
  * addressable and every object freed is entirely poisoned. */
 static void test_random_map(void)
@@ -170,7 +232,7 @@ static void write_inside(void) { child_p[0] = 1; child_p[child_n - 1] = 2; xslab
 
 static void test_asan_catches(void)
 {
-    static const size_t sizes[] = { 8, 24, 100 };
+    static const size_t sizes[] = { 5, 8, 13, 24, 100, 1001 };
     size_t i;
     for (i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
         child_c = make_cache(sizes[i]);
@@ -194,6 +256,7 @@ int main(int argc, char **argv)
 {
     SAN_BEGIN(argc, argv, "the slab allocator's poisoning");
     XT_RUN(test_cache_sizes);
+    XT_RUN(test_whole_slabs);
     XT_RUN(test_random_map);
     XT_RUN(test_kmalloc);
 #if defined(SAN_ASAN)
