@@ -1022,7 +1022,9 @@ static bool xbuddy__layout(xbuddy *b, xbuddy_addr base, xbuddy_addr size, const 
     b->glog = glog;
     b->nlev = 0;
     b->lev[0] = 0;
-    for (k = (b->nwords + ((size_t)1 << glog) - 1) >> glog; b->nlev < XBUDDY__LEVELS;) {
+    /* each level has a 64th of the bits of the one below: at most 10 levels
+     * over the 2^57 words of the largest range, inside the table's 12 */
+    for (k = (b->nwords + ((size_t)1 << glog) - 1) >> glog;;) {
         b->lev[b->nlev + 1] = b->lev[b->nlev] + ((k + XBUDDY__WB - 1) >> XBUDDY__WLOG); /* level nlev: k bits */
         b->nlev++;
         if (k <= XBUDDY__WB) break;
@@ -1192,7 +1194,8 @@ XALLOC_DEF xbuddy_addr xbuddy_block_size(xbuddy *b, xbuddy_addr addr)
 /* ---- reserved ranges ------------------------------------------------------------ */
 /* Split block (Y, o) into maximal aligned pieces each inside or outside
  * [lo, hi): pieces inside it are freed (merging) if `freed_inside`, else
- * reserved; pieces outside get the other fate. */
+ * reserved; pieces outside get the other fate. A piece aligned to its size
+ * inside the block ends inside it too (the block is aligned to its size). */
 static void xbuddy__carve(xbuddy *b, size_t Y, unsigned o, size_t lo, size_t hi, bool freed_inside)
 {
     size_t x = Y << o, end = x + ((size_t)1 << o), s;
@@ -1200,7 +1203,7 @@ static void xbuddy__carve(xbuddy *b, size_t Y, unsigned o, size_t lo, size_t hi,
     for (; x < end; x += s) {
         for (k = o;; k--) {
             s = (size_t)1 << k;
-            if (!(x & (s - 1)) && x + s <= end && !(x < lo && lo < x + s) && !(x < hi && hi < x + s)) break;
+            if (!(x & (s - 1)) && !(x < lo && lo < x + s) && !(x < hi && hi < x + s)) break;
         }
         if ((x >= lo && x < hi) == freed_inside) {
             if (XBUDDY__INBAND(b)) XALLOC__HIDE((void *)(uintptr_t)xbuddy__addr(b, x), (size_t)xbuddy__size(b, k));
@@ -1362,11 +1365,12 @@ static const char *xbuddy__check_locked(const xbuddy *b)
                 return "index differs from the bitmap";
         }
     }
-    for (i = 0; i < b->nres; i++) { /* boundaries: increasing, in the range, paired */
+    /* boundaries: increasing, in the range, paired. With the blocks checked
+     * above (none crosses a boundary, none free in a range, the reserved ones
+     * add up to resv), the ranges then hold exactly the reserved blocks. */
+    for (i = 0; i < b->nres; i++)
         if (b->res[i] < (i ? b->res[i - 1] + 1 : b->phase) || b->res[i] > end) return "reservation table damaged";
-        if (i & 1u) resv -= b->res[i] - b->res[i - 1];
-    }
-    return resv || (b->nres & 1u) ? "reservations and blocks differ" : NULL;
+    return (b->nres & 1u) ? "reservations and blocks differ" : NULL;
 }
 
 XALLOC_DEF const char *xbuddy_check(xbuddy *b)

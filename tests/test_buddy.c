@@ -784,6 +784,263 @@ static void test_poison(void)
 #endif
 }
 
+/* ---- edges: arguments, hooks, the search, the check's every message --------------- */
+/* Bad arguments are refused with or without a desc or a hook; in-band sizes
+ * around the smallest that works either fail (reported) or give a handle and
+ * a range inside the memory, apart from each other (fresh memory for each:
+ * an in-band allocator has no destroy call to give it back to a sanitizer). */
+static void test_init_edges(void)
+{
+    static uint64_t store[256];
+    unsigned char *mem = (unsigned char *)store;
+    xbuddy_desc d = desc_of(8), quiet;
+    size_t s, ok = 0, refused = 0;
+    clear_errors();
+    XT_CHECK(xbuddy_meta_size(XBUDDY_NONE - 10, 100, &d) == 0);    /* wraps around */
+    XT_CHECK(xbuddy_meta_size(XBUDDY_NONE - 4, 2, &d) == 0);       /* no whole block below the top */
+    XT_CHECK(xbuddy_init_meta(NULL, sizeof store, 0, 1 << 20, NULL) == NULL);
+    memset(&quiet, 0, sizeof quiet);
+    XT_CHECK(xbuddy_init_meta(NULL, sizeof store, 0, 1 << 20, &quiet) == NULL);
+    XT_CHECK(xbuddy_init(NULL, sizeof store, &quiet) == NULL);
+    EXPECT_NO_ERROR();
+    d.min_block = 3000;                 /* room enough, but no power of two */
+    XT_CHECK(xbuddy_init_meta(store, sizeof store, 0, 1 << 20, &d) == NULL);
+    EXPECT_ERROR(XALLOC_E_BADARG);
+    d.min_block = 8;                    /* 8 blocks: their bitmap alone is larger */
+    XT_CHECK(xbuddy_init(mem, 64, &d) == NULL);
+    EXPECT_ERROR(XALLOC_E_BADARG);
+    d.min_block = 64;
+    for (s = 400; s <= 1100; s++) {
+        unsigned char *raw = (unsigned char *)malloc(s + 64);
+        unsigned char *fresh = raw + (-(uintptr_t)raw & 63); /* the same alignment each time */
+        xbuddy *b = xbuddy_init(fresh, s, &d);
+        xbuddy_stats st;
+        if (!b) {
+            refused++;
+            EXPECT_ERROR(XALLOC_E_BADARG);
+        } else {
+            ok++;
+            xbuddy_stats_get(b, &st);
+            XT_CHECK(st.base >= (uintptr_t)fresh && st.size >= 64 && st.base + st.size <= (uintptr_t)b &&
+                     (uintptr_t)b + st.meta_bytes <= (uintptr_t)fresh + s);
+        }
+        free(raw);
+    }
+    XT_CHECK(ok > 0 && refused > 0);
+    EXPECT_NO_ERROR();
+}
+
+/* Misuse on an allocator without an error hook changes nothing either; a
+ * size that is not the block's, at a block that is not aligned to it. */
+static void test_misuse_quiet(void)
+{
+#if XALLOC_DEBUG >= 1
+    xbuddy_desc d = desc_of(4096);
+    xbuddy *b = meta_init(0x100000, 64 * 4096, NULL);
+    xbuddy_addr a0, a1;
+    XT_CHECK(b != NULL);
+    if (!b) return;
+    a0 = xbuddy_alloc_order(b, 0);
+    a1 = xbuddy_alloc_order(b, 0);
+    XT_CHECK(a1 == a0 + 4096);
+    xbuddy_free_addr(b, a1, 0);
+    state_save(b);
+    xbuddy_free_addr(b, a1, 0);
+    xbuddy_free_addr(b, a0 + 1, 0);
+    xbuddy_free_addr(b, 0, 0);
+    XT_CHECK(state_same(b));
+    b = meta_init(0x100000, 64 * 4096, &d);
+    a0 = xbuddy_alloc_order(b, 0);
+    a1 = xbuddy_alloc_order(b, 0);
+    state_save(b);
+    xbuddy_free_addr(b, a1, 2 * 4096);  /* an order-1 size at an odd block */
+    EXPECT_ERROR(XALLOC_E_SIZE_MISMATCH);
+    xbuddy_free_addr(b, a1 + 1, 2 * 4096); /* a size, at no block's start */
+    EXPECT_ERROR(XALLOC_E_NOT_BLOCK);
+    XT_CHECK(state_same(b));
+    xbuddy_free_addr(b, a1, 4096);
+    xbuddy_free_addr(b, a0, 4096);
+    EXPECT_NO_ERROR();
+#endif
+}
+
+/* The free block the search finds may lie far past its hint: two index
+ * levels up and down. Order-0 blocks everywhere in 2^17; the only free one
+ * is three quarters up, and the search starts at the bottom (the hint of
+ * the latest free block points at a word emptied since). */
+static void test_far_search(void)
+{
+#if XALLOC_DEBUG < 4 /* (2^17 allocations, each with the full check: too slow) */
+    xbuddy_desc d = desc_of(64);
+    const size_t n = (size_t)1 << 17;
+    xbuddy *b = meta_init(0, (xbuddy_addr)n * 64, &d);
+    xbuddy_addr a, f1 = (xbuddy_addr)(n / 4 * 3) * 64, f2 = (xbuddy_addr)(n / 8 * 7) * 64;
+    size_t i;
+    XT_CHECK(b != NULL);
+    if (!b) return;
+    for (i = 0; i < n; i++) if (xbuddy_alloc_order(b, 0) != (xbuddy_addr)i * 64) break;
+    XT_CHECK(i == n && xbuddy_alloc_order(b, 0) == XBUDDY_NONE);
+    xbuddy_free_addr(b, 2 * 64, 0);     /* the hint drops to the bottom */
+    XT_CHECK(xbuddy_alloc_order(b, 0) == 2 * 64);
+    xbuddy_free_addr(b, f1, 0);
+    xbuddy_free_addr(b, f2, 0);
+    XT_CHECK(xbuddy_alloc_order(b, 0) == f2); /* the latest freed first */
+    a = xbuddy_alloc_order(b, 0);
+    XT_CHECK(a == f1);
+    XT_CHECK(xbuddy_check(b) == NULL);
+    EXPECT_NO_ERROR();
+#endif
+}
+
+/* White-box: the search helper (xbuddy__find) answers SIZE_MAX when no free
+ * block lies at or after its start word, wherever the bitmap ends inside an
+ * index group or word (alloc never asks then: it knows a block exists). */
+static void test_find_stops_at_the_end(void)
+{
+    xbuddy_desc d = desc_of(64);
+    size_t n;
+    int partial_group = 0, whole_word = 0, past_top = 0;
+    for (n = 30000; n <= 70000 && !(partial_group && whole_word && past_top); n += 61) {
+        xbuddy *b = meta_init(0, (xbuddy_addr)n * 64, &d);
+        size_t groups;
+        int o;
+        if (!b) { XT_CHECK(b != NULL); return; }
+        for (o = (int)b->maxo; o >= 0;) /* allocate everything */
+            if (xbuddy_alloc_order(b, (unsigned)o) == XBUDDY_NONE) o--;
+        groups = (b->nwords + ((size_t)1 << b->glog) - 1) >> b->glog;
+        XT_CHECK(xbuddy__find(b, 0) == SIZE_MAX);
+        XT_CHECK(xbuddy__find(b, b->nwords - 1) == SIZE_MAX);
+        if (b->nwords & (((size_t)1 << b->glog) - 1)) partial_group = 1;
+        if (groups % 64 == 0) whole_word = 1; else past_top = 1;
+        clear_errors();
+    }
+    XT_CHECK(partial_group && whole_word && past_top);
+}
+
+/* Dump: more than 16 orders take two buddyinfo lines. */
+static void test_dump_many_orders(void)
+{
+    xbuddy_desc d = desc_of(8);
+    xbuddy *b = meta_init(0, (xbuddy_addr)1 << 20, &d); /* 2^17 blocks: orders 0..17 */
+    static char out[4096];
+    char *second;
+    xbuddy_stats s;
+    XT_CHECK(b != NULL);
+    if (!b) return;
+    xbuddy_stats_get(b, &s);
+    XT_CHECK(s.max_order == 17);
+    out[0] = 0;
+    xbuddy_dump(b, collect_line, out);
+    second = strstr(out, "  buddyinfo 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0\n");
+    XT_CHECK(second != NULL && strstr(second + 1, "  buddyinfo 0 1\n") != NULL);
+}
+
+/* Level 4: every call runs the full check first and refuses when it fails. */
+static void test_full_check_every_call(void)
+{
+#if XALLOC_DEBUG >= 4
+    xbuddy_desc d = desc_of(4096);
+    xbuddy *b = meta_init(0x100000, 64 * 4096, &d);
+    xbuddy_addr a;
+    XT_CHECK(b != NULL);
+    if (!b) return;
+    a = xbuddy_alloc_order(b, 0);
+    b->resv++;                          /* a damaged counter (white-box) */
+    XT_CHECK(xbuddy_alloc_order(b, 0) == XBUDDY_NONE);
+    EXPECT_ERROR(XALLOC_E_CORRUPT);
+    XT_CHECK(!xbuddy_reserve(b, 0x100000 + 8 * 4096, 4096));
+    EXPECT_ERROR(XALLOC_E_CORRUPT);
+    XT_CHECK(!xbuddy_release(b, 0x100000 + 8 * 4096, 4096));
+    EXPECT_ERROR(XALLOC_E_CORRUPT);
+    xbuddy_free_addr(b, a, 0);
+    EXPECT_ERROR(XALLOC_E_CORRUPT);
+    b->resv--;
+    XT_CHECK(xbuddy_block_size(b, a) == 4096);
+    xbuddy_free_addr(b, a, 0);
+    EXPECT_NO_ERROR();
+    XT_CHECK(xbuddy_check(b) == NULL);
+#endif
+}
+
+/* White-box: each invariant of xbuddy_check, broken by hand in the bitmap or
+ * the handle, is named; put back, the check passes again. Twelve blocks:
+ * [0, 8) of order 3 and [8, 12) of order 2. */
+static void flip(xbuddy *b, size_t bit) { b->hw[bit >> XBUDDY__WLOG] ^= (xbuddy__w)1 << (bit & (XBUDDY__WB - 1)); }
+static bool names(xbuddy *b, const char *want)
+{
+    const char *why = xbuddy_check(b);
+    bool ok = why && !strcmp(why, want) && n_errors == 1 && last_err == XALLOC_E_CORRUPT;
+    if (!ok) fprintf(stderr, "check said \"%s\", expected \"%s\"\n", why ? why : "(nothing)", want);
+    clear_errors();
+    return ok;
+}
+static void test_check_names_each_invariant(void)
+{
+    xbuddy_desc d = desc_of(4096);
+    xbuddy *b = meta_init(0, 12 * 4096, &d);
+    size_t saved[4], i, low;
+    xbuddy_addr a;
+    XT_CHECK(b != NULL && b->maxo == 3 && b->phase == 0);
+    if (!b || b->maxo != 3 || b->phase != 0) return;
+    /* [8, 12) looked up as a free block of order 3: past the end */
+    flip(b, xbuddy__bit(b, 2, 1));
+    flip(b, xbuddy__bit(b, 3, 1));
+    XT_CHECK(names(b, "blocks do not tile the range"));
+    flip(b, xbuddy__bit(b, 2, 1));
+    flip(b, xbuddy__bit(b, 3, 1));
+    XT_CHECK(xbuddy_check(b) == NULL);
+    /* a free block below its order's search hint; a stray bit in the top
+     * order; a mask that disagrees with the counts */
+    low = b->low[2];
+    b->low[2] = SIZE_MAX;
+    XT_CHECK(names(b, "free block below the search hint"));
+    b->low[2] = low;
+    flip(b, xbuddy__bit(b, 3, 0) + 1);
+    XT_CHECK(names(b, "stray bit in the top order"));
+    flip(b, xbuddy__bit(b, 3, 0) + 1);
+    b->mask ^= (size_t)1 << 2;
+    XT_CHECK(names(b, "free counts or mask wrong"));
+    b->mask ^= (size_t)1 << 2;
+    /* a free order-0 block inside the allocated [0, 8), counted: no lookup
+     * reaches it */
+    a = xbuddy_alloc_order(b, 3);
+    XT_CHECK(a == 0);
+    low = b->low[0];
+    b->low[0] = 0;
+    b->nfree[0]++;
+    b->mask |= 1u;
+    flip(b, xbuddy__bit(b, 0, 1));
+    XT_CHECK(names(b, "free blocks or markers wrong"));
+    flip(b, xbuddy__bit(b, 0, 1));
+    b->mask &= ~(size_t)1;
+    b->nfree[0]--;
+    b->low[0] = low;
+    xbuddy_free_addr(b, a, 0);
+    XT_CHECK(xbuddy_check(b) == NULL);
+    /* reservations: [4, 6) reserved; the table's boundaries moved */
+    XT_CHECK(xbuddy_reserve(b, 4 * 4096, 2 * 4096));
+    XT_CHECK(b->nres == 2 && b->res[0] == 4 && b->res[1] == 6);
+    for (i = 0; i < 4; i++) saved[i] = b->res[i];
+    b->res[1] = 7;                      /* inside the free [6, 8) */
+    XT_CHECK(names(b, "a block crosses a reservation"));
+    b->res[1] = 8;                      /* [6, 8) free inside [4, 8) */
+    XT_CHECK(names(b, "free block in a reservation"));
+    b->res[1] = 6;
+    b->resv++;
+    XT_CHECK(names(b, "used/live/reserved counts wrong"));
+    b->resv--;
+    b->res[1] = 4; b->res[2] = 4; b->res[3] = 6; b->nres = 4;  /* {4, 4, 4, 6}: an empty range, unsorted */
+    XT_CHECK(names(b, "reservation table damaged"));
+    b->res[1] = 6; b->res[2] = 13; b->res[3] = 14;             /* a range past the end */
+    XT_CHECK(names(b, "reservation table damaged"));
+    b->res[2] = 12; b->nres = 3;                               /* a boundary without its pair */
+    XT_CHECK(names(b, "reservations and blocks differ"));
+    for (i = 0; i < 4; i++) b->res[i] = saved[i];
+    b->nres = 2;
+    XT_CHECK(xbuddy_check(b) == NULL);
+    EXPECT_NO_ERROR();
+}
+
 /* ---- randomized stress against a shadow of every minimum block ------------------- */
 enum { SH_FREE = 0, SH_USED = 1, SH_RES = 2 };
 typedef struct live { xbuddy_addr a; unsigned o; unsigned char tag; } live;
@@ -948,6 +1205,13 @@ int main(int argc, char **argv)
     XT_RUN(test_stats_dump_walk_locks);
     XT_RUN(test_check_finds_damage);
     XT_RUN(test_poison);
+    XT_RUN(test_init_edges);
+    XT_RUN(test_misuse_quiet);
+    XT_RUN(test_far_search);
+    XT_RUN(test_find_stops_at_the_end);
+    XT_RUN(test_dump_many_orders);
+    XT_RUN(test_full_check_every_call);
+    XT_RUN(test_check_names_each_invariant);
     XT_RUN(test_stress_meta);
     XT_RUN(test_stress_inband);
     free(meta_buf);
