@@ -914,13 +914,11 @@ static bool xbitmap__trange_long(xbitmap__tower *t, xbitmap_index x0, xbitmap_in
         if (set) {
             x0 = j0; /* every word in j0..j1 is now non-zero */
             x1 = j1;
-        } else {     /* the inner words are now zero; the end words may not be */
-            if (w[j1 << sh]) {
-                if (j1 == j0) break;
-                j1--;
-            }
+        } else {     /* the inner words are now zero; the end words may not be.
+                      * Some word went to zero (flipped): an inner one, or an
+                      * end one that stays in, so j0 <= j1 after these. */
+            if (w[j1 << sh]) j1--;
             if (w[j0 << sh]) j0++;
-            if (j0 > j1) break;
             x0 = j0;
             x1 = j1;
         }
@@ -1015,22 +1013,25 @@ static void xbitmap__climb_from(xbitmap *h, unsigned k, xbitmap_index i, bool fr
 }
 #define xbitmap__climb(h, i, fr) xbitmap__climb_from((h), XBITMAP__LW, (i), (fr))
 
-/* Word i of bits[] went from old to nw: the per-word orders between the
- * largest free aligned block before and after flip; if the word filled or
- * emptied and `climb`, the block orders above follow. O(log W * L), plus
- * xbitmap__climb. */
+/* Word i of bits[] went from old to nw (old != nw: never both full): the
+ * per-word orders between the largest free aligned block before and after
+ * flip; if the word filled or emptied and `climb`, the block orders above
+ * follow. O(log W * L), plus xbitmap__climb. */
 static void xbitmap__word_changed(xbitmap *h, xbitmap_index i, xbitmap__word old, xbitmap__word nw, bool climb)
 {
     int mo = xbitmap__maxord(old), mn = xbitmap__maxord(nw), o;
     for (o = mn + 1; o <= mo; o++) xbitmap__tclr(&h->tw[o], i);
     for (o = mo + 1; o <= mn; o++) xbitmap__tset(&h->tw[o], i);
-    if (climb && (mo == (int)XBITMAP__LW || mn == (int)XBITMAP__LW) && mo != mn) xbitmap__climb(h, i, mn > mo);
+    if (climb && (mo == (int)XBITMAP__LW || mn == (int)XBITMAP__LW)) xbitmap__climb(h, i, mn > mo);
 }
 
 #if !XBITMAP_SMALL
 /* Unit b of word i became free (fr) or not; more/less: the word with b free
  * and without. Only orders whose aligned block around b is free in `more`
  * can flip, and of those the ones `less` has no free block of: [lo, o].
+ * f holds the free blocks of `less` of the order reached; once it has none
+ * (lo set) the loop has ended: a larger free block around b in `more`
+ * would hold a free sibling block of that order in `less`.
  * O(o), o the order of the free block around b: O(1) but in wide free
  * areas; then xbitmap__climb if the word filled or emptied. */
 XBITMAP__HOT void xbitmap__bit_changed(xbitmap *h, xbitmap_index i, unsigned b, xbitmap__word more, xbitmap__word less, bool fr)
@@ -1042,7 +1043,7 @@ XBITMAP__HOT void xbitmap__bit_changed(xbitmap *h, xbitmap_index i, unsigned b, 
         xbitmap__word m = (XBITMAP__ALL >> (XBITMAP__W - sz)) << (b & ~(sz - 1));
         if ((more & m) != m) break;
         o++;
-        if (lo > o && !(f &= (f >> (sz >> 1)) & xbitmap__pat[o])) lo = o;
+        if (!(f &= (f >> (sz >> 1)) & xbitmap__pat[o])) lo = o;
     }
     for (; lo <= o; lo++) {
         if (fr) xbitmap__tset(&h->tw[lo], i);
@@ -1099,9 +1100,10 @@ XBITMAP__HOT void xbitmap__mark_dir(xbitmap *h, xbitmap_index p, xbitmap_index n
             for (o = 0; o <= h->pw; o++) xbitmap__trange(&h->tw[o], a, b, fr);
         }
     }
-    if (!XBITMAP_SMALL && !(n & (n - 1)) && !(p & (n - 1)) && a == i0 && b == i1) {
-        /* a whole aligned block of 2^k units (k > log2 W): the blocks inside
-         * it at each order up to k, then the blocks around it */
+    if (!XBITMAP_SMALL && !(n & (n - 1)) && !(p & (n - 1))) {
+        /* a whole aligned block of 2^k units (k > log2 W: a smaller one
+         * fits in one word, done above), so of whole words: the blocks
+         * inside it at each order up to k, then the blocks around it */
         unsigned k = xbitmap__log2(n);
         for (o = XBITMAP__LW + 1; o <= k; o++) xbitmap__trange(&h->tw[o], p >> o, (p + n - 1) >> o, fr);
         xbitmap__climb_from(h, k, p >> k, fr);
@@ -1121,15 +1123,15 @@ XBITMAP__HOT void xbitmap__mark_dir(xbitmap *h, xbitmap_index p, xbitmap_index n
         /* The shift test guards words a..b too few to hold one block of this
          * order; cppcheck's value flow finds it true on every path it follows. */
         // cppcheck-suppress knownConditionTrueFalse
-        if (a <= b && ((b + 1) >> d) > 0) { /* blocks inside words a..b */
+        if (a <= b && ((b + 1) >> d) > 0) { /* blocks inside words a..b (inside the map: xb <= x1) */
             xa = (a + ((xbitmap_index)1 << d) - 1) >> d;
             xb = ((b + 1) >> d) - 1;
-            if (xb > x1) xb = x1;
             if (xa <= xb) changed = xbitmap__trange(t, xa, xb, true);
         }
-        for (x = x0;; x = x1) { /* the end blocks */
-            if ((x < xa || x > xb) && !xbitmap__tget(t, x) &&
-                xbitmap__tget(&h->tw[o - 1], 2 * x) && xbitmap__tget(&h->tw[o - 1], 2 * x + 1)) {
+        /* the end blocks (each overlaps units that were not free, so it was
+         * not whole): whole now iff both halves are */
+        for (x = x0;; x = x1) {
+            if ((x < xa || x > xb) && xbitmap__tget(&h->tw[o - 1], 2 * x) && xbitmap__tget(&h->tw[o - 1], 2 * x + 1)) {
                 xbitmap__tset(t, x);
                 changed = true;
             }
@@ -1185,12 +1187,10 @@ static xbitmap_index xbitmap__back(const xbitmap *h, xbitmap_index lo, xbitmap_i
     }
 }
 
-/* Free units in [lo, hi) (starts: only those that begin a free run). */
+/* Free units in [lo, hi), lo < hi (starts: only those that begin a free run). */
 static xbitmap_index xbitmap__tally(const xbitmap *h, xbitmap_index lo, xbitmap_index hi, bool starts)
 {
-    xbitmap_index i, last, n = 0;
-    if (lo >= hi) return 0;
-    last = (hi - 1) >> XBITMAP__LW;
+    xbitmap_index i, last = (hi - 1) >> XBITMAP__LW, n = 0;
     for (i = lo >> XBITMAP__LW; i <= last; i++) {
         xbitmap__word w = h->bits[i], m = XBITMAP__ALL;
         if (starts) w &= ~((w << 1) | (i ? h->bits[i - 1] >> XBITMAP__M : 0));
@@ -1345,7 +1345,7 @@ static void xbitmap__take(xbitmap *h, xbitmap_index p, xbitmap_index n)
     h->nruns += (xbitmap_index)xbitmap__nbrs(h, p, n) - 1u;
     xbitmap__mark(h, p, n, false);
     h->nfree -= n;
-    if (h->hint >= p && h->hint - p < n) h->hint = p + n;
+    if (h->hint == p) h->hint = p + n; /* (p was free: p >= hint) */
     h->allocs++;
 }
 
@@ -1872,9 +1872,8 @@ static const char *xbitmap__check_locked(const xbitmap *h)
     if (h->nfree > h->count || h->nres > h->count - h->nfree) return "counts exceed the map";
     if (xbitmap__tally(h, 0, h->count, false) != h->nfree) return "free count wrong";
     if (xbitmap__tally(h, 0, h->count, true) != h->nruns) return "free run count wrong";
-    if (xbitmap__scan(h, 0, h->hint < h->count ? h->hint : h->count, 0) < h->hint && h->hint <= h->count)
-        return "free unit below the hint";
     if (h->hint > h->count) return "hint past the end";
+    if (xbitmap__scan(h, 0, h->hint, 0) < h->hint) return "free unit below the hint";
     /* per-word orders: Q[o] bit i iff word i holds an aligned free 2^o block */
     for (i = 0; i < h->nwords; i += XBITMAP__W) {
         xbitmap__word want[XBITMAP__LW + 1];

@@ -725,6 +725,139 @@ static void test_lock_hooks_walk_dump(void)
     unmake(&f);
 }
 
+/* ---- edges, quiet misuse, and the check's every message ------------------------------- */
+/* Init refuses bad arguments without a desc or a hook; misuse on a quiet map
+ * changes nothing; a release where nothing is reserved is refused. */
+static void test_quiet_and_release_edges(void)
+{
+    xbitmap_desc quiet;
+    fix f;
+    idx n = 1000;
+    memset(&quiet, 0, sizeof quiet);
+    XT_CHECK(xbitmap_init(NULL, 4096, 10, NULL) == NULL);
+    XT_CHECK(xbitmap_init(NULL, 4096, 10, &quiet) == NULL);
+    if (!make(&f, n)) { XT_CHECK(0); return; }
+    clear_errs();
+    XT_CHECK(!xbitmap_release(f.b, 10, 5));            /* no range at all */
+    XT_CHECK(errs[XALLOC_E_BADARG] == 1 && last_at == 10);
+    XT_CHECK(xbitmap_reserve(f.b, 100, 10));
+    XT_CHECK(!xbitmap_release(f.b, 200, 5));           /* past every range */
+    XT_CHECK(errs[XALLOC_E_BADARG] == 2 && last_at == 200);
+    sh_set(&f, 100, 10, 2);
+    XT_CHECK(agrees(&f));
+    f.b->hooks.error = NULL;                           /* (white-box) the same map, quiet */
+    XT_CHECK(!xbitmap_free(f.b, n, 1));
+    XT_CHECK(xbitmap_alloc_run(f.b, 3, 3) == NONE);
+    XT_CHECK(!xbitmap_release(f.b, 300, 1));
+    XT_CHECK(total_errs() == 2 && agrees(&f));
+    unmake(&f);
+}
+
+/* White-box: each invariant of xbitmap_check, broken by hand in the record,
+ * the bits or a summary, is named (and reported); put back, the map checks
+ * clean. A count that leaves a partial word at the end of the bits and of
+ * the first block order's summary. */
+static bool names(const fix *f, const char *want)
+{
+    const char *why;
+    bool ok;
+    clear_errs();
+    why = xbitmap_check(f->b);
+    ok = why && !strcmp(why, want) && errs[XALLOC_E_CORRUPT] == 1 && total_errs() == 1;
+    if (!ok) fprintf(stderr, "check said \"%s\", expected \"%s\"\n", why ? why : "(nothing)", want);
+    clear_errs();
+    return ok;
+}
+#define BREAK_NAMES(lv, v, want) do { idx saved_ = (idx)(lv); (lv) = (v); XT_CHECK(names(&f, want)); (lv) = saved_; } while (0)
+static void test_check_names_each_invariant(void)
+{
+    const idx n = 5 * W * W + 3 * W + 1;
+    fix f;
+    xbitmap *b;
+    xbitmap__tower *t, *blk;
+    xbitmap__word *top, saved;
+    unsigned nlev;
+    if (!make(&f, n)) { XT_CHECK(0); return; }
+    b = f.b;
+    XT_CHECK(xbitmap_alloc_run(b, 3 * W, 1) == 0);
+    XT_CHECK(xbitmap_reserve(b, 4 * W, 2 * W));
+    XT_CHECK(xbitmap_reserve(b, 8 * W, W));
+    XT_CHECK(xbitmap_alloc_run(b, 5, 1) == 3 * W);
+    XT_CHECK(xbitmap_check(b) == NULL);
+    /* the record */
+    BREAK_NAMES(b->omax, b->omax + 1, "map record damaged");
+    BREAK_NAMES(b->nwords, b->nwords + 1, "map record damaged");
+    BREAK_NAMES(b->bits[b->nwords - 1], b->bits[b->nwords - 1] | XBITMAP__BIT(n), "free bit past the end");
+    BREAK_NAMES(b->nranges, XBITMAP_MAX_RESERVED + 1, "reserved range count wrong");
+    BREAK_NAMES(b->ranges[0].end, b->ranges[0].start, "reserved range out of bounds");
+    BREAK_NAMES(b->ranges[1].end, n + 1, "reserved range out of bounds");
+    BREAK_NAMES(b->ranges[1].start, b->ranges[0].end, "reserved ranges unsorted or touching");
+    BREAK_NAMES(b->bits[4], b->bits[4] | 1u, "reserved unit free");
+    BREAK_NAMES(b->nres, b->nres + 1, "reserved count wrong");
+    BREAK_NAMES(b->nfree, n + 1, "counts exceed the map");
+    BREAK_NAMES(b->nfree, n - b->nres + 1, "counts exceed the map");
+    BREAK_NAMES(b->nfree, b->nfree - 1, "free count wrong");
+    BREAK_NAMES(b->nruns, b->nruns + 1, "free run count wrong");
+    BREAK_NAMES(b->hint, n + 1, "hint past the end");
+    BREAK_NAMES(b->hint, 3 * W + 6, "free unit below the hint");
+    /* the summaries: a per-word order, a block order, a level above, the
+     * padding after a level, bits past a level's end, the top, rmap */
+    t = &b->tw[0];
+    blk = &b->tw[XBITMAP__LW + 1];
+    XT_CHECK(blk->n0 & XBITMAP__M);     /* a partial last word */
+    BREAK_NAMES(XBITMAP__L0(t, 0), XBITMAP__L0(t, 0) ^ 1u, "word summary wrong");
+    BREAK_NAMES(blk->base[0], blk->base[0] ^ XBITMAP__BIT(blk->n0 - 1), "block summary wrong");
+    BREAK_NAMES(t->up[0], t->up[0] ^ 1u, "summary level wrong");
+    BREAK_NAMES(XBITMAP__L0(t, XBITMAP__NW(t->n0)), 1u, "summary bit past the end");
+    BREAK_NAMES(blk->base[blk->n0 >> XBITMAP__LW], blk->base[blk->n0 >> XBITMAP__LW] | XBITMAP__BIT(blk->n0),
+                "summary bit past the end");
+    top = t->top;
+    t->top = t->base;
+    XT_CHECK(names(&f, "summary top not one word"));
+    t->top = top;
+    nlev = t->nlev;
+    XT_CHECK(nlev >= 2);
+    t->nlev = 1;
+    XT_CHECK(names(&f, "summary top not one word"));
+    t->nlev = nlev;
+    saved = XBITMAP__L0(&b->rt, XBITMAP__NW(b->rt.n0));
+    XBITMAP__L0(&b->rt, XBITMAP__NW(b->rt.n0)) = 1u;
+    XT_CHECK(names(&f, "summary bit past the end"));
+    XBITMAP__L0(&b->rt, XBITMAP__NW(b->rt.n0)) = saved;
+    BREAK_NAMES(XBITMAP__L0(&b->rt, 0), XBITMAP__L0(&b->rt, 0) ^ XBITMAP__BIT(12), "reserved-word bits wrong");
+    XT_CHECK(xbitmap_check(b) == NULL);
+    sh_set(&f, 0, 3 * W + 5, 1);
+    sh_set(&f, 4 * W, 2 * W, 2);
+    sh_set(&f, 8 * W, W, 2);
+    XT_CHECK(agrees(&f));
+    unmake(&f);
+}
+
+/* Level 4: every call runs the full check first and does nothing when it
+ * fails (reported as XALLOC_E_CORRUPT). */
+static void test_full_check_every_call(void)
+{
+#if XALLOC_DEBUG >= 4
+    fix f;
+    int calls = 0;
+    if (!make(&f, 1000)) { XT_CHECK(0); return; }
+    XT_CHECK(xbitmap_alloc_run(f.b, 10, 1) == 0);
+    f.b->nruns++;                       /* (white-box) a damaged count */
+    clear_errs();
+    XT_CHECK(xbitmap_alloc(f.b) == NONE);
+    XT_CHECK(xbitmap_alloc_run(f.b, 4, 4) == NONE);
+    XT_CHECK(!xbitmap_alloc_at(f.b, 100, 1));
+    XT_CHECK(!xbitmap_free(f.b, 0, 10));
+    XT_CHECK(!xbitmap_reserve(f.b, 500, 10));
+    XT_CHECK(!xbitmap_release(f.b, 500, 10));
+    xbitmap_walk(f.b, stop_after_one, &calls);
+    XT_CHECK(calls == 0 && errs[XALLOC_E_CORRUPT] == 7 && total_errs() == 7);
+    f.b->nruns--;
+    XT_CHECK(xbitmap_free(f.b, 0, 10) && xbitmap_check(f.b) == NULL);
+    unmake(&f);
+#endif
+}
+
 /* two threads through the prelude's spinlock */
 static xbitmap *shared;
 static void *thread_body(void *arg)
@@ -1003,6 +1136,9 @@ int main(int argc, char **argv)
     XT_RUN(test_deep_towers);
     XT_RUN(test_lock_hooks_walk_dump);
     XT_RUN(test_threads_spinlock);
+    XT_RUN(test_quiet_and_release_edges);
+    XT_RUN(test_check_names_each_invariant);
+    XT_RUN(test_full_check_every_call);
     XT_RUN(test_stress_first_fit);
     XT_RUN(test_stress_first_fit_odd);
     XT_RUN(test_stress_random_start);
