@@ -1446,7 +1446,9 @@ static void test_stress_shadow(void)
     }
     XT_CHECK_MSG(bad == 0, "%zu violations (seed %llu)", bad, (unsigned long long)xt_seed);
     XT_CHECK_MSG(false_oom == 0, "%zu false out-of-memory (seed %llu)", false_oom, (unsigned long long)xt_seed);
-    XT_CHECK(failures > 0); /* the mix does reach a full heap */
+    /* the mix reaches a full heap (within 20000 operations: not in the 2000
+     * of an XTEST_SLOW run at level 4) */
+    XT_CHECK(failures > 0 || ops < 20000);
     XT_CHECK(total_errs() == 0);
     for (k = 0; k < nlive; k++) { XT_CHECK(intact(live[k].p, live[k].size, live[k].seed)); xalloc_free(h, live[k].p); }
     XT_CHECK(heap_ok(h));
