@@ -935,6 +935,31 @@ static void test_dump_many_orders(void)
     XT_CHECK(second != NULL && strstr(second + 1, "  buddyinfo 0 1\n") != NULL);
 }
 
+/* A dump line longer than the line builder holds (190 characters) is cut,
+ * not overflowed: 64-bit figures of 19 and 20 digits. */
+static size_t long_line;
+static void measure_line(void *user, const char *line)
+{
+    (void)user;
+    if (!long_line) long_line = strlen(line);
+    XT_CHECK(strlen(line) <= 191 && line[strlen(line) - 1] == '\n');
+}
+static void test_dump_long_line(void)
+{
+#if UINTPTR_MAX > 0xFFFFFFFFu || (defined(XBUDDY_ADDR64) && XBUDDY_ADDR64)
+    xbuddy_desc d = desc_of((xbuddy_addr)1 << 60);
+    xbuddy *b = meta_init((xbuddy_addr)1 << 60, (xbuddy_addr)14 << 60, &d); /* 14 blocks of 2^60 */
+    XT_CHECK(b != NULL);
+    if (!b) return;
+    XT_CHECK(xbuddy_alloc_order(b, 2) != XBUDDY_NONE);
+    XT_CHECK(xbuddy_reserve(b, (xbuddy_addr)13 << 60, (xbuddy_addr)1 << 60));
+    long_line = 0;
+    xbuddy_dump(b, measure_line, NULL);
+    XT_CHECK(long_line == 191);
+    EXPECT_NO_ERROR();
+#endif
+}
+
 /* Level 4: every call runs the full check first and refuses when it fails. */
 static void test_full_check_every_call(void)
 {
@@ -1210,6 +1235,7 @@ int main(int argc, char **argv)
     XT_RUN(test_far_search);
     XT_RUN(test_find_stops_at_the_end);
     XT_RUN(test_dump_many_orders);
+    XT_RUN(test_dump_long_line);
     XT_RUN(test_full_check_every_call);
     XT_RUN(test_check_names_each_invariant);
     XT_RUN(test_stress_meta);
