@@ -890,23 +890,33 @@ static bool xalloc__poisoned(const unsigned char *from, const unsigned char *to)
 #endif
 
 #if XALLOC_DEBUG >= 3
-/* Level 3 keeps the requested size in the last 4 bytes of a used block's
- * payload (mixed with the address, so a stray copy does not pass) and fills
- * the bytes between the request and it with XALLOC_CANARY_BYTE. */
+/* Level 3 keeps, in the last 4 bytes of a used block's payload (the tail),
+ * the length of the canary: the bytes between the request and the tail,
+ * filled with XALLOC_CANARY_BYTE. The length is stored multiplied by an odd
+ * constant and mixed with the block's address, so that an overrun reaching
+ * into the tail (or a stray copy of another block's tail) decodes to a
+ * length spread over all 32 bits: it passes only if that length is at most
+ * the payload and every byte it covers is a canary byte (odds about
+ * payload / 2^32 times 2^-8 per byte). A plain size would not do: a
+ * one-byte overrun of the canary's last byte and the size's low byte can
+ * turn the size into exactly the payload, which leaves no canary to check. */
+#define XALLOC__TAIL_MUL 2654435761u /* odd: invertible modulo 2^32 */
+#define XALLOC__TAIL_INV 244002641u  /* XALLOC__TAIL_MUL * XALLOC__TAIL_INV == 1 (mod 2^32) */
 static inline uint32_t xalloc__tail_key(const unsigned char *b) { return (uint32_t)((uintptr_t)b >> 4) * 2654435761u; }
 static void xalloc__canary_set(unsigned char *b, size_t req)
 {
     unsigned char *tail = xalloc__next(b) - XALLOC__HDR - 4;
-    xalloc__fill(b + req, XALLOC_CANARY_BYTE, (size_t)(tail - (b + req)));
-    xalloc__st32(tail, (uint32_t)req ^ xalloc__tail_key(b));
+    size_t gap = (size_t)(tail - (b + req));
+    xalloc__fill(b + req, XALLOC_CANARY_BYTE, gap);
+    xalloc__st32(tail, ((uint32_t)gap * XALLOC__TAIL_MUL) ^ xalloc__tail_key(b));
 }
 /* Requested size of used block b, or SIZE_MAX if its canary is damaged. */
 static size_t xalloc__canary_req(const unsigned char *b)
 {
     const unsigned char *tail = xalloc__next(b) - XALLOC__HDR - 4;
-    size_t req = (size_t)(xalloc__ld32(tail) ^ xalloc__tail_key(b));
-    if (req > (size_t)(tail - b)) return SIZE_MAX;
-    return xalloc__all(b + req, XALLOC_CANARY_BYTE, (size_t)(tail - (b + req))) ? req : SIZE_MAX;
+    size_t gap = (size_t)((xalloc__ld32(tail) ^ xalloc__tail_key(b)) * XALLOC__TAIL_INV);
+    if (gap > (size_t)(tail - b)) return SIZE_MAX;
+    return xalloc__all(tail - gap, XALLOC_CANARY_BYTE, gap) ? (size_t)(tail - b) - gap : SIZE_MAX;
 }
 #endif
 
