@@ -42,6 +42,28 @@
 /* Set by the replay's -v: harnesses print each operation as they run it. */
 extern int fuzz_verbose;
 
+/* A small deterministic generator (xorshift32) for arena contents. */
+static inline uint32_t fuzz_rand(uint32_t *s)
+{
+    uint32_t x = *s ? *s : 0x9E3779B9u;
+    x ^= x << 13; x ^= x >> 17; x ^= x << 5;
+    return *s = x;
+}
+
+/* Two pools of bytes, made once per process (before AFL++'s fork server
+ * starts, where the compiler runs constructors) and shared by every variant:
+ *   fuzz_pool     random bytes that arenas are filled with before init;
+ *   fuzz_patpool  random bytes with the top bit set, the patterns of blocks.
+ * Filling and checking memory is then a memcpy or memcmp (tens of bytes a
+ * cycle), not a generator call or a computed byte per byte. */
+#define FUZZ_POOL     (1u << 18)
+#define FUZZ_PAT_RUN  (1u << 17) /* bytes of a pattern before it repeats */
+#define FUZZ_PAT_OFFS (1u << 16) /* places a pattern can start at */
+extern unsigned char fuzz_pool[FUZZ_POOL + 4096];
+extern unsigned char fuzz_patpool[FUZZ_PAT_OFFS + FUZZ_PAT_RUN];
+extern int fuzz_pools_made;
+void fuzz_make_pools(void);
+
 #ifdef FUZZ_VARIANT
 #define FUZZ_LOG(...) do { if (fuzz_verbose) { fprintf(stderr, __VA_ARGS__); } } while (0)
 
@@ -65,6 +87,32 @@ static void fuzz_fail(const char *file, int line, const char *what)
 }
 #define FUZZ_CHECK(cond, what) do { if (!(cond)) fuzz_fail(__FILE__, __LINE__, (what)); } while (0)
 
+/* ---- when to run the checks ------------------------------------------------- */
+/* A harness checks everything (the allocator's own check, a walk against the
+ * model, every live block's bytes) after init, at the end of the program,
+ * and in between on two schedules, one for the allocator's own check and
+ * one for the walk and the bytes: each runs at the interval the input picks
+ * (every 1, 4, 16 or 64 operations), or later when one check costs more
+ * than FUZZ_CHECK_BUDGET: then cost / FUZZ_CHECK_BUDGET operations later,
+ * so that checking adds about that much work per operation at most (units:
+ * about an instruction; each harness estimates the cost of a check from the
+ * size of what it just checked: poisoned bytes, bitmap words, blocks,
+ * objects, live bytes). What needs no walk (the bytes of a block when it is
+ * freed or reallocated, every result, every error report, the lock) is still
+ * checked at every operation. fuzz_changes counts the calls that may have
+ * changed the allocator since its own check last passed: a check of an
+ * unchanged allocator is skipped, its answer would be the same. */
+#define FUZZ_CHECK_BUDGET 8192u
+typedef struct fuzz_sched { unsigned long next; } fuzz_sched;
+static unsigned long fuzz_changes;
+static inline int fuzz_due(const fuzz_sched *s) { return fuzz_op_index >= s->next; }
+/* After a check of the given cost, at the interval the input picked. */
+static inline void fuzz_done(fuzz_sched *s, unsigned every, size_t cost)
+{
+    size_t gap = cost / FUZZ_CHECK_BUDGET;
+    s->next = fuzz_op_index + (gap > every ? gap : every);
+}
+
 /* ---- reading the input ------------------------------------------------------ */
 /* Bytes past the end read as 0, so every input decodes to a program. */
 typedef struct fuzz_in { const uint8_t *p; size_t n; } fuzz_in;
@@ -77,28 +125,14 @@ static inline unsigned fuzz_u8(fuzz_in *in)
 static inline unsigned fuzz_u16(fuzz_in *in) { unsigned lo = fuzz_u8(in); return lo | fuzz_u8(in) << 8; }
 static inline uint32_t fuzz_u32(fuzz_in *in) { uint32_t lo = fuzz_u16(in); return lo | (uint32_t)fuzz_u16(in) << 16; }
 
-/* A small deterministic generator (xorshift32) for arena contents. */
-static inline uint32_t fuzz_rand(uint32_t *s)
-{
-    uint32_t x = *s ? *s : 0x9E3779B9u;
-    x ^= x << 13; x ^= x >> 17; x ^= x << 5;
-    return *s = x;
-}
 /* Fill memory with pseudo-random bytes: allocators must not rely on zeroed
- * memory (o1heap's tests do the same). The bytes come from a pool made once
- * (at a place the seed picks), so that a fill costs a copy, not a generator
- * call per word: every execution fills its arenas. */
-#define FUZZ_POOL (1u << 18)
-static unsigned char fuzz_pool[FUZZ_POOL + 4096];
-static int fuzz_pool_made;
+ * memory (o1heap's tests do the same). Copies from fuzz_pool at a place the
+ * seed picks; costs a copy of n bytes (callers fill only what the input's
+ * configuration uses). */
 static inline void fuzz_scribble(unsigned char *p, size_t n, uint32_t seed)
 {
     size_t at;
-    if (!fuzz_pool_made) {
-        uint32_t s = 0x2545F491u, i;
-        for (i = 0; i < sizeof fuzz_pool; i++) fuzz_pool[i] = (unsigned char)(fuzz_rand(&s) >> 7);
-        fuzz_pool_made = 1;
-    }
+    if (!fuzz_pools_made) fuzz_make_pools();
     at = (size_t)(seed * 2654435761u) % 4096;
     while (n) {
         size_t k = n < FUZZ_POOL ? n : FUZZ_POOL;
@@ -109,24 +143,37 @@ static inline void fuzz_scribble(unsigned char *p, size_t n, uint32_t seed)
     }
 }
 
-/* Block contents: byte i of the block with id `id`. The top bit is always
- * set, so four caller bytes never read as a plausible block header or
- * granule count (detection of an interior pointer is then certain, not just
- * likely); the low seven bits vary with id and position. */
-static inline unsigned char fuzz_pat(uint32_t id, size_t i)
-{
-    return (unsigned char)(0x80u | ((id * 37u + (uint32_t)i * 11u + (uint32_t)(i >> 7)) & 0x7Fu));
-}
+/* Block contents: byte i of the block with id `id` is byte i % FUZZ_PAT_RUN
+ * of a window of fuzz_patpool that starts at a place the id picks (65536
+ * places, spread by a multiplicative hash: blocks made one after the other
+ * get windows far apart). The top bit is always set, so four caller bytes
+ * never read as a plausible block header or granule count (detection of an
+ * interior pointer is then certain, not just likely); the rest is random,
+ * so bytes moved within a block, or copied from another block, differ from
+ * the pattern with probability 127/128 each. */
+static inline size_t fuzz_pat_at(uint32_t id) { return (size_t)((id * 2654435761u) >> 16); }
 static inline void fuzz_fill(unsigned char *p, size_t from, size_t to, uint32_t id)
 {
-    size_t i;
-    for (i = from; i < to; i++) p[i] = fuzz_pat(id, i);
+    const unsigned char *pat = fuzz_patpool + fuzz_pat_at(id);
+    if (!fuzz_pools_made) fuzz_make_pools();
+    while (from < to) {
+        size_t i = from % FUZZ_PAT_RUN, k = FUZZ_PAT_RUN - i;
+        if (k > to - from) k = to - from;
+        memcpy(p + from, pat + i, k);
+        from += k;
+    }
 }
+/* Do the n bytes at p still hold the pattern of id? One memcmp per 128 KiB. */
 static inline int fuzz_intact(const unsigned char *p, size_t n, uint32_t id)
 {
-    size_t i;
-    for (i = 0; i < n; i++)
-        if (p[i] != fuzz_pat(id, i)) return 0;
+    const unsigned char *pat = fuzz_patpool + fuzz_pat_at(id);
+    size_t at = 0;
+    if (!fuzz_pools_made) fuzz_make_pools();
+    while (at < n) {
+        size_t k = n - at < FUZZ_PAT_RUN ? n - at : FUZZ_PAT_RUN;
+        if (memcmp(p + at, pat, k) != 0) return 0;
+        at += k;
+    }
     return 1;
 }
 
@@ -157,8 +204,22 @@ static inline FUZZ_NOSAN unsigned char fuzz_peek(const unsigned char *p) { retur
 int FUZZ_CAT(fuzz_run_, FUZZ_VARIANT)(const uint8_t *data, size_t size);
 #define FUZZ_RUN int FUZZ_CAT(fuzz_run_, FUZZ_VARIANT)
 #else
-/* The dispatcher object. */
+/* The dispatcher object: the pools and the entry point. */
 int fuzz_verbose;
+unsigned char fuzz_pool[FUZZ_POOL + 4096];
+unsigned char fuzz_patpool[FUZZ_PAT_OFFS + FUZZ_PAT_RUN];
+int fuzz_pools_made;
+#if defined(__GNUC__) || defined(__clang__)
+__attribute__((constructor))
+#endif
+void fuzz_make_pools(void)
+{
+    uint32_t s = 0x2545F491u, i;
+    if (fuzz_pools_made) return;
+    for (i = 0; i < sizeof fuzz_pool; i++) fuzz_pool[i] = (unsigned char)(fuzz_rand(&s) >> 7);
+    for (i = 0; i < sizeof fuzz_patpool; i++) fuzz_patpool[i] = (unsigned char)(0x80u | fuzz_rand(&s) >> 25);
+    fuzz_pools_made = 1;
+}
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 #define FUZZ_DECL_(k) int fuzz_run_##k(const uint8_t *data, size_t size);
 #ifndef FUZZ_ONLY

@@ -9,22 +9,26 @@
  *               only, 3 unlock only: must be ignored), 8 trace hook,
  *               16 desc NULL (no hooks at all), 32 max_block, 64 free in
  *               reverse order at the end
- *   bytes 2-3   region size - 1 (1 .. 65536 bytes)
+ *   bytes 2-3   region size - 1 (1 .. 65536 bytes; at level 4 the low 12 bits)
  *   byte 4      start offset in the arena (0 .. 63)
  *   bytes 5-6   max_block (with flag 32; 0 is the default)
  *   byte 7      seed of the random bytes the arena holds before init
- *   byte 8      intervals: bits 0-1 full check every 1/4/16/64 operations,
+ *   byte 8      intervals: bits 0-1 full check every 1/4/16/64 operations
+ *               (or fewer, when one costs more than fuzz.h's budget),
  *               bits 2-3 stats (which flush the quick lists) never/every
  *               64/8/1 operations; both always at the end
  *   then        operations (see the OP_ list)
  *
  * A shadow model holds every live block (address, requested size and
- * alignment, id; its bytes are a pattern of its id) and checks, after every
- * operation or every few: xalloc_check passes; a walk of the heap finds
- * exactly the live blocks, in their regions, in order, not overlapping,
- * usable sizes right; the bytes of every block are intact; the stats agree
- * with the walk and the model; trace events and error reports are exactly
- * those the operation must cause; lock hooks are balanced and never nested.
+ * alignment, id; its bytes are a pattern of its id). After every operation
+ * it checks the results, the trace events and error reports (exactly those
+ * the operation must cause), the lock hooks (balanced, never nested), and
+ * the bytes of a block that is freed or reallocated; on the schedule the
+ * input picks (fuzz.h: "when to run the checks") and at the end, the full
+ * check: xalloc_check passes; a walk of the heap finds exactly the live
+ * blocks, in their regions, in order, not overlapping, usable sizes right;
+ * the bytes of every block are intact; the stats agree with the walk and the
+ * model.
  * An allocation that fails while the walk shows a free block that could
  * hold it breaks the heap's no-false-out-of-memory promise. At the end every
  * block is freed and the heap must be exactly as it was after init (the
@@ -102,6 +106,12 @@ static size_t need_bytes(size_t size)
 }
 
 /* ---- memory ------------------------------------------------------------------ */
+/* Level 4 runs the heap's full check, which reads every poisoned byte, on
+ * every call: its regions are kept small (at most 4 KiB, 2 KiB more per
+ * added region), so that its programs run as many calls as the others.
+ * Large regions are the other levels' part (level 3 differs from 4 only in
+ * that check). */
+#define LEVEL4_CAP(m) (XALLOC_DEBUG >= 4 ? 0xFFFu : (unsigned)(m))
 #define MAIN_MAX   65536
 #define EXTRA_SIZE (3 * 16384)
 /* The arenas start at 64 KiB boundaries, so that addresses modulo every
@@ -147,6 +157,7 @@ static struct {
     uint32_t next_id;
     int misuse, trace_on, hooked, reverse_end;
     unsigned check_every, stats_every;
+    fuzz_sched own_sched, model_sched; /* xalloc_check; walk and bytes */
 } S;
 
 /* ---- hooks ---------------------------------------------------------------------- */
@@ -293,18 +304,32 @@ static void do_walk(void)
     xalloc_walk(S.h, walk_cb, &S);
 }
 
-/* The full check: the heap's own, then the walk against the model. */
-static void check_heap(void)
+/* The heap's own check. It reads every block header and, from level 2,
+ * every poisoned byte of free memory, a byte at a time (about 16
+ * instructions a byte): the next is due after the interval the input
+ * picked, or when this one's cost is paid off at FUZZ_CHECK_BUDGET an
+ * operation (fuzz.h). At level 4 every call runs it first: here it runs
+ * every 64 operations at the most, and at the end. */
+static void check_own(void)
 {
-    const char *why;
     unsigned e0 = S.errs;
-    size_t i, nused = 0;
-    const reg *prev_r = NULL;
-    const unsigned char *prev_end = NULL;
-    why = xalloc_check(S.h);
+    size_t i, cost = S.nwalk * 32;
+    const char *why = xalloc_check(S.h);
     if (why) fprintf(stderr, "xalloc_check: %s\n", why);
     FUZZ_CHECK(why == NULL, "xalloc_check found the heap broken");
     FUZZ_CHECK(S.errs == e0, "xalloc_check reported an error but returned NULL");
+    if (XALLOC_DEBUG >= 2)
+        for (i = 0; i < S.nreg; i++) cost += 16 * S.regs[i].size;
+    fuzz_changes = 0;
+    fuzz_done(&S.own_sched, XALLOC_DEBUG >= 4 ? 64 : S.check_every, cost);
+}
+
+/* A walk of the heap against the model. */
+static void check_heap(void)
+{
+    size_t i, nused = 0;
+    const reg *prev_r = NULL;
+    const unsigned char *prev_end = NULL;
     do_walk();
     for (i = 0; i < S.nwalk; i++) {
         const went *w = &walk[i];
@@ -332,10 +357,26 @@ static void check_heap(void)
     }
     if (!S.walk_overflow) FUZZ_CHECK(nused == S.nlive, "walk: a live block is missing");
 }
-static void check_all_bytes(void)
+/* Everything: the heap's own check (when due, and only if something changed
+ * since it last passed: its answer would be the same), the walk, every live
+ * block's bytes (when due: the walk costs about 64 instructions a block, the
+ * bytes a memcmp). CHECK_INIT: the walk only (an input of no operations
+ * checks that state at its end); CHECK_END: all of it. */
+enum { CHECK_INIT, CHECK_DUE, CHECK_END };
+static void check_full(int when)
 {
-    size_t i;
-    for (i = 0; i < S.nlive; i++) check_bytes(i);
+    size_t i, bytes = 0;
+    if (when == CHECK_INIT) {
+        fuzz_changes = 1;
+        S.own_sched.next = S.model_sched.next = 0;
+    } else if (fuzz_changes && (when == CHECK_END || fuzz_due(&S.own_sched))) {
+        check_own();
+    }
+    if (when == CHECK_DUE && !fuzz_due(&S.model_sched)) return;
+    check_heap();
+    for (i = 0; i < S.nlive; i++) { check_bytes(i); bytes += live[i].req; }
+    fuzz_done(&S.model_sched, S.check_every, S.nwalk * 64 + bytes / 16);
+    if (when == CHECK_INIT) fuzz_done(&S.own_sched, S.check_every, S.nwalk * 32 + (XALLOC_DEBUG >= 2 ? 16 * S.regs[0].size : 0));
 }
 
 /* Stats (which flush the quick lists) against a walk made after them. */
@@ -344,6 +385,7 @@ static void check_stats(void)
     xalloc_stats s;
     size_t i, nfree = 0, free_bytes = 0, largest = 0, used_sum = 0, need_sum = 0, regbytes = 0;
     xalloc_stats_get(S.h, &s);
+    fuzz_changes++; /* the quick lists were flushed */
     do_walk();
     if (S.walk_overflow) return;
     for (i = 0; i < S.nwalk; i++) {
@@ -632,6 +674,7 @@ static void op_add_region(fuzz_in *in)
     int overlap = 0;
     bool ok;
     len %= EXTRA_SIZE - off + 1;
+    if (XALLOC_DEBUG >= 4) len &= 0x7FF;
     mem = extra + off;
     if (S.nreg == MAXREG) return;
     for (i = 0; i < S.nreg; i++)
@@ -834,7 +877,7 @@ FUZZ_RUN(const uint8_t *data, size_t size)
     fuzz_in in = { data, size };
     xalloc_desc desc;
     unsigned flags = fuzz_u8(&in), intervals;
-    size_t rsize = (size_t)fuzz_u16(&in) + 1, offset = fuzz_u8(&in) & 63, max_block = fuzz_u16(&in), i;
+    size_t rsize = (size_t)(fuzz_u16(&in) & LEVEL4_CAP(0xFFFF)) + 1, offset = fuzz_u8(&in) & 63, max_block = fuzz_u16(&in), i;
     uint32_t seed = fuzz_u8(&in);
     unsigned long nops = 0;
     intervals = fuzz_u8(&in);
@@ -892,7 +935,7 @@ FUZZ_RUN(const uint8_t *data, size_t size)
     S.regs[0].size = rsize;
     S.nreg = 1;
     settle();
-    check_heap();
+    check_full(CHECK_INIT);
     for (i = 0; i < S.nwalk; i++) FUZZ_CHECK(!walk[i].used, "a new heap holds a used block");
     for (i = 0; i < S.nwalk; i++) base[i] = walk[i];
     S.nbase = S.nwalk;
@@ -910,10 +953,8 @@ FUZZ_RUN(const uint8_t *data, size_t size)
         fuzz_op_name = op_names[op];
         run_op(&in, op);
         settle();
-        if (nops % S.check_every == 0) {
-            check_heap();
-            if (nops % (S.check_every * 8) == 0) check_all_bytes();
-        }
+        fuzz_changes++;
+        check_full(CHECK_DUE);
         if (S.stats_every && nops % S.stats_every == 0) check_stats();
         settle();
     }
@@ -922,16 +963,17 @@ FUZZ_RUN(const uint8_t *data, size_t size)
      * as it was after init */
     fuzz_op_index = ++nops;
     fuzz_op_name = "final check";
-    check_heap();
-    check_all_bytes();
+    check_full(CHECK_END);
     check_stats();
     settle();
     fuzz_op_name = "free everything";
     while (S.nlive) {
         do_free(S.reverse_end ? S.nlive - 1 : 0);
         settle();
+        fuzz_changes++;
     }
     fuzz_op_name = "back to the first state";
+    if (fuzz_changes) check_own();
     check_heap();
     check_stats();
     settle();
