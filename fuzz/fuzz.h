@@ -104,6 +104,9 @@ static void fuzz_fail(const char *file, int line, const char *what)
  * unchanged allocator is skipped, its answer would be the same. */
 #define FUZZ_CHECK_BUDGET 8192u
 typedef struct fuzz_sched { unsigned long next; } fuzz_sched;
+#if defined(__GNUC__) || defined(__clang__)
+__attribute__((unused))
+#endif
 static unsigned long fuzz_changes;
 static inline int fuzz_due(const fuzz_sched *s) { return fuzz_op_index >= s->next; }
 /* After a check of the given cost, at the interval the input picked. */
