@@ -877,15 +877,16 @@ static void xalloc__report(const xalloc_heap *h, xalloc_error e, const void *p, 
 /* Level 2 keeps everything of a free block but its header, links and footer
  * (and everything of a quick block but its header and links) filled with
  * XALLOC_POISON_BYTE, and checks the fill when the memory is handed out.
- * from <= to at every call (a block holds a header, two links and a footer;
- * equal for a smallest block when 2P + 8 is a whole number of granules). */
+ * from <= to at every call of both (a block holds a header, two links and a
+ * footer; equal for a smallest block when 2P + 8 is a whole number of
+ * granules, as with 8-byte granules). */
 static void xalloc__poison(unsigned char *from, const unsigned char *to)
 {
     xalloc__fill(from, XALLOC_POISON_BYTE, (size_t)(to - from));
 }
 static bool xalloc__poisoned(const unsigned char *from, const unsigned char *to)
 {
-    return from >= to || xalloc__all(from, XALLOC_POISON_BYTE, (size_t)(to - from));
+    return xalloc__all(from, XALLOC_POISON_BYTE, (size_t)(to - from));
 }
 #endif
 
