@@ -144,11 +144,13 @@
  *      objects) per slab)
  *   1  + one bit per object (set: on its slab's free list), and O(1)
  *      checks: on free the pointer's range, its slab's owner, that it is an
- *      object's start (one multiply), its bit and the magazine (double
- *      free: at most XSLAB_MAGAZINE compares, made before the slab header
- *      is read); on an alloc from a slab, that the object its free list
- *      gives is an object's start whose bit is set (a damaged link is
- *      reported, the list rebuilt from the bitmap) (the default)
+ *      object's start (a multiply and a rotate), its bit and the magazine
+ *      (double free: at most XSLAB_MAGAZINE compares); all but the range
+ *      and the magazine read one cache line, the slab header's. On an
+ *      alloc from a slab, that the object its free list gives is an
+ *      object's start in that slab whose bit is set (a damaged link is
+ *      reported, the list rebuilt from the bitmap). An alloc from the
+ *      magazine costs what it does at level 0 (the default)
  *   2  + free objects of caches without constructor/destructor filled with
  *      XSLAB_POISON_BYTE (all but the link), checked when handed out again
  *                                                              [O(size)]
@@ -177,12 +179,12 @@
  *   A free object's link (the next free object of its slab) is its first
  *   word; in a cache with a constructor or destructor it lives after the
  *   object, so constructed state is never overwritten, and such objects
- *   are not poisoned. An object's index comes from its offset by a shift
- *   and one 32-bit multiply by the inverse of the stride's odd part (exact:
- *   see xslab__index), never a division. Colouring: successive slabs
- *   put object 0 at 0, 64, 128, ... bytes (multiples of the alignment)
- *   while the slack allows, so that objects at the same index of different
- *   slabs do not compete for the same cache lines.
+ *   are not poisoned. An object's index comes from its offset by one
+ *   32-bit multiply by the inverse of the stride's odd part and a rotate
+ *   (exact: see xslab__index), never a division. Colouring: successive
+ *   slabs put object 0 at 0, 64, 128, ... bytes (multiples of the
+ *   alignment) while the slack allows, so that objects at the same index
+ *   of different slabs do not compete for the same cache lines.
  *   Under a sanitizer (ASan, or valgrind with XALLOC_VALGRIND=1) all of a
  *   slab before the bitmap is off limits to the program but live objects'
  *   bytes, 16 bytes before the bitmap are kept free as a guard after the
@@ -471,9 +473,9 @@ typedef struct xslab_cache {
     size_t        hdr_off;       /* header at base + hdr_off                */
     uint32_t      cap;           /* bytes of the object part of a slot      */
     uint32_t      slot, stride;  /* bytes an object uses; object spacing    */
-    uint32_t      n, area;       /* objects per slab, n * stride            */
+    uint32_t      n;             /* objects per slab                        */
     uint32_t      link_off, rz_end, req_off;
-    uint32_t      tmask, tshift, inv; /* index: see xslab__index          */
+    uint32_t      tshift, inv;   /* index: see xslab__index                 */
     uint32_t      colour, colour_step, colour_max;
     uint32_t      kidx;
     size_t        nempty, grows, releases; /* slabs: grows - releases */
@@ -808,7 +810,6 @@ extern "C" {
 
 /* ---- private constants ----------------------------------------------------- */
 #define XSLAB__P        ((uint32_t)sizeof(void *))
-#define XSLAB__BAD      0xFFFFFFFFu            /* "not an object's start"    */
 #define XSLAB__KMALLOC  0x100u                 /* private flag: a kmem class */
 #define XSLAB__MAX_SLAB ((size_t)1 << 30)      /* offsets are 32-bit         */
 #define XSLAB__CONSTRUCTED(c) ((c)->d.ctor || (c)->d.dtor)
@@ -957,25 +958,26 @@ static inline uint32_t *xslab__word(const xslab__slab *s, uint32_t i)
 /* Bitmap words of a slab of n objects: the bitmap is a level >= 1 aid. */
 #define XSLAB__WORDS(n) (XALLOC_DEBUG >= 1 ? ((n) + 31u) >> 5 : 0u)
 
-/* Index of the object at byte offset `off` from object 0, or XSLAB__BAD if
- * no object starts there. With stride = odd << t and x = off >> t, the
- * index is x / odd, computed as x * inv mod 2^32, inv the inverse of odd
- * modulo 2^32 (Granlund and Montgomery's exact division): when odd divides
- * x the product is exactly x / odd; when it does not, the product exceeds
- * (2^32 - 1) / odd >= n (n * odd <= 2^30), so `i < n` is the whole test.
- * One multiply, no division, no 64-bit product. */
-XSLAB__HOT uint32_t xslab__index(const xslab_cache *c, uintptr_t off)
+/* Index of the object at o in a slab whose object 0 is at objs (o in the
+ * same slab), or a number >= n if no object starts at o. With stride =
+ * odd << t and inv the inverse of odd modulo 2^32, x = (o - objs) * inv
+ * mod 2^32 rotated right by t is the quotient when stride divides o - objs
+ * (Granlund and Montgomery's exact division), and otherwise more than
+ * (2^32 - 1) / stride >= n (n * stride <= 2^30): offset bits below 2^t
+ * rotate to the top, an odd part that does not divide gives a product
+ * above that bound, and a negative offset is above 2^32 - 2^30. So `i < n`
+ * is the whole test: a subtract, a 32-bit multiply and a rotate, no
+ * division and no 64-bit product. */
+XSLAB__HOT uint32_t xslab__index(const xslab_cache *c, const unsigned char *o, const unsigned char *objs)
 {
-#if XALLOC_DEBUG >= 1
-    uint32_t i;
-    if (XALLOC__UNLIKELY(off >= c->area || (off & c->tmask))) return XSLAB__BAD;
-    i = ((uint32_t)off >> c->tshift) * c->inv;
-    return XALLOC__LIKELY(i < c->n) ? i : XSLAB__BAD;
-#else
-    /* level 0 needs an index only in check and walk: a plain division
-     * (the caller tests that the offset is the index's start) */
-    return off >= c->area ? XSLAB__BAD : XSLAB__DIV(off, c->stride);
-#endif
+    uint32_t x = (uint32_t)((uintptr_t)o - (uintptr_t)objs) * c->inv;
+    return (x >> c->tshift) | (x << ((32u - c->tshift) & 31u));
+}
+/* The same for o taken from a free list of slab s, which a write after
+ * free may have pointed anywhere (so first: is o in s at all?). */
+static inline uint32_t xslab__link_index(const xslab_cache *c, const xslab__slab *s, const unsigned char *o)
+{
+    return xslab__hdr(c, o) == s ? xslab__index(c, o, s->objs) : c->n;
 }
 
 static inline void xslab__report(const xalloc_hooks *h, xalloc_error e, const void *p, const char *what)
@@ -1209,43 +1211,10 @@ static void xslab__repair(xslab_cache *c, xslab__slab *s, const unsigned char *b
 
 /* ---- allocation and free --------------------------------------------------- */
 /* Hand out one object with `req` usable bytes, or NULL. O(1). */
-XSLAB__HOT void *xslab__alloc(xslab_cache *c, uint32_t req)
+/* Object o goes to the caller with `req` usable bytes: counted, checked
+ * for damage to its poison (level >= 2), its red zone armed (level 3). */
+XSLAB__HOT void *xslab__out(xslab_cache *c, unsigned char *o, uint32_t req)
 {
-    xslab__slab *s;
-    unsigned char *o;
-#if XALLOC_DEBUG >= 1
-    uint32_t i;
-#endif
-#if XSLAB_MAGAZINE > 0
-    if (XALLOC__LIKELY(c->nmag != 0)) { /* the last object freed */
-        o = c->mag[--c->nmag];
-        goto out;
-    }
-#endif
-    s = c->cur;
-    for (;;) {
-        if (XALLOC__UNLIKELY(!s || !s->free)) {
-            if ((s = xslab__refill(c)) == NULL) {
-                c->failures++;
-                return NULL;
-            }
-        }
-        o = s->free;
-#if XALLOC_DEBUG >= 1
-        i = xslab__index(c, (uintptr_t)(o - s->objs));
-        if (XALLOC__UNLIKELY(i == XSLAB__BAD || !(*xslab__word(s, i) & XSLAB__BIT(i)))) {
-            xslab__repair(c, s, o); /* then s->free is right (maybe NULL) */
-            continue;
-        }
-        *xslab__word(s, i) &= ~XSLAB__BIT(i);
-#endif
-        break;
-    }
-    s->free = xslab__ldp(o + c->link_off);
-    s->inuse++;
-#if XSLAB_MAGAZINE > 0
-out:
-#endif
     c->allocs++;
 #if XALLOC_DEBUG >= 2
     if (!xslab__filled(o + XSLAB__P, xslab__poison_len(c), XSLAB_POISON_BYTE))
@@ -1260,13 +1229,55 @@ out:
     return o;
 }
 
-/* Is p in c's magazine (level >= 1: a free of it is a double free)? At
- * most XSLAB_MAGAZINE compares in one or two cache lines of c. Done before
- * the slab header is read where the cache is known (xslab_free): work that
- * waits for that load (often a cache miss) costs more than work before it. */
+/* An object from the slab layer (the magazine is empty): the current
+ * slab's free list, after a refill if it has none. O(1); a new slab: O(n).
+ * Out of line, so that the magazine's path keeps no registers for it. */
+static XSLAB__NOINLINE void *xslab__alloc_slab(xslab_cache *c, uint32_t req)
+{
+    xslab__slab *s = c->cur;
+    unsigned char *o;
+#if XALLOC_DEBUG >= 1
+    uint32_t i;
+#endif
+    for (;;) {
+        if (XALLOC__UNLIKELY(!s || !s->free)) {
+            if ((s = xslab__refill(c)) == NULL) {
+                c->failures++;
+                return NULL;
+            }
+        }
+        o = s->free;
+#if XALLOC_DEBUG >= 1
+        i = xslab__link_index(c, s, o);
+        if (XALLOC__UNLIKELY(i >= c->n || !(*xslab__word(s, i) & XSLAB__BIT(i)))) {
+            xslab__repair(c, s, o); /* then s->free is right (maybe NULL) */
+            continue;
+        }
+        *xslab__word(s, i) &= ~XSLAB__BIT(i);
+#endif
+        break;
+    }
+    s->free = xslab__ldp(o + c->link_off);
+    s->inuse++;
+    return xslab__out(c, o, req);
+}
+
+/* Hand out one object with `req` usable bytes, or NULL: the newest in the
+ * magazine (a pop: the hot path), else one from the slab layer. O(1). */
+XSLAB__HOT void *xslab__alloc(xslab_cache *c, uint32_t req)
+{
+#if XSLAB_MAGAZINE > 0
+    if (XALLOC__LIKELY(c->nmag != 0)) return xslab__out(c, c->mag[--c->nmag], req);
+#endif
+    return xslab__alloc_slab(c, req);
+}
+
+#if XALLOC_DEBUG >= 1
+/* Is p in c's magazine? At most XSLAB_MAGAZINE compares, in one or two
+ * cache lines of c. */
 static inline bool xslab__in_magazine(const xslab_cache *c, const unsigned char *p)
 {
-#if XSLAB_MAGAZINE > 0 && XALLOC_DEBUG >= 1
+#if XSLAB_MAGAZINE > 0
     uint32_t j;
     for (j = 0; j < c->nmag; j++)
         if (c->mag[j] == p) return true;
@@ -1275,43 +1286,34 @@ static inline bool xslab__in_magazine(const xslab_cache *c, const unsigned char 
     return false;
 }
 
-/* Find the object p of cache c: its slab and index, or the error to
- * report. `s` is p's slab header (already known to belong to c); p is not
- * in the magazine. O(1). */
+/* The checks of a pointer p given back to c (level >= 1), whose slab s
+ * (p's header by masking) is known to be c's: its index, or the error to
+ * report. O(1): the header's cache line (object 0, the bitmap word beside
+ * it), one multiply, at most XSLAB_MAGAZINE compares. */
 XSLAB__HOT xalloc_error xslab__locate(const xslab_cache *c, const xslab__slab *s, const unsigned char *p, uint32_t *idx)
 {
-#if XALLOC_DEBUG >= 1
-    uint32_t i = xslab__index(c, (uintptr_t)(p - s->objs));
-    if (i == XSLAB__BAD) return XALLOC_E_NOT_BLOCK;
-    if (*xslab__word(s, i) & XSLAB__BIT(i)) return XALLOC_E_DOUBLE_FREE; /* on its slab's list */
-
+    uint32_t i = xslab__index(c, p, s->objs);
+    if (XALLOC__UNLIKELY(i >= c->n)) return XALLOC_E_NOT_BLOCK;
+    /* free: on its slab's list (bit set) or in the magazine */
+    if (XALLOC__UNLIKELY((*xslab__word(s, i) & XSLAB__BIT(i)) || xslab__in_magazine(c, p))) return XALLOC_E_DOUBLE_FREE;
 #if XALLOC_DEBUG >= 3
     if (!xslab__armed(c, p)) return XALLOC_E_OVERRUN;
 #endif
     *idx = i;
-#else
-    (void)c; (void)s; (void)p;
-    *idx = 0; /* level 0 keeps no bitmap */
-#endif
     return XALLOC_OK;
 }
 
-static const char *xslab__what(xalloc_error e)
-{
-    switch (e) {
-    case XALLOC_E_FOREIGN:     return "pointer is not in a slab of this cache";
-    case XALLOC_E_NOT_BLOCK:   return "pointer is inside a slab but not at an object's start";
-    case XALLOC_E_DOUBLE_FREE: return "object is already free";
-    case XALLOC_E_OVERRUN:     return "red zone after the object overwritten";
-    default:                   return "corrupt";
-    }
-}
+#endif
 
-/* Slab header of p if p can be in a slab of the page source; else NULL. */
-static inline xslab__slab *xslab__slab_of(const xslab_cache *c, const void *p)
+/* Report a bad pointer given back (out of line: the hot paths keep no
+ * registers for the call). */
+static XSLAB__NOINLINE void xslab__bad(const xalloc_hooks *h, xalloc_error e, const void *p)
 {
-    if ((uintptr_t)p - c->lo >= c->span) return NULL;
-    return xslab__hdr(c, p);
+    const char *what = "red zone after the object overwritten";
+    if (e == XALLOC_E_FOREIGN) what = "pointer is not in a slab of this cache";
+    else if (e == XALLOC_E_NOT_BLOCK) what = "pointer is inside a slab but not at an object's start";
+    else if (e == XALLOC_E_DOUBLE_FREE) what = "object is already free";
+    xslab__report(h, e, p, what);
 }
 
 /* Put free object o (index i) back on the free list of its slab s: the
@@ -1349,11 +1351,19 @@ static void xslab__flush(xslab_cache *c)
     for (j = 0; j < c->nmag; j++) {
         unsigned char *o = c->mag[j];
         xslab__slab *s = xslab__hdr(c, o);
-        xslab__to_slab(c, s, o, XALLOC_DEBUG >= 1 ? xslab__index(c, (uintptr_t)(o - s->objs)) : 0);
+        xslab__to_slab(c, s, o, xslab__index(c, o, s->objs));
     }
     c->nmag = 0;
 }
 #define XSLAB__FLUSH_ALL(c) xslab__flush(c)
+/* A free that finds the magazine full: it goes to the slabs, then o is
+ * the magazine's one object (out of line: a tail call from the hot path). */
+static XSLAB__NOINLINE void xslab__mag_full(xslab_cache *c, unsigned char *o)
+{
+    xslab__flush(c);
+    c->mag[0] = o;
+    c->nmag = 1;
+}
 #else
 #define XSLAB__FLUSH_ALL(c) ((void)0)
 #endif
@@ -1370,8 +1380,8 @@ XSLAB__HOT void xslab__free_obj(xslab_cache *c, xslab__slab *s, unsigned char *o
     c->frees++;
 #if XSLAB_MAGAZINE > 0
     (void)s; (void)i;
-    if (XALLOC__UNLIKELY(c->nmag == XSLAB_MAGAZINE)) xslab__flush(c);
-    c->mag[c->nmag++] = o;
+    if (XALLOC__UNLIKELY(c->nmag == XSLAB_MAGAZINE)) xslab__mag_full(c, o);
+    else c->mag[c->nmag++] = o;
 #else
     xslab__to_slab(c, s, o, i);
 #endif
@@ -1393,45 +1403,53 @@ static bool xslab__full_check(const xslab_cache *c)
 #define XSLAB__FULL_CHECK(c) true
 #endif
 
-/* The public calls: without a lock hook, one test and on to the work. */
-XALLOC_DEF void *xslab_alloc(xslab_cache *c)
+/* The public calls: without a lock hook, one test and on to the work;
+ * with one, out of line. */
+static XSLAB__NOINLINE void *xslab__alloc_locked(xslab_cache *c)
 {
     void *p = NULL;
-    if (XALLOC__LIKELY(!c->d.hooks.lock)) return XSLAB__FULL_CHECK(c) ? xslab__alloc(c, (uint32_t)c->d.size) : NULL;
     c->d.hooks.lock(c->d.hooks.user);
     if (XSLAB__FULL_CHECK(c)) p = xslab__alloc(c, (uint32_t)c->d.size);
     c->d.hooks.unlock(c->d.hooks.user);
     return p;
 }
+XALLOC_DEF void *xslab_alloc(xslab_cache *c)
+{
+    if (XALLOC__LIKELY(!c->d.hooks.lock)) return XSLAB__FULL_CHECK(c) ? xslab__alloc(c, (uint32_t)c->d.size) : NULL;
+    return xslab__alloc_locked(c);
+}
 
 /* free with the lock held */
 XSLAB__HOT void xslab__free(xslab_cache *c, unsigned char *o)
 {
-    xslab__slab *s;
-    xalloc_error e = XALLOC_E_FOREIGN;
+    xslab__slab *s = xslab__hdr(c, o);
     uint32_t i = 0;
     if (!XSLAB__FULL_CHECK(c)) return;
 #if XALLOC_DEBUG >= 1
-    if (xslab__in_magazine(c, o)) e = XALLOC_E_DOUBLE_FREE;
-    else if ((s = xslab__slab_of(c, o)) != NULL && s->cache == c) e = xslab__locate(c, s, o, &i);
-#else
-    s = xslab__hdr(c, o);
-    e = xslab__locate(c, s, o, &i);
+    {   /* in the page source's memory (a region: before any read), then in
+         * a slab of c */
+        xalloc_error e = XALLOC_E_FOREIGN;
+        if (XALLOC__LIKELY((uintptr_t)o - c->lo < c->span && s->cache == c)) e = xslab__locate(c, s, o, &i);
+        if (XALLOC__UNLIKELY(e != XALLOC_OK)) {
+            xslab__bad(&c->d.hooks, e, o);
+            return;
+        }
+    }
 #endif
-    if (XALLOC__LIKELY(e == XALLOC_OK)) xslab__free_obj(c, s, o, i);
-    else xslab__report(&c->d.hooks, e, o, xslab__what(e));
+    xslab__free_obj(c, s, o, i);
 }
 
+static XSLAB__NOINLINE void xslab__free_locked(xslab_cache *c, unsigned char *o)
+{
+    c->d.hooks.lock(c->d.hooks.user);
+    xslab__free(c, o);
+    c->d.hooks.unlock(c->d.hooks.user);
+}
 XALLOC_DEF void xslab_free(xslab_cache *c, void *ptr)
 {
     if (!ptr) return;
-    if (XALLOC__LIKELY(!c->d.hooks.lock)) {
-        xslab__free(c, (unsigned char *)ptr);
-        return;
-    }
-    c->d.hooks.lock(c->d.hooks.user);
-    xslab__free(c, (unsigned char *)ptr);
-    c->d.hooks.unlock(c->d.hooks.user);
+    if (XALLOC__LIKELY(!c->d.hooks.lock)) xslab__free(c, (unsigned char *)ptr);
+    else xslab__free_locked(c, (unsigned char *)ptr);
 }
 
 /* ---- set-up ------------------------------------------------------------ */
@@ -1496,7 +1514,6 @@ static uint32_t xslab__layout(xslab_cache *c, uint32_t size, uint32_t align, siz
     return n;
 }
 
-#if XALLOC_DEBUG >= 1
 /* The constants of xslab__index: t, and the inverse of odd = stride >> t
  * modulo 2^32 by Newton's iteration (each step doubles the number of
  * correct low bits: 3, 6, 12, 24, 48). */
@@ -1505,10 +1522,8 @@ static void xslab__divisor(xslab_cache *c)
     uint32_t t = xalloc__ctz32(c->stride), odd = c->stride >> t, inv = odd, k;
     for (k = 0; k < 4; k++) inv *= 2u - odd * inv;
     c->tshift = t;
-    c->tmask = (1u << t) - 1;
     c->inv = inv;
 }
-#endif
 
 XALLOC_DEF xslab_cache *xslab_cache_init(xslab_cache *c, const xslab_cache_desc *d)
 {
@@ -1550,12 +1565,11 @@ XALLOC_DEF xslab_cache *xslab_cache_init(xslab_cache *c, const xslab_cache_desc 
     }
     why = "bad object size"; /* too large for a slab at its alignment */
     if (!c->n) goto bad;
-#if XALLOC_DEBUG >= 1
     xslab__divisor(c);
+#if XALLOC_DEBUG >= 1
     c->lo = (uintptr_t)ps->base;
     c->span = ps->d.get ? ~(uintptr_t)0 : (uintptr_t)(ps->end - ps->base);
 #endif
-    c->area = c->n * c->stride;
     c->d.slab_size = slab;
     c->mask = ~(uintptr_t)(slab - 1);
     c->hdr_off = slab - sizeof(xslab__slab);
@@ -1735,8 +1749,8 @@ static const char *xslab__check_slab(const xslab_cache *c, const xslab__slab *s,
     /* the free list: that many objects' starts (level >= 1: the same set as
      * the bitmap; level 0 cannot tell an object listed twice) */
     for (o = s->free; o; o = xslab__ldp(o + c->link_off)) {
-        uint32_t k = xslab__index(c, (uintptr_t)(o - s->objs));
-        if (k >= c->n || (uintptr_t)(o - s->objs) != (uintptr_t)k * c->stride) return "free list points outside the slab's objects";
+        uint32_t k = xslab__link_index(c, s, o);
+        if (k >= c->n) return "free list points outside the slab's objects";
 #if XALLOC_DEBUG >= 1
         if (!(*xslab__word(s, k) & XSLAB__BIT(k))) return "free list holds an object the bitmap says is in use";
 #endif
@@ -1782,7 +1796,7 @@ static const char *xslab__check_cache(const xslab_cache *c)
     for (j = 0; j < c->nmag; j++) {
         const unsigned char *o = c->mag[j];
         const xslab__slab *s = xslab__hdr(c, o);
-        uint32_t i = xslab__index(c, (uintptr_t)(o - s->objs));
+        uint32_t i = xslab__index(c, o, s->objs);
         if (s->cache != c || i >= c->n) return "magazine holds a pointer to no object of this cache";
 #if XALLOC_DEBUG >= 1
         if (*xslab__word(s, i) & XSLAB__BIT(i)) return "magazine holds an object that is on a free list";
@@ -2128,21 +2142,22 @@ XALLOC_DEF void *xslab_kcalloc(xslab_kmem *k, size_t count, size_t size)
 static xalloc_error xslab__kfind(const xslab_kmem *k, const unsigned char *p, xslab_cache **cp, xslab__slab **sp, uint32_t *idx)
 {
     const xslab_cache *c0 = &k->caches[0];
-    xslab__slab *s;
-    xslab_cache *c;
+    xslab__slab *s = xslab__hdr(c0, p);
 #if XALLOC_DEBUG >= 1
-    if ((s = xslab__slab_of(c0, p)) == NULL) return XALLOC_E_FOREIGN;
+    xslab_cache *c;
+    if ((uintptr_t)p - c0->lo >= c0->span) return XALLOC_E_FOREIGN;
     c = s->cache; /* one of ours, at an element's start? */
     if ((uintptr_t)c - (uintptr_t)c0 > (k->nclasses - 1) * sizeof(xslab_cache) || c != &k->caches[c->kidx])
         return XALLOC_E_FOREIGN;
-#else
-    s = xslab__hdr(c0, p);
-    c = s->cache;
-#endif
     *cp = c;
     *sp = s;
-    if (xslab__in_magazine(c, p)) return XALLOC_E_DOUBLE_FREE;
     return xslab__locate(c, s, p, idx);
+#else
+    *cp = s->cache;
+    *sp = s;
+    (void)idx; /* level 0 keeps no bitmap */
+    return XALLOC_OK;
+#endif
 }
 
 static void xslab__kfree(xslab_kmem *k, unsigned char *p)
@@ -2154,7 +2169,7 @@ static void xslab__kfree(xslab_kmem *k, unsigned char *p)
     if (!XSLAB__KFULL_CHECK(k)) return;
     e = xslab__kfind(k, p, &c, &s, &i);
     if (XALLOC__LIKELY(e == XALLOC_OK)) xslab__free_obj(c, s, p, i);
-    else xslab__report(&k->hooks, e, p, xslab__what(e));
+    else xslab__bad(&k->hooks, e, p);
 }
 
 XALLOC_DEF void xslab_kfree(xslab_kmem *k, void *ptr)
@@ -2191,7 +2206,7 @@ XALLOC_DEF size_t xslab_ksize(xslab_kmem *k, const void *ptr)
     xslab__lock(&k->hooks);
     e = xslab__kfind(k, (const unsigned char *)ptr, &c, &s, &i);
     if (e == XALLOC_OK) n = xslab__usable(c, (const unsigned char *)ptr);
-    else xslab__report(&k->hooks, e, ptr, xslab__what(e));
+    else xslab__bad(&k->hooks, e, ptr);
     xslab__unlock(&k->hooks);
     return n;
 }
@@ -2205,7 +2220,7 @@ static void *xslab__krealloc(xslab_kmem *k, unsigned char *p, size_t size)
     unsigned char *q;
     xalloc_error e = xslab__kfind(k, p, &c, &s, &i);
     if (e != XALLOC_OK) {
-        xslab__report(&k->hooks, e, p, xslab__what(e));
+        xslab__bad(&k->hooks, e, p);
         return NULL;
     }
     if (size == 0) {

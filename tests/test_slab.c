@@ -1061,6 +1061,39 @@ static void test_kmalloc_misuse(void)
 
 /* Every object start of every slab size is accepted, every other byte
  * refused: the reciprocal index is exact. */
+/* The index arithmetic itself (xslab__index: a multiply and a rotate), for
+ * strides of every shape (odd parts 1..99 times 2^0..2^10) and as many
+ * objects as fit in 2^30 bytes: every offset within a few strides of
+ * object 0, of object n-1 and past it, and negative ones (a pointer into
+ * the colour bytes before object 0), gives the index exactly at an
+ * object's start and a number >= n everywhere else. */
+static void test_index_math(void)
+{
+    uint32_t odd, t;
+    long bad = 0;
+    unsigned char *objs = region_store + 4096; /* only addresses are formed */
+    for (t = 0; t <= 10; t++)
+        for (odd = 1; odd < 100; odd += 2) {
+            xslab_cache c;
+            uint32_t stride = odd << t, k;
+            int64_t off, n;
+            memset(&c, 0, sizeof c);
+            c.stride = stride;
+            c.n = (uint32_t)((1u << 30) / stride);
+            xslab__divisor(&c);
+            n = c.n;
+            for (k = 0; k < 3; k++) {
+                int64_t from = k == 0 ? -3 * (int64_t)stride : k == 1 ? (n - 3) * (int64_t)stride : (n + 1) * (int64_t)stride;
+                for (off = from; off < from + 4 * (int64_t)stride; off++) {
+                    uint32_t i = xslab__index(&c, (const unsigned char *)((uintptr_t)objs + (uintptr_t)off), objs);
+                    bool start = off >= 0 && off % stride == 0 && off / stride < n;
+                    if (start ? i != (uint32_t)(off / stride) : i < c.n) bad++;
+                }
+            }
+        }
+    XT_CHECK_MSG(bad == 0, "%ld offsets with a wrong index", bad);
+}
+
 static void test_index_exact(void)
 {
 #if XALLOC_DEBUG >= 1
@@ -1501,6 +1534,7 @@ int main(int argc, char **argv)
     XT_RUN(test_kmalloc_classes);
     XT_RUN(test_krealloc);
     XT_RUN(test_kmalloc_misuse);
+    XT_RUN(test_index_math);
     XT_RUN(test_index_exact);
     XT_RUN(test_stats_walk_dump);
     XT_RUN(test_lock_hooks);
