@@ -102,7 +102,7 @@ static void fuzz_fail(const char *file, int line, const char *what)
  * checked at every operation. fuzz_changes counts the calls that may have
  * changed the allocator since its own check last passed: a check of an
  * unchanged allocator is skipped, its answer would be the same. */
-#define FUZZ_CHECK_BUDGET 8192u
+#define FUZZ_CHECK_BUDGET 2048u
 typedef struct fuzz_sched { unsigned long next; } fuzz_sched;
 #if defined(__GNUC__) || defined(__clang__)
 __attribute__((unused))

@@ -15,7 +15,8 @@
  *   byte 6      metadata buffer: bits 0-2 start offset; bit 3 one byte
  *               short; bit 4 no buffer
  *   byte 7      seed of the random placement and of the buffer's bytes
- *   byte 8      full check every 1/4/16/64 operations (bits 0-1)
+ *   byte 8      full check every 1/4/16/64 operations (bits 0-1; or
+ *               fewer, when one costs more than fuzz.h's budget)
  *   then        operations (see the OP_ list)
  *
  * The model is exact: the units the program holds (as the runs it
@@ -28,9 +29,10 @@
  * fit in a run no longer (as the manual measures runs) than first fit's. So
  * the harness predicts every index, every failure, every error code, and
  * compares the walk run by run, xbitmap_state unit by unit and the stats
- * field by field after every check; bytes around the metadata buffer must
- * survive. At the end everything is freed and released and the map must be
- * back to its first state.
+ * field by field at every full check (on the schedule the input picks,
+ * fuzz.h: "when to run the checks", and at the end); bytes around the
+ * metadata buffer must survive. At the end everything is freed and released
+ * and the map must be back to its first state.
  *
  * Any violation traps (FUZZ_CHECK). See fuzz/README.md to build and run it. */
 #define FUZZ_VARIANTS 8
@@ -107,6 +109,7 @@ static struct {
     unsigned char *mem, *gbefore, *gafter;
     size_t given;
     unsigned check_every;
+    fuzz_sched own_sched, model_sched; /* xbitmap_check; walk, states, stats */
 } S;
 
 /* ---- hooks ---------------------------------------------------------------------- */
@@ -159,21 +162,38 @@ static void settle(void)
 }
 
 /* ---- model queries ------------------------------------------------------------------ */
+/* held[] is sorted and disjoint, so sorted by end too: queries find their
+ * place by binary search (O(log pieces) and the pieces they touch). */
+/* The first held piece that starts at or after x. */
+static size_t held_lower(idx x)
+{
+    size_t lo = 0, hi = S.nheld;
+    while (lo < hi) { size_t m = (lo + hi) / 2; if (held[m].s < x) lo = m + 1; else hi = m; }
+    return lo;
+}
+/* The first held piece that ends after x (the first that may hold x or lie past it). */
+static size_t held_from(idx x)
+{
+    size_t i = held_lower(x);
+    return i > 0 && held[i - 1].e > x ? i - 1 : i;
+}
 /* Kinds of units in [s, e): bit 0 some held, bit 1 some reserved, bit 2 some free. */
 static unsigned kinds_in(idx s, idx e)
 {
     unsigned k = 0;
     idx covered = 0;
     size_t i;
-    for (i = 0; i < S.nheld; i++)
-        if (held[i].s < e && held[i].e > s) { k |= 1; covered += (held[i].e < e ? held[i].e : e) - (held[i].s > s ? held[i].s : s); }
+    for (i = held_from(s); i < S.nheld && held[i].s < e; i++) {
+        k |= 1;
+        covered += (held[i].e < e ? held[i].e : e) - (held[i].s > s ? held[i].s : s);
+    }
     for (i = 0; i < S.nres; i++)
         if (S.res[i].s < e && S.res[i].e > s) { k |= 2; covered += (S.res[i].e < e ? S.res[i].e : e) - (S.res[i].s > s ? S.res[i].s : s); }
     if (covered < e - s) k |= 4;
     return k;
 }
 
-/* Maximal runs of one kind, in index order, into runs[]. */
+/* Maximal runs of one kind, in index order, into runs[] (for the full check). */
 static void push_run(idx s, idx e, xbitmap_kind kind)
 {
     if (s >= e) return;
@@ -184,17 +204,26 @@ static void push_run(idx s, idx e, xbitmap_kind kind)
     runs[S.nruns].kind = kind;
     S.nruns++;
 }
+/* The occupied pieces (held and reserved) in index order: *i and *r walk
+ * held[] and res[]; returns 0 past the last. */
+static int next_occupied(size_t *i, size_t *r, run *x, int *is_held)
+{
+    if (*i == S.nheld && *r == S.nres) return 0;
+    *is_held = *r == S.nres || (*i < S.nheld && held[*i].s < S.res[*r].s);
+    *x = *is_held ? held[(*i)++] : S.res[(*r)++];
+    return 1;
+}
 static void model_runs(void)
 {
     size_t i = 0, r = 0;
     idx at = 0;
+    run x;
+    int h;
     S.nruns = 0;
     S.runs_overflow = 0;
-    while (i < S.nheld || r < S.nres) {
-        int take_held = r == S.nres || (i < S.nheld && held[i].s < S.res[r].s);
-        run x = take_held ? held[i++] : S.res[r++];
+    while (next_occupied(&i, &r, &x, &h)) {
         push_run(at, x.s, XBITMAP_FREE);
-        push_run(x.s, x.e, take_held ? XBITMAP_USED : XBITMAP_RESERVED);
+        push_run(x.s, x.e, h ? XBITMAP_USED : XBITMAP_RESERVED);
         at = x.e;
     }
     push_run(at, S.count, XBITMAP_FREE);
@@ -203,39 +232,52 @@ static xbitmap_kind model_state(idx p)
 {
     size_t i;
     if (p >= S.count) return XBITMAP_OUTSIDE;
-    for (i = 0; i < S.nheld; i++) if (p >= held[i].s && p < held[i].e) return XBITMAP_USED;
+    i = held_from(p);
+    if (i < S.nheld && held[i].s <= p) return XBITMAP_USED;
     for (i = 0; i < S.nres; i++) if (p >= S.res[i].s && p < S.res[i].e) return XBITMAP_RESERVED;
     return XBITMAP_FREE;
 }
-/* The lowest aligned fit of n units, or NONE (after model_runs). */
+/* The lowest aligned fit of n units, or NONE: the free gaps between the
+ * occupied pieces, from the start, up to the first that fits. */
 static idx first_fit(idx n, idx align)
 {
-    size_t i;
-    for (i = 0; i < S.nruns; i++) {
-        idx q;
-        if (runs[i].kind != XBITMAP_FREE) continue;
-        q = (runs[i].s + align - 1) / align * align;
-        if (q >= runs[i].s && q < runs[i].e && runs[i].e - q >= n) return q;
+    size_t i = 0, r = 0;
+    idx at = 0;
+    for (;;) {
+        run x;
+        int h, more = next_occupied(&i, &r, &x, &h);
+        idx end = more ? x.s : S.count;
+        if (end > at) {
+            idx q = (at + align - 1) / align * align;
+            if (q >= at && q < end && end - q >= n) return q;
+        }
+        if (!more) return NONE;
+        at = x.e;
     }
-    return NONE;
 }
 /* The length of the free run around a fit [p, p+n), as best fit measures
- * it: at most max(n, 64 W) units on each side. */
+ * it: at most max(n, 64 W) units on each side. The run reaches from the end
+ * of the last occupied piece before p to the start of the first after. */
 static idx measure(idx p, idx n)
 {
-    idx cap = n > 64 * (idx)XBITMAP_WORD_BITS ? n : 64 * (idx)XBITMAP_WORD_BITS, l = 0, r = 0;
-    size_t i;
-    for (i = 0; i < S.nruns; i++)
-        if (runs[i].kind == XBITMAP_FREE && runs[i].s <= p && runs[i].e >= p + n) { l = p - runs[i].s; r = runs[i].e - (p + n); }
+    idx cap = n > 64 * (idx)XBITMAP_WORD_BITS ? n : 64 * (idx)XBITMAP_WORD_BITS, lo = 0, hi = S.count, l, r;
+    size_t i = held_lower(p);
+    if (i > 0) lo = held[i - 1].e;
+    if (i < S.nheld) hi = held[i].s;
+    for (i = 0; i < S.nres; i++) {
+        if (S.res[i].e <= p && S.res[i].e > lo) lo = S.res[i].e;
+        if (S.res[i].s >= p + n && S.res[i].s < hi) hi = S.res[i].s;
+    }
+    l = p - lo;
+    r = hi - (p + n);
     return (l < cap ? l : cap) + n + (r < cap ? r : cap);
 }
 
 /* The program now holds [s, e). */
 static void hold(idx s, idx e)
 {
-    size_t i = 0;
+    size_t i = held_lower(s);
     FUZZ_CHECK(S.nheld < MAXPIECES, "harness: too many pieces");
-    while (i < S.nheld && held[i].s < s) i++;
     memmove(&held[i + 1], &held[i], (S.nheld - i) * sizeof held[0]);
     held[i].s = s;
     held[i].e = e;
@@ -245,9 +287,8 @@ static void hold(idx s, idx e)
 static void unhold(idx s, idx e)
 {
     size_t i;
-    for (i = 0; i < S.nheld;) {
+    for (i = held_from(s); i < S.nheld && held[i].s < e;) {
         run h = held[i];
-        if (h.e <= s || h.s >= e) { i++; continue; }
         if (h.s < s && h.e > e) { /* split */
             FUZZ_CHECK(S.nheld < MAXPIECES, "harness: too many pieces");
             memmove(&held[i + 2], &held[i + 1], (S.nheld - i - 1) * sizeof held[0]);
@@ -291,7 +332,6 @@ static size_t res_after(int add, idx s, idx e, run *out)
 static void found(idx p, idx n, idx align, int one)
 {
     idx want;
-    model_runs();
     want = first_fit(one ? 1 : n, one ? 1 : align);
     if (one) n = 1;
     if (want == NONE) {
@@ -401,17 +441,45 @@ static bool walk_cb(void *user, idx s, idx n, xbitmap_kind kind)
     S.nwalk++;
     return true;
 }
-static void check_all(void)
+/* The map's own check: it reads every word of the bitmap and its summaries
+ * (about 3 instructions a unit). The next is due after the interval the
+ * input picked, or when this one's cost is paid off at FUZZ_CHECK_BUDGET an
+ * operation (fuzz.h). At level 4 every call runs it first: here it runs
+ * every 64 operations at the most, and at the end. */
+#define OWN_COST ((size_t)S.count * 3 + S.nruns * 50)
+static void check_own(void)
 {
     const char *why;
     unsigned e0 = S.errs;
-    size_t i;
-    idx fr = 0, resv = 0, largest = 0, nfree_runs = 0;
-    xbitmap_stats s;
     why = xbitmap_check(S.b);
     if (why) fprintf(stderr, "xbitmap_check: %s\n", why);
     FUZZ_CHECK(why == NULL, "xbitmap_check found the map broken");
     FUZZ_CHECK(S.errs == e0, "xbitmap_check reported an error but returned NULL");
+    fuzz_changes = 0;
+    fuzz_done(&S.own_sched, XALLOC_DEBUG >= 4 ? 64 : S.check_every, OWN_COST);
+}
+
+/* Everything: the map's own check (when due, and only if something changed
+ * since it last passed: its answer would be the same), then the walk, the
+ * state of every run and the stats against the model, and the guards (when
+ * due: the walk and the stats' largest run read the whole bitmap, about
+ * half an instruction a unit, and the states about 150 instructions a
+ * run). CHECK_INIT: not the map's own check
+ * (an input of no operations checks that state at its end); CHECK_END (the
+ * end, OP_CHECK): all of it. */
+enum { CHECK_INIT, CHECK_DUE, CHECK_END };
+static void check_all(int when)
+{
+    size_t i;
+    idx fr = 0, resv = 0, largest = 0, nfree_runs = 0;
+    xbitmap_stats s;
+    if (when == CHECK_INIT) {
+        fuzz_changes = 1;
+        S.own_sched.next = S.model_sched.next = 0;
+    } else if (fuzz_changes && (when == CHECK_END || fuzz_due(&S.own_sched))) {
+        check_own();
+    }
+    if (when == CHECK_DUE && !fuzz_due(&S.model_sched)) return;
     model_runs();
     S.nwalk = 0;
     S.walk_overflow = 0;
@@ -440,6 +508,8 @@ static void check_all(void)
     FUZZ_CHECK(s.allocs == S.allocs && s.frees == S.frees && s.failures == S.failures, "stats: allocs, frees or failures");
     FUZZ_CHECK(s.meta_bytes == xbitmap_meta_size(S.count), "stats: meta_bytes");
     FUZZ_CHECK(guard_ok(S.gbefore, GUARD) && guard_ok(S.gafter, GUARD), "the allocator wrote outside its metadata buffer");
+    fuzz_done(&S.model_sched, S.check_every, (size_t)S.count / 2 + S.nruns * 150);
+    if (when == CHECK_INIT) fuzz_done(&S.own_sched, S.check_every, OWN_COST);
 }
 
 /* ---- decoding ------------------------------------------------------------------------- */
@@ -582,7 +652,7 @@ static void run_op(fuzz_in *in, unsigned op)
         FUZZ_CHECK(dump_lines >= 2, "dump printed too few lines");
         break;
     case OP_CHECK:
-        check_all();
+        check_all(CHECK_END);
         break;
     case OP_MISUSE:
         if (S.misuse) op_misuse(in);
@@ -682,9 +752,8 @@ FUZZ_RUN(const uint8_t *data, size_t size)
     FUZZ_CHECK((unsigned char *)S.b >= S.mem && (unsigned char *)S.b < S.mem + S.given, "map record outside the buffer");
     settle();
     S.count = (idx)count;
-    if (S.count >> 12 > S.check_every) S.check_every = (unsigned)(S.count >> 12); /* a check reads all of the bitmap */
     if (desc.start_used) hold(0, S.count); /* every unit starts allocated */
-    check_all();
+    check_all(CHECK_INIT);
     settle();
 
     while (in.n && nops < 4096) {
@@ -693,19 +762,21 @@ FUZZ_RUN(const uint8_t *data, size_t size)
         fuzz_op_name = op_names[op];
         run_op(&in, op);
         settle();
-        if (nops % S.check_every == 0) check_all();
+        fuzz_changes++;
+        check_all(CHECK_DUE);
         settle();
     }
 
     fuzz_op_index = ++nops;
     fuzz_op_name = "final check";
-    check_all();
+    check_all(CHECK_END);
     settle();
     fuzz_op_name = "free and release everything";
+    if (S.nheld || S.nres) fuzz_changes++;
     while (S.nheld) { run h = held[S.nheld - 1]; do_free(h.s, h.e - h.s); settle(); }
     while (S.nres) { run r = S.res[0]; do_reserve(0, r.s, r.e - r.s); settle(); }
     fuzz_op_name = "back to the first state";
-    check_all(); /* one free run of count units, as after init (without start_used) */
+    check_all(CHECK_END); /* one free run of count units, as after init (without start_used) */
     FUZZ_CHECK(S.nruns == 1 && runs[0].kind == XBITMAP_FREE, "harness: units left");
     settle();
     return 0;

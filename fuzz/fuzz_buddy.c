@@ -20,7 +20,8 @@
  *               the top, over the top, odd) and metadata buffer kind (exact,
  *               one word short, none)
  *   byte 12     seed of the bytes the memory holds before init
- *   byte 13     full check every 1/4/16/64 operations (bits 0-1)
+ *   byte 13     full check every 1/4/16/64 operations (bits 0-1; or
+ *               fewer, when one costs more than fuzz.h's budget)
  *   then        operations (see the OP_ list)
  *
  * The model is exact. Blocks are tracked in units of min blocks: the live
@@ -33,11 +34,12 @@
  * alloc returns, every out-of-memory (a failure while a fitting block is
  * free, or a success while none is, is a violation), every error code of
  * every misuse, and compares the walk block by block and the stats field by
- * field after every check. In-band blocks hold a pattern of their id; bytes
- * around the allocator's memory (and around the metadata buffer) hold a
- * guard pattern that must survive. At XALLOC_DEBUG >= 2 (in-band) a byte
- * written into free memory must be reported when the block holding it is
- * handed out, and only then. At the end everything is freed and released:
+ * field at every full check (on the schedule the input picks, fuzz.h: "when
+ * to run the checks", and at the end). In-band blocks hold a pattern of
+ * their id; bytes around the allocator's memory (and around the metadata
+ * buffer) hold a guard pattern that must survive. At XALLOC_DEBUG >= 2
+ * (in-band) a byte written into free memory must be reported when the block
+ * holding it is handed out, and only then. At the end everything is freed and released:
  * the allocator must be back to its first state.
  *
  * Any violation traps (FUZZ_CHECK). See fuzz/README.md to build and run it. */
@@ -88,6 +90,11 @@ static int guard_ok(const unsigned char *p, size_t n) { size_t i; for (i = 0; i 
 #define MAXBLOCKS 4096 /* ranges are cut so that about this many blocks of the top order fill them */
 #define MAXWALK 40000
 #define MAXDIRTY 16
+/* Level 4 runs the full check, which looks up every block and reads the
+ * whole bitmap, on every call: its ranges are kept to this many min blocks
+ * (the other levels take the large ones), so that its programs run as many
+ * calls as the others. */
+#define LEVEL4_BLOCKS 4096
 
 typedef struct ublk { size_t X; unsigned o; uint32_t id; } ublk;   /* X: min block, from 0 */
 typedef struct rint { size_t lo, hi; } rint;                      /* reserved [lo, hi)     */
@@ -116,6 +123,7 @@ static struct {
     size_t memsize, ndirty;
     size_t dirty[MAXDIRTY];     /* in-band, level >= 2: min blocks with a byte written while free */
     unsigned check_every;
+    fuzz_sched own_sched, model_sched; /* xbuddy_check; walk, stats and bytes */
 } S;
 
 /* ---- hooks ---------------------------------------------------------------------- */
@@ -200,12 +208,27 @@ static int in_reserved(size_t X)
  * max_order (the buddy's canonical form), in address order, into fb[] as
  * runs of equal blocks (a stretch is a few rising orders, a run of the top
  * order, a few falling orders). */
+/* The largest k <= S.maxo with min block X aligned to 2^k and 2^k <= len
+ * (len >= 1). */
+static unsigned fit_order(size_t X, size_t len)
+{
+    unsigned k;
+#if defined(__GNUC__) || defined(__clang__)
+    uint64_t a = S.A0 + X;
+    k = 63u - (unsigned)__builtin_clzll((unsigned long long)len);
+    if (a && (unsigned)__builtin_ctzll((unsigned long long)a) < k) k = (unsigned)__builtin_ctzll((unsigned long long)a);
+    if (k > S.maxo) k = S.maxo;
+#else
+    k = S.maxo;
+    while (k && (!aligned(X, k) || len < ((size_t)1 << k))) k--;
+#endif
+    return k;
+}
 static void emit_free(size_t s, size_t e)
 {
     while (s < e) {
-        unsigned k = S.maxo;
+        unsigned k = fit_order(s, e - s);
         size_t count = 1;
-        while (k && (!aligned(s, k) || e - s < ((size_t)1 << k))) k--;
         if (k == S.maxo) count = (e - s) >> k;
         if (S.nfb == MAXFB) { S.fb_overflow = 1; return; }
         fb[S.nfb].X = s;
@@ -535,19 +558,53 @@ static void check_stats(void)
     }
 }
 
-static void check_all(void)
+/* The allocator's own check: a lookup of every block (about 40
+ * instructions each, with the walk's count) and passes over the bitmap and
+ * its index (about 16 instructions per word of 32 min blocks). The
+ * next is due after the interval the input picked, or when this one's cost
+ * is paid off at FUZZ_CHECK_BUDGET an operation (fuzz.h). At level 4 every
+ * call runs it first: here it runs every 64 operations at the most, and at
+ * the end. */
+#define OWN_COST (S.nwalk * 40 + S.n / 2)
+static void check_own(void)
 {
     const char *why;
     unsigned e0 = S.errs;
-    size_t i;
     why = xbuddy_check(S.b);
     if (why) fprintf(stderr, "xbuddy_check: %s\n", why);
     FUZZ_CHECK(why == NULL, "xbuddy_check found the allocator broken");
     FUZZ_CHECK(S.errs == e0, "xbuddy_check reported an error but returned NULL");
+    fuzz_changes = 0;
+    fuzz_done(&S.own_sched, XALLOC_DEBUG >= 4 ? 64 : S.check_every, OWN_COST);
+}
+
+/* Everything: the allocator's own check (when due, and only if something
+ * changed since it last passed: its answer would be the same), the walk and
+ * the stats against the model, every live block's bytes and the guards
+ * (when due: about 150 instructions a block of the walk, 60 a live block,
+ * the bytes a memcmp). CHECK_INIT: not the allocator's own check (an input
+ * of no operations checks that state at its end); CHECK_END (the end, an
+ * OP_CHECK): all of it. */
+enum { CHECK_INIT, CHECK_DUE, CHECK_END };
+static void check_all(int when)
+{
+    size_t i, bytes = 0;
+    if (when == CHECK_INIT) {
+        fuzz_changes = 1;
+        S.own_sched.next = S.model_sched.next = 0;
+    } else if (fuzz_changes && (when == CHECK_END || fuzz_due(&S.own_sched))) {
+        check_own();
+    }
+    if (when == CHECK_DUE && !fuzz_due(&S.model_sched)) return;
     check_walk();
     check_stats();
-    for (i = 0; i < S.nlive; i++) check_block(i);
+    for (i = 0; i < S.nlive; i++) {
+        check_block(i);
+        if (!S.meta_mode) bytes += (size_t)bsize(live[i].o);
+    }
     FUZZ_CHECK(guard_ok(S.gbefore, GUARD) && guard_ok(S.gafter, GUARD), "the allocator wrote outside its memory");
+    fuzz_done(&S.model_sched, S.check_every, S.nwalk * 150 + S.nlive * 60 + bytes / 16);
+    if (when == CHECK_INIT) fuzz_done(&S.own_sched, S.check_every, OWN_COST);
 }
 
 /* ---- misuse ------------------------------------------------------------------------- */
@@ -730,7 +787,7 @@ static void run_op(fuzz_in *in, unsigned op)
         FUZZ_CHECK(dump_lines >= 2, "dump printed too few lines");
         break;
     case OP_CHECK:
-        check_all();
+        check_all(CHECK_END);
         break;
     case OP_MISUSE:
         if (S.misuse) op_misuse(in);
@@ -817,6 +874,7 @@ FUZZ_RUN(const uint8_t *data, size_t size)
     if (!S.meta_mode) {
         size_t offset = place % 4096, len = sz % ARENA_MAX + 1;
         if (top < 40 && len / S.minb > ((size_t)MAXBLOCKS << top)) len = (size_t)(S.minb * ((addr_t)MAXBLOCKS << top));
+        if (XALLOC_DEBUG >= 4 && len / S.minb > LEVEL4_BLOCKS) len = (size_t)S.minb * LEVEL4_BLOCKS + len % S.minb;
         S.mem = arena + GUARD + offset;
         S.memsize = len;
         fuzz_unpoison(arena, ARENA_MAX + 4096 + 2 * GUARD);
@@ -837,7 +895,7 @@ FUZZ_RUN(const uint8_t *data, size_t size)
         addr_t base;
         unsigned bk = kinds & 7, mk = kinds >> 3 & 7;
         if (top < 40 && nblocks > ((size_t)MAXBLOCKS << top)) nblocks = (size_t)MAXBLOCKS << top;
-        if (XALLOC_DEBUG >= 4 && nblocks > 65536) nblocks = 65536; /* level 4 checks all of it on every call */
+        if (XALLOC_DEBUG >= 4 && nblocks > LEVEL4_BLOCKS) nblocks = LEVEL4_BLOCKS; /* level 4 checks all of it on every call */
         if (S.minb > ((addr_t)1 << 40) >> 22 && nblocks > ((size_t)1 << 22)) nblocks >>= 10;
         range = (addr_t)nblocks * S.minb + (addr_t)(seed % 7) * (S.minb >> 3);
         switch (bk) {
@@ -914,7 +972,7 @@ FUZZ_RUN(const uint8_t *data, size_t size)
         }
         FUZZ_CHECK(S.maxo == want, "max_order is not the largest order with an aligned block in the range");
     }
-    check_all();
+    check_all(CHECK_INIT);
     settle();
 
     while (in.n && nops < 4096) {
@@ -923,21 +981,23 @@ FUZZ_RUN(const uint8_t *data, size_t size)
         fuzz_op_name = op_names[op];
         run_op(&in, op);
         settle();
-        if (nops % S.check_every == 0) check_all();
+        fuzz_changes++;
+        check_all(CHECK_DUE);
         settle();
     }
 
     fuzz_op_index = ++nops;
     fuzz_op_name = "final check";
-    check_all();
+    check_all(CHECK_END);
     settle();
     fuzz_op_name = "free and release everything";
+    if (S.nlive || S.nres) fuzz_changes++;
     if (S.release_first) { do_reserve(0, S.base, S.bytes); settle(); }
     while (S.nlive) { do_free(S.nlive - 1, 1, 0); settle(); }
     if (!S.release_first) { do_reserve(0, S.base, S.bytes); settle(); }
     fuzz_op_name = "back to the first state";
     FUZZ_CHECK(S.nres == 0 && S.nlive == 0, "harness: blocks left");
-    check_all(); /* the walk must be the range cut into maximal aligned blocks: as after init */
+    check_all(CHECK_END); /* the walk must be the range cut into maximal aligned blocks: as after init */
     settle();
     return 0;
 }

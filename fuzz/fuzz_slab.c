@@ -22,13 +22,16 @@
  *   bytes 13-16 kmalloc: min_size 8/16 (bit 0), max_size (2 bytes: 0
  *               default, else n % 4096 + 1), slab size and flags as for A
  *   byte 17     seed of the bytes memory holds before init
- *   byte 18     full check every 1/4/16/64 operations (bits 0-1); stats,
+ *   byte 18     full check every 1/4/16/64 operations (bits 0-1; or
+ *               fewer, when one costs more than fuzz.h's budget); stats,
  *               which empty the magazines, never/every 64/8/1 (bits 2-3)
  *   then        operations (see the OP_ list)
  *
  * The model holds every live object (cache, address, size asked for, id;
- * its bytes a pattern of its id) and checks after every operation or every
- * few: each cache's check passes; its walk lists exactly the model's live
+ * its bytes a pattern of its id) and checks the results of every operation
+ * and the bytes of every object freed or reallocated; on the schedule the
+ * input picks (fuzz.h: "when to run the checks") and at the end, the full
+ * check: each cache's check passes; its walk lists exactly the model's live
  * objects as used; objects are aligned, inside slabs of the page source and
  * apart; every counter of the stats agrees (objects in use, allocs, frees,
  * slabs = grows - releases, at most keep_empty empty slabs but the current
@@ -142,6 +145,8 @@ static struct {
     unsigned ndead, dead_pos;
     uint32_t next_id;
     unsigned check_every, stats_every;
+    fuzz_sched own_sched, model_sched; /* caches' checks; walks, bytes, guards */
+    size_t nobjs, free_bytes;   /* objects (used and free), bytes of free ones the last walks met */
 } S;
 
 /* ---- hooks ---------------------------------------------------------------------- */
@@ -383,7 +388,7 @@ static void check_walk(int owner)
     if (walk_overflow) return;
     for (i = 0; i < nwalk; i++) {
         size_t k;
-        if (!walkv[i].used) continue;
+        if (!walkv[i].used) { S.free_bytes += walkv[i].size; continue; }
         k = find(walkv[i].p);
         FUZZ_CHECK(k != NONE && live[k].owner == owner, "walk: a used object the program does not hold");
         if (owner == KM) FUZZ_CHECK(walkv[i].size == (XALLOC_DEBUG >= 3 ? live[k].req : S.kcls[live[k].kc]), "walk: wrong size of a kmalloc object");
@@ -408,24 +413,66 @@ static size_t check_cache_stats(const xslab_stats *s, size_t keep)
     return s->num_slabs;
 }
 
-static void check_all(int with_stats)
+/* The caches' own checks: every slab, every free object (about 40
+ * instructions an object, the walks' count) and from level 2 its poison, a
+ * byte at a time (about 5 instructions a byte). The next is due after the
+ * interval the input picked, or when this one's cost is paid off at
+ * FUZZ_CHECK_BUDGET an operation (fuzz.h). At level 4 every call runs it
+ * first: here it runs every 64 operations at the most, and at the end. */
+#define OWN_COST (S.nobjs * 40 + (XALLOC_DEBUG >= 2 ? 5 * S.free_bytes : 0))
+static void check_own(void)
 {
     const char *why;
     unsigned e0 = S.errs;
-    size_t i, slabs = 0, n[NOWNERS];
     int o;
-    xslab_pages_stats ps;
     for (o = 0; o < NOWNERS; o++) {
         if (o == KM ? !S.k : !S.c[o]) continue;
         why = o == KM ? xslab_kmem_check(S.k) : xslab_check(S.c[o]);
         if (why) fprintf(stderr, "check: %s\n", why);
         FUZZ_CHECK(why == NULL, "check found the cache broken");
         FUZZ_CHECK(S.errs == e0, "check reported an error but returned NULL");
+    }
+    fuzz_changes = 0;
+    fuzz_done(&S.own_sched, XALLOC_DEBUG >= 4 ? 64 : S.check_every, OWN_COST);
+}
+
+/* Everything: the caches' own checks (when due, and only if something
+ * changed since they last passed: the answer would be the same), the walks
+ * against the model, every live object's bytes, the guards (when due: about
+ * 60 instructions an object of the walks, the bytes a memcmp), and with
+ * with_stats the stats, which empty the magazines: those run exactly when
+ * the program says. CHECK_INIT: not the caches' own checks (an input of no
+ * operations checks that state at its end); CHECK_END (the end, OP_CHECK,
+ * OP_STATS): all of it. */
+enum { CHECK_INIT, CHECK_DUE, CHECK_END };
+static void check_all(int with_stats, int when)
+{
+    size_t i, slabs = 0, n[NOWNERS], bytes = 0;
+    int o;
+    xslab_pages_stats ps;
+    if (when == CHECK_INIT) {
+        fuzz_changes = 1;
+        S.own_sched.next = S.model_sched.next = 0;
+    } else if (fuzz_changes && (when == CHECK_END || fuzz_due(&S.own_sched))) {
+        check_own();
+    }
+    if (when == CHECK_DUE && !with_stats && !fuzz_due(&S.model_sched)) return;
+    S.nobjs = S.free_bytes = 0;
+    for (o = 0; o < NOWNERS; o++) {
+        if (o == KM ? !S.k : !S.c[o]) continue;
         check_walk(o);
+        S.nobjs += nwalk;
     }
     for (i = 0; i < NOWNERS; i++) n[i] = 0;
-    for (i = 0; i < S.nlive; i++) { check_bytes(i); n[live[i].owner]++; }
+    for (i = 0; i < S.nlive; i++) {
+        check_bytes(i);
+        n[live[i].owner]++;
+        bytes += span_of(live[i].owner, live[i].req);
+    }
+    fuzz_done(&S.model_sched, S.check_every, S.nobjs * 60 + bytes / 16);
+    if (when == CHECK_INIT) fuzz_done(&S.own_sched, S.check_every, OWN_COST);
     if (with_stats) {
+        fuzz_changes++; /* the magazines were emptied */
         for (o = 0; o < 2; o++) {
             xslab_stats s;
             if (!S.c[o]) continue;
@@ -632,6 +679,9 @@ static void op_misuse(fuzz_in *in)
         /* level 4: the check every call makes first finds the poison broken,
          * the call fails; the byte put back, all is well again */
         expect_err(XALLOC_DEBUG >= 4 ? XALLOC_E_CORRUPT : XALLOC_E_USE_AFTER_FREE);
+        /* the same class: krealloc may have grown b in place past max_size
+         * (its class is then the last one, which max_size reaches) */
+        if (b.owner == KM && b.req > S.kmax) b.req = S.kmax;
         if (b.owner == KM) q = (unsigned char *)xslab_kmalloc(S.k, b.req);
         else q = (unsigned char *)xslab_alloc(S.c[b.owner]);
         if (XALLOC_DEBUG >= 4) {
@@ -806,7 +856,7 @@ static void run_op(fuzz_in *in, unsigned op)
         break;
     }
     case OP_STATS:
-        check_all(1);
+        check_all(1, CHECK_END);
         break;
     case OP_WALK_STOP: {
         size_t total;
@@ -848,7 +898,7 @@ static void run_op(fuzz_in *in, unsigned op)
         break;
     }
     case OP_CHECK:
-        check_all(0);
+        check_all(0, CHECK_END);
         break;
     }
 }
@@ -1048,7 +1098,7 @@ FUZZ_RUN(const uint8_t *data, size_t size)
         }
         settle();
     }
-    check_all(1);
+    check_all(1, CHECK_INIT);
     settle();
 
     while (in.n && nops < 4096) {
@@ -1057,8 +1107,8 @@ FUZZ_RUN(const uint8_t *data, size_t size)
         fuzz_op_name = op_names[op];
         run_op(&in, op);
         settle();
-        if (nops % S.check_every == 0) check_all(0);
-        if (S.stats_every && nops % S.stats_every == 0) check_all(1);
+        fuzz_changes++;
+        check_all(S.stats_every && nops % S.stats_every == 0, CHECK_DUE);
         settle();
     }
 
@@ -1066,11 +1116,12 @@ FUZZ_RUN(const uint8_t *data, size_t size)
      * the page source, every constructed object destructed */
     fuzz_op_index = ++nops;
     fuzz_op_name = "final check";
-    check_all(1);
+    check_all(1, CHECK_END);
     settle();
     fuzz_op_name = "free everything";
+    if (S.nlive) fuzz_changes++;
     while (S.nlive) { do_free(S.nlive - 1); settle(); }
-    check_all(1);
+    check_all(1, CHECK_END);
     settle();
     fuzz_op_name = "destroy";
     for (o = 0; o < 2; o++) if (S.c[o]) FUZZ_CHECK(xslab_cache_destroy(S.c[o]) == 0, "destroy of an empty cache returned live objects");
@@ -1083,7 +1134,8 @@ FUZZ_RUN(const uint8_t *data, size_t size)
         if (S.callbacks) FUZZ_CHECK(S.ngets == 0, "the callbacks did not get back every slab");
         if (S.ctor && S.dtor) FUZZ_CHECK(S.ctors == S.dtors + S.dropped_constructed, "constructors and destructors do not pair up");
     }
-    check_all(1);
+    fuzz_changes++; /* the destroys */
+    check_all(1, CHECK_END);
     settle();
     return 0;
 }
