@@ -1525,6 +1525,14 @@ static void xslab__divisor(xslab_cache *c)
     c->inv = inv;
 }
 
+/* May slabs of `slab` bytes come from ps? A power of two: a region's page
+ * size, or with callbacks at least the page size and at most 2^30. */
+static bool xslab__slab_size_ok(const xslab_pages *ps, size_t slab)
+{
+    if (slab & (slab - 1)) return false;
+    return ps->d.get ? slab >= ps->d.page_size && slab <= XSLAB__MAX_SLAB : slab == ps->d.page_size;
+}
+
 XALLOC_DEF xslab_cache *xslab_cache_init(xslab_cache *c, const xslab_cache_desc *d)
 {
     xslab_pages *ps;
@@ -1549,8 +1557,7 @@ XALLOC_DEF xslab_cache *xslab_cache_init(xslab_cache *c, const xslab_cache_desc 
     why = "bad alignment";
     if (align & (align - 1)) goto bad;
     why = "bad slab size";
-    if (slab && ((slab & (slab - 1)) || slab > XSLAB__MAX_SLAB || (ps->d.get ? slab < ps->d.page_size : slab != ps->d.page_size)))
-        goto bad;
+    if (slab && !xslab__slab_size_ok(ps, slab)) goto bad;
     XALLOC_MEMSET(c, 0, sizeof *c);
     XALLOC_MEMCPY(&c->d, d, sizeof *d);
     /* no slab size: a region's page; with callbacks, from the page size up
@@ -1566,10 +1573,8 @@ XALLOC_DEF xslab_cache *xslab_cache_init(xslab_cache *c, const xslab_cache_desc 
     why = "bad object size"; /* too large for a slab at its alignment */
     if (!c->n) goto bad;
     xslab__divisor(c);
-#if XALLOC_DEBUG >= 1
     c->lo = (uintptr_t)ps->base;
     c->span = ps->d.get ? ~(uintptr_t)0 : (uintptr_t)(ps->end - ps->base);
-#endif
     c->d.slab_size = slab;
     c->mask = ~(uintptr_t)(slab - 1);
     c->hdr_off = slab - sizeof(xslab__slab);
@@ -1675,15 +1680,6 @@ XALLOC_DEF void xslab_stats_get(xslab_cache *c, xslab_stats *o)
     xslab__unlock(&c->d.hooks);
 }
 
-/* A mix of an address, summed over the free list and over the objects the
- * bitmap says are free: equal sums and counts mean the same set (but for a
- * 2^-(pointer bits) chance), without memory of our own. */
-static inline uintptr_t xslab__mix(const void *p)
-{
-    uintptr_t x = (uintptr_t)p * (uintptr_t)0x9E3779B97F4A7C15u;
-    return x ^ (x >> 13);
-}
-
 /* One slab; state 0 empty, 1 partial, 2 full, 3 current. O(n). */
 #if XALLOC_DEBUG >= 2
 static bool xslab__in_mag(const xslab_cache *c, const unsigned char *o)
@@ -1708,7 +1704,7 @@ static const char *xslab__check_free(const xslab_cache *c, const unsigned char *
 static const char *xslab__check_slab(const xslab_cache *c, const xslab__slab *s, int state)
 {
     const unsigned char *base = xslab__base(c, s), *o;
-    uintptr_t col = (uintptr_t)(s->objs - base), sum = 0;
+    uintptr_t col = (uintptr_t)(s->objs - base);
     uint32_t nfree = c->n - s->inuse;
     if (s->cache != c) return "slab header names another cache";
     if ((uintptr_t)base & (c->d.slab_size - 1)) return "slab not aligned to its size";
@@ -1738,7 +1734,6 @@ static const char *xslab__check_slab(const xslab_cache *c, const xslab__slab *s,
                 continue;
             }
             bits++;
-            sum += xslab__mix(o);
 #if XALLOC_DEBUG >= 2
             if ((why = xslab__check_free(c, o)) != NULL) return why;
 #endif
@@ -1746,8 +1741,10 @@ static const char *xslab__check_slab(const xslab_cache *c, const xslab__slab *s,
         if (bits > nfree) return "bitmap has more free objects than the slab";
     }
 #endif
-    /* the free list: that many objects' starts (level >= 1: the same set as
-     * the bitmap; level 0 cannot tell an object listed twice) */
+    /* the free list: that many objects' starts (level >= 1: each with its
+     * bit set, so with no more set bits than that it is the set of them: an
+     * object listed twice would make a cycle, longer than any count; level
+     * 0 cannot tell an object listed twice from two) */
     for (o = s->free; o; o = xslab__ldp(o + c->link_off)) {
         uint32_t k = xslab__link_index(c, s, o);
         if (k >= c->n) return "free list points outside the slab's objects";
@@ -1755,10 +1752,8 @@ static const char *xslab__check_slab(const xslab_cache *c, const xslab__slab *s,
         if (!(*xslab__word(s, k) & XSLAB__BIT(k))) return "free list holds an object the bitmap says is in use";
 #endif
         if (nfree-- == 0) return "free list longer than the free objects";
-        sum -= xslab__mix(o);
     }
     if (nfree) return "free list shorter than the free objects";
-    if (XALLOC_DEBUG >= 1 && sum) return "free list and bitmap are not the same set";
     return NULL;
 }
 
@@ -1769,6 +1764,24 @@ static const char *xslab__check_cache(const xslab_cache *c)
     uint32_t j, k;
     int l;
     const char *why;
+    /* the magazine: free objects of this cache's slabs, each once (level
+     * >= 1: their bits clear) */
+    if (c->nmag > (XSLAB_MAGAZINE > 0 ? XSLAB_MAGAZINE : 0)) return "magazine count out of range";
+    for (j = 0; j < c->nmag; j++) {
+        const unsigned char *o = c->mag[j];
+        const xslab__slab *s = xslab__hdr(c, o);
+        if ((uintptr_t)o - c->lo >= c->span || s->cache != c || xslab__index(c, o, s->objs) >= c->n)
+            return "magazine holds a pointer to no object of this cache";
+#if XALLOC_DEBUG >= 1
+        {
+            uint32_t i = xslab__index(c, o, s->objs);
+            if (*xslab__word(s, i) & XSLAB__BIT(i)) return "magazine holds an object that is on a free list";
+        }
+#endif
+        for (k = 0; k < j; k++)
+            if (c->mag[k] == o) return "magazine holds an object twice";
+    }
+    /* the slabs */
     lists[0] = c->empty;
     lists[1] = c->partial;
     lists[2] = c->full;
@@ -1791,19 +1804,6 @@ static const char *xslab__check_cache(const xslab_cache *c)
     if (slabs != XSLAB__SLABS(c)) return "slab count differs from the lists";
     if (nempty != c->nempty) return "empty slab count differs from the list";
     if (c->nempty > c->d.keep_empty) return "more empty slabs kept than allowed";
-    /* the magazine: objects of this cache's slabs, not on a free list, each once */
-    if (c->nmag > (XSLAB_MAGAZINE > 0 ? XSLAB_MAGAZINE : 0)) return "magazine count out of range";
-    for (j = 0; j < c->nmag; j++) {
-        const unsigned char *o = c->mag[j];
-        const xslab__slab *s = xslab__hdr(c, o);
-        uint32_t i = xslab__index(c, o, s->objs);
-        if (s->cache != c || i >= c->n) return "magazine holds a pointer to no object of this cache";
-#if XALLOC_DEBUG >= 1
-        if (*xslab__word(s, i) & XSLAB__BIT(i)) return "magazine holds an object that is on a free list";
-#endif
-        for (k = 0; k < j; k++)
-            if (c->mag[k] == o) return "magazine holds an object twice";
-    }
     if (active - c->nmag != XSLAB__ACTIVE(c)) return "objects in use differ from the slabs";
     return NULL;
 }
@@ -1947,6 +1947,9 @@ struct xslab_kmem {
     uint64_t     too_big;    /* requests above max_size                    */
 };
 
+/* Bytes xslab_kmem_init needs for classes first .. last (any start). */
+#define XSLAB__KNEED(first, last) (sizeof(xslab_kmem) + ((last) - (first) + 1) * sizeof(xslab_cache) + 7)
+
 static inline size_t xslab__class_size(uint32_t g)
 {
     return g < 2 ? (size_t)8 << g : (size_t)((g & 1) ? 4u : 3u) << ((g >> 1) + 2);
@@ -1971,14 +1974,12 @@ static const char *xslab__kplan(const xslab_kmem_desc *d, uint32_t *first, uint3
     if (!ps) return "bad page source";
     if (d->min_size > 16) return "min_size must be 8 or 16 (or 0)";
     if (mx > XSLAB__MAX_SLAB / 2) return "max_size too large";
-    if ((*slab = d->slab_size) != 0 && ((*slab & (*slab - 1)) || *slab < XSLAB_MIN_SLAB || *slab > XSLAB__MAX_SLAB ||
-                                        (ps->d.get ? *slab < ps->d.page_size : *slab != ps->d.page_size)))
-        return "slab size does not suit the page source";
+    if ((*slab = d->slab_size) != 0 && !xslab__slab_size_ok(ps, *slab)) return "slab size does not suit the page source";
     if (!*slab && !ps->d.get) *slab = ps->d.page_size;
     if (!mx) {
         uint32_t g = xslab__class_of(1024);
-        /* a region's page should hold two of the largest */
-        while (*slab && g > 1 && xslab__class_size(g) * 2 + sizeof(xslab__slab) + 4 > *slab) g--;
+        /* a region's page should hold two of the largest (or one of 8 bytes) */
+        while (*slab && g > 0 && xslab__class_size(g) * 2 + sizeof(xslab__slab) + 4 > *slab) g--;
         mx = xslab__class_size(g);
     }
     *first = xslab__class_of(d->min_size ? d->min_size : 8);
@@ -2008,56 +2009,52 @@ XALLOC_DEF size_t xslab_kmem_size(const xslab_kmem_desc *desc)
     uint32_t first, last;
     size_t max, slab;
     if (!desc || xslab__kplan(desc, &first, &last, &max, &slab)) return 0;
-    return sizeof(xslab_kmem) + (last - first + 1) * sizeof(xslab_cache) + 7;
+    return XSLAB__KNEED(first, last);
 }
 
 XALLOC_DEF xslab_kmem *xslab_kmem_init(void *mem, size_t size, const xslab_kmem_desc *desc)
 {
     uint32_t first, last, i;
-    size_t max, slab, need;
+    size_t max, slab;
     xslab_kmem *k;
     const char *why;
     if (!desc) return NULL;
     why = xslab__kplan(desc, &first, &last, &max, &slab);
-    need = sizeof(xslab_kmem) + (last - first + 1) * sizeof(xslab_cache) + 7;
-    if (!why && (!mem || size < need)) why = "memory for the kmem is too small (see xslab_kmem_size)";
-    k = (xslab_kmem *)(void *)(((uintptr_t)mem + 7) & ~(uintptr_t)7);
-    if (!why) {
-        k->caches = (xslab_cache *)(void *)(k + 1);
-        for (i = 0; i <= last - first && !why; i++) {
-            xslab_cache_desc cd;
-            xslab_cache *c = &k->caches[i];
-            xalloc__line nm;
-            cd.hooks.error = NULL; /* the kmem reports set-up errors itself */
-            cd.hooks.user = desc->hooks.user;
-            cd.hooks.lock = cd.hooks.unlock = NULL; /* the kmem's lock covers them */
-            cd.pages = desc->pages;
-            cd.name = NULL;
-            cd.size = xslab__class_size(first + i);
-            cd.align = cd.size & (0u - cd.size);
-            cd.slab_size = slab;
-            cd.ctor = cd.dtor = NULL;
-            cd.obj_user = NULL;
-            cd.keep_empty = desc->keep_empty;
-            cd.flags = desc->flags;
-            if (!xslab_cache_init(c, &cd)) {
-                why = "a class does not fit in a slab";
-                break;
-            }
-            c->d.hooks.error = desc->hooks.error;
-            c->kidx = i;
-            c->d.flags |= XSLAB__KMALLOC;
-            nm.len = 0;
-            xalloc__put_str(&nm, "kmalloc-");
-            xalloc__put_u(&nm, cd.size);
-            nm.buf[nm.len] = '\0'; /* at most "kmalloc-536870912" */
-            XALLOC_MEMCPY(c->namebuf, nm.buf, nm.len + 1);
-            c->d.name = c->namebuf;
-        }
-    }
+    if (!why && (!mem || size < XSLAB__KNEED(first, last))) why = "memory for the kmem is too small (see xslab_kmem_size)";
     if (why) {
         xslab__report(&desc->hooks, XALLOC_E_BADARG, mem, why);
         return NULL;
+    }
+    k = (xslab_kmem *)(void *)(((uintptr_t)mem + 7) & ~(uintptr_t)7);
+    k->caches = (xslab_cache *)(void *)(k + 1);
+    for (i = 0; i <= last - first; i++) {
+        xslab_cache_desc cd;
+        xslab_cache *c = &k->caches[i];
+        xalloc__line nm;
+        cd.hooks.error = NULL; /* the kmem reports set-up errors itself */
+        cd.hooks.user = desc->hooks.user;
+        cd.hooks.lock = cd.hooks.unlock = NULL; /* the kmem's lock covers them */
+        cd.pages = desc->pages;
+        cd.name = NULL;
+        cd.size = xslab__class_size(first + i);
+        cd.align = cd.size & (0u - cd.size);
+        cd.slab_size = slab;
+        cd.ctor = cd.dtor = NULL;
+        cd.obj_user = NULL;
+        cd.keep_empty = desc->keep_empty;
+        cd.flags = desc->flags;
+        /* cannot fail: the largest class fits a slab (kplan), so does
+         * every smaller one, at no larger alignment than the slab */
+        (void)xslab_cache_init(c, &cd);
+        c->d.hooks.error = desc->hooks.error;
+        c->kidx = i;
+        c->d.flags |= XSLAB__KMALLOC;
+        nm.len = 0;
+        xalloc__put_str(&nm, "kmalloc-");
+        xalloc__put_u(&nm, cd.size);
+        nm.buf[nm.len] = '\0'; /* at most "kmalloc-536870912" */
+        XALLOC_MEMCPY(c->namebuf, nm.buf, nm.len + 1);
+        c->d.name = c->namebuf;
     }
     k->nclasses = last - first + 1;
     k->first = first;

@@ -416,6 +416,16 @@ static void test_colour(void)
     }
     XT_CHECK(leftover >= XSLAB_COLOUR_STEP && colours > 0);
     XT_CHECK(cache_ok(&c));
+    {   /* check: a colour offset in range but off the step is damage */
+        xslab__slab *s0 = xslab__hdr(&c, first[0]);
+        const char *why;
+        s0->objs += 8;
+        clear_errs();
+        why = xslab_check(&c);
+        XT_CHECK(why && strstr(why, "colour") && only(XALLOC_E_CORRUPT, NULL));
+        s0->objs -= 8;
+        XT_CHECK(cache_ok(&c));
+    }
     XT_CHECK(xslab_cache_destroy(&c) == 12 * st.objperslab);
     /* XSLAB_NO_COLOUR: object 0 at every slab's start */
     d.flags = XSLAB_NO_COLOUR;
@@ -1061,6 +1071,234 @@ static void test_kmalloc_misuse(void)
 
 /* Every object start of every slab size is accepted, every other byte
  * refused: the reciprocal index is exact. */
+/* xslab_check finds each invariant broken: damage planted in the cache's
+ * record, its slab headers, bitmaps, free lists and magazine (this file
+ * includes the implementation, so the private structures are at hand),
+ * each found and named by check, then undone and the cache whole again.
+ * The slabs: one kept empty, one partial, one full, the current one
+ * (full); and (with a magazine) the first two objects of the full slab in
+ * the magazine. */
+static int damage_found;
+#define DAMAGE(plant, undo, words) do { \
+        const char *why_; plant; clear_errs(); why_ = xslab_check(&c); \
+        XT_CHECK_MSG(why_ && strstr(why_, (words)) && only(XALLOC_E_CORRUPT, NULL), "%s: %s", #plant, why_ ? why_ : "not found"); \
+        damage_found += why_ != NULL; undo; XT_CHECK(cache_ok(&c)); } while (0)
+static void test_check_finds_damage(void)
+{
+    static unsigned char fake_store[3 * 4096] __attribute__((aligned(4096)));
+    xslab_pages *ps = region_source(REGION, 0, 4096);
+    xslab_cache c, c2;
+    xslab_cache_desc d = desc_for(ps, 64, 0);
+    xslab__slab *e, *pa, *fu, *cu, *fake;
+    unsigned char *p[400], *q, *t;
+    size_t n, i, grows;
+    uint32_t w;
+    XT_CHECK(xslab_cache_init(&c, &d) == &c && xslab_cache_init(&c2, &d) == &c2);
+    n = c.n;
+    XT_CHECK(4 * n <= 400);
+    for (i = 0; i < 4 * n; i++) p[i] = xslab_alloc(&c);
+    for (i = 0; i < n; i++) xslab_free(&c, p[i]);             /* slab 1: empty, kept */
+    for (i = n; i < n + n / 2; i++) xslab_free(&c, p[i]);     /* slab 2: partial */
+    (void)xslab_check(&c);
+    {   xslab_stats st; xslab_stats_get(&c, &st); }            /* the magazine emptied into the slabs */
+    if (XSLAB_MAGAZINE > 0) {                                  /* slab 3 stays full: */
+        xslab_free(&c, p[2 * n]);                              /* two in the magazine */
+        xslab_free(&c, p[2 * n + 1]);
+    }
+    q = xslab_alloc(&c2);
+    e = c.empty; pa = c.partial; fu = c.full; cu = c.cur;
+    XT_CHECK(e && pa && fu && cu && !e->next && !pa->next && !fu->next && cache_ok(&c));
+    XT_CHECK(c.nmag == (XSLAB_MAGAZINE > 0 ? 2u : 0u));
+    if (!(e && pa && fu && cu)) return;
+    damage_found = 0;
+    /* a slab's header */
+    DAMAGE(cu->cache = &c2, cu->cache = &c, "another cache");
+    fake = (xslab__slab *)(void *)(fake_store + 4096 + c.hdr_off + 64); /* a header 64 bytes off a slab's end */
+    memcpy(fake, cu, sizeof *fake);
+    DAMAGE(c.cur = fake, c.cur = cu, "not aligned");
+    DAMAGE(cu->objs += 8, cu->objs -= 8, "colour");
+    t = cu->objs;
+    DAMAGE(cu->objs = (unsigned char *)cu - c.hdr_off + c.colour_max + c.colour_step, cu->objs = t, "colour");
+    DAMAGE(cu->inuse = (uint32_t)n + 1, cu->inuse = (uint32_t)n, "more objects in use");
+    DAMAGE(e->inuse = 1, e->inuse = 0, "wrong list");
+    DAMAGE(fu->inuse = (uint32_t)n - 1, fu->inuse = (uint32_t)n, "wrong list");
+    w = pa->inuse;
+    DAMAGE(pa->inuse = 0, pa->inuse = w, "wrong list");
+    DAMAGE(pa->inuse = (uint32_t)n, pa->inuse = w, "wrong list");
+    /* its free list and bitmap */
+    t = pa->free;
+    DAMAGE(pa->free = t + 1, pa->free = t, "free list points outside");
+    DAMAGE(pa->free = fu->objs, pa->free = t, "free list points outside");   /* into another slab */
+    DAMAGE(pa->inuse = w - 1, pa->inuse = w, "free list shorter");
+    DAMAGE(pa->inuse = w + 1, pa->inuse = w, XALLOC_DEBUG >= 1 ? "bitmap has more free objects" : "free list longer");
+#if XALLOC_DEBUG >= 1
+    if (n & 31) DAMAGE(*xslab__word(fu, (uint32_t)n - 1) |= XSLAB__BIT(n), *xslab__word(fu, (uint32_t)n - 1) &= ~XSLAB__BIT(n), "past the last object");
+    DAMAGE(*xslab__word(fu, (uint32_t)n - 1) |= XSLAB__BIT(n - 1), *xslab__word(fu, (uint32_t)n - 1) &= ~XSLAB__BIT(n - 1), "bitmap has more free objects");
+    i = xslab__index(&c, t, pa->objs);
+    DAMAGE(*xslab__word(pa, (uint32_t)i) &= ~XSLAB__BIT(i), *xslab__word(pa, (uint32_t)i) |= XSLAB__BIT(i), "bitmap says is in use");
+#endif
+#if XALLOC_DEBUG >= 2
+    /* a free object's poison, its red zone, a live object's red zone */
+    UNPOISON(t, c.cap + XSLAB_REDZONE);
+    DAMAGE(t[P + 1] ^= 1, t[P + 1] ^= 1, "poison");
+#if XALLOC_DEBUG >= 3
+    DAMAGE(t[c.cap] ^= 1, t[c.cap] ^= 1, "red zone after a free object");
+    UNPOISON(p[3 * n] + 64, XSLAB_REDZONE);
+    DAMAGE(p[3 * n][64] ^= 1, p[3 * n][64] ^= 1, "red zone after a live object");
+#endif
+#endif
+    /* the lists and counts */
+    DAMAGE(fu->prev = fu, fu->prev = NULL, "back-link");
+    DAMAGE(c.cur = fu, c.cur = cu, "current slab on a list");
+    grows = c.grows;
+    DAMAGE(c.grows = grows - 1, c.grows = grows, "more slabs than the count");
+    DAMAGE(c.grows = grows + 1, c.grows = grows, "slab count differs");
+    DAMAGE(c.nempty++, c.nempty--, "empty slab count");
+    DAMAGE(c.d.keep_empty = 0, c.d.keep_empty = 1, "more empty slabs kept");
+    DAMAGE(c.allocs++, c.allocs--, "objects in use differ");
+    /* the magazine */
+    w = c.nmag;
+    DAMAGE(c.nmag = XSLAB_MAGAZINE + 1, c.nmag = w, "magazine count");
+#if XSLAB_MAGAZINE > 0
+    t = c.mag[0];
+    DAMAGE(c.mag[0] = t + 8, c.mag[0] = t, "no object of this cache");
+    DAMAGE(c.mag[0] = q, c.mag[0] = t, "no object of this cache");                     /* another cache's */
+    DAMAGE(c.mag[0] = (unsigned char *)&damage_found, c.mag[0] = t, "no object of this cache"); /* outside the region */
+    DAMAGE(c.mag[1] = t, c.mag[1] = p[2 * n + 1], "twice");
+#if XALLOC_DEBUG >= 1
+    i = xslab__index(&c, t, fu->objs);
+    DAMAGE(*xslab__word(fu, (uint32_t)i) |= XSLAB__BIT(i), *xslab__word(fu, (uint32_t)i) &= ~XSLAB__BIT(i), "on a free list");
+#endif
+#endif
+    XT_CHECK(damage_found >= 20);
+    /* all of it still works */
+    for (i = n + n / 2; i < 4 * n; i++) if (XSLAB_MAGAZINE == 0 || (i != 2 * n && i != 2 * n + 1)) xslab_free(&c, p[i]);
+    xslab_free(&c2, q);
+    XT_CHECK(cache_ok(&c) && xslab_cache_destroy(&c) == 0 && xslab_cache_destroy(&c2) == 0 && slabs_out(ps) == 0);
+}
+#undef DAMAGE
+
+/* Set-up at its edges: page sources, caches and kmem descriptions just
+ * inside and just outside what is allowed. */
+static void test_setup_edges(void)
+{
+    xslab_pages_desc pd;
+    xslab_pages pg, *ps;
+    xslab_kmem_desc kd;
+    xslab_kmem *k;
+    xslab_cache c;
+    xslab_cache_desc d;
+    size_t size, mismatched = 0;
+    memset(&pd, 0, sizeof pd);
+    pd.hooks.error = on_error;
+    clear_errs();
+    XT_CHECK(xslab_pages_init(NULL, region_store, 65536, &pd) == NULL && total_errs() == 0);
+    pd.page_size = (size_t)1 << 31;                                   /* above 2^30 */
+    XT_CHECK(xslab_pages_init(&pg, NULL, 0, &pd) == NULL && only(XALLOC_E_BADARG, NULL));
+    pd.page_size = 4096;
+    pd.put = cb_put;                                                   /* a region with a put */
+    clear_errs();
+    XT_CHECK(xslab_pages_init(&pg, region_store, 65536, &pd) == NULL && only(XALLOC_E_BADARG, region_store));
+    pd.put = NULL;
+    clear_errs();                                                      /* the aligned start is past the end */
+    XT_CHECK(xslab_pages_init(&pg, region_store + 1, 100, &pd) == NULL && only(XALLOC_E_BADARG, region_store + 1));
+    /* callbacks: a default slab grows to 2^30 for an object just under
+     * it (no slab is taken at init); 2^30 itself leaves no room */
+    ps = callback_source(4096);
+    d = desc_for(ps, ((size_t)1 << 30) - 4096, 1);
+    XT_CHECK(xslab_cache_init(&c, &d) == &c && c.d.slab_size == (size_t)1 << 30 && c.n == 1);
+    d.size = (size_t)1 << 30;
+    clear_errs();
+    XT_CHECK(xslab_cache_init(&c, &d) == NULL && only(XALLOC_E_BADARG, &c));
+    XT_CHECK(cb_gets == 0);
+    /* objects per slab for every size to 2100 bytes at three alignments,
+     * in 4 KiB and 64 KiB slabs: the header's formula against the count
+     * made here by stepping */
+    ps = callback_source(4096);
+    for (size = 1; size <= 2100; size += XALLOC_DEBUG >= 4 ? 7 : 1) {
+        static const size_t aligns[] = { 1, 8, 64 }, slabs[] = { 4096, 65536 };
+        size_t a, sl;
+        for (a = 0; a < 3; a++)
+            for (sl = 0; sl < 2; sl++) {
+                xslab_stats st;
+                d = desc_for(ps, size, aligns[a]);
+                d.slab_size = slabs[sl];
+                if (!xslab_cache_init(&c, &d)) { mismatched++; continue; }
+                xslab_stats_get(&c, &st);
+                if (st.objperslab != expect_per_slab(slabs[sl], st.stride, slot_bytes(size))) mismatched++;
+            }
+    }
+    {   /* slabs where the last group of objects is cut by its bitmap word
+         * (at level 1 on 64-bit targets) */
+        static const size_t big[][3] = { { 131072, 1992, 32 }, { 1u << 20, 16, 8 }, { 1u << 20, 16, 16 }, { 1u << 22, 16, 32 } };
+        for (size = 0; size < 4; size++) {
+            xslab_stats st;
+            d = desc_for(ps, big[size][1], big[size][2]);
+            d.slab_size = big[size][0];
+            if (!xslab_cache_init(&c, &d)) { mismatched++; continue; }
+            xslab_stats_get(&c, &st);
+            if (st.objperslab != expect_per_slab(big[size][0], st.stride, slot_bytes(big[size][1]))) mismatched++;
+        }
+    }
+    XT_CHECK_MSG(mismatched == 0, "%zu layouts differ", mismatched);
+    /* kmem descriptions */
+    ps = region_source(REGION, 0, 4096);
+    memset(&kd, 0, sizeof kd);
+    kd.hooks.error = on_error;
+    kd.pages = ps;
+    clear_errs();
+    XT_CHECK(xslab_kmem_size(NULL) == 0 && xslab_kmem_init(kmem_mem, sizeof kmem_mem, NULL) == NULL && total_errs() == 0);
+    XT_CHECK(xslab_kmem_init(NULL, 1 << 20, &kd) == NULL && only(XALLOC_E_BADARG, NULL));  /* no memory */
+    kd.max_size = ((size_t)1 << 29) + 1;
+    clear_errs();
+    XT_CHECK(xslab_kmem_size(&kd) == 0 && xslab_kmem_init(kmem_mem, sizeof kmem_mem, &kd) == NULL && only(XALLOC_E_BADARG, kmem_mem));
+    kd.max_size = 0;
+    ps = callback_source(4096);
+    kd.pages = ps;
+    kd.slab_size = 2048;                                               /* below the page size */
+    XT_CHECK(xslab_kmem_size(&kd) == 0);
+    kd.slab_size = 3 * 4096;                                           /* not a power of two */
+    XT_CHECK(xslab_kmem_size(&kd) == 0);
+    kd.slab_size = (size_t)1 << 31;                                    /* above 2^30 */
+    XT_CHECK(xslab_kmem_size(&kd) == 0);
+    kd.slab_size = 8192;
+    XT_CHECK(xslab_kmem_size(&kd) != 0);
+    kd.slab_size = 0;                                                  /* callbacks, all defaults */
+    k = xslab_kmem_init(kmem_mem, sizeof kmem_mem, &kd);
+    XT_CHECK(k && xslab_kmem_classes(k) == 14 && xslab_kmem_destroy(k) == 0);
+    /* min_size 16 above max_size 8: the one class of 16 bytes; a request
+     * below the smallest class gets it */
+    kd.slab_size = 0;
+    kd.min_size = 16;
+    kd.max_size = 8;
+    k = xslab_kmem_init(kmem_mem, sizeof kmem_mem, &kd);
+    XT_CHECK(k && xslab_kmem_classes(k) == 1);
+    if (k) {
+        void *q = xslab_kmalloc(k, 5);
+        XT_CHECK(q && xslab_ksize(k, q) == (XALLOC_DEBUG >= 3 ? 5u : 16u));
+        XT_CHECK(xslab_kmalloc(k, 9) == NULL);                         /* above max_size */
+        xslab_kfree(k, q);
+        XT_CHECK(xslab_kmem_destroy(k) == 0);
+    }
+    /* a region of 64-byte pages: the default classes shrink to what a page holds */
+    memset(&pd, 0, sizeof pd);
+    pd.page_size = 64;
+    XT_CHECK(xslab_pages_init(&pg, region_store, 64 * 64, &pd) == &pg);
+    memset(&kd, 0, sizeof kd);
+    kd.pages = &pg;
+    k = xslab_kmem_init(kmem_mem, sizeof kmem_mem, &kd);
+    /* (an 8-byte object's slot, the bitmap and the header may not fit in 64
+     * bytes: level 3 adds a red zone, a sanitizer a guard) */
+    XT_CHECK((k != NULL) == (slot_bytes(8) + MAP_BYTES(1) + GUARD + HDR <= 64));
+    if (k) {
+        xslab_stats st;
+        void *q = xslab_kmalloc(k, 8);
+        XT_CHECK(q != NULL && xslab_kmem_stats_get(k, xslab_kmem_classes(k) - 1, &st) && st.objsize <= 16 && st.objperslab >= 1);
+        xslab_kfree(k, q);
+        XT_CHECK(xslab_kmem_destroy(k) == 0);
+    }
+}
+
 /* The index arithmetic itself (xslab__index: a multiply and a rotate), for
  * strides of every shape (odd parts 1..99 times 2^0..2^10) and as many
  * objects as fit in 2^30 bytes: every offset within a few strides of
@@ -1225,6 +1463,104 @@ static void test_stats_walk_dump(void)
 static int locks, unlocks, depth, max_depth;
 static void lk(void *u) { (void)u; locks++; if (++depth > max_depth) max_depth = depth; }
 static void ulk(void *u) { (void)u; unlocks++; depth--; }
+
+/* kmalloc at its edges: kcalloc of a product too large though both factors
+ * are allowed, of zero bytes, and when no slab can be had; a slab header
+ * naming a cache inside the kmem's array but not at a class's start; a
+ * long cache name in the dump. */
+static void test_kmem_edges(void)
+{
+    xslab_pages *ps = callback_source(4096);
+    xslab_kmem *k = make_kmem(ps, 0, (size_t)1 << 15, 0);
+    xslab_cache c;
+    xslab_cache_desc d;
+    unsigned char *p;
+    XT_CHECK(k != NULL);
+    if (!k) return;
+    clear_errs();
+    XT_CHECK(xslab_kcalloc(k, (size_t)1 << 15, (size_t)1 << 15) == NULL);  /* 2^30 bytes */
+    XT_CHECK(xslab_kcalloc(k, 3, (size_t)1 << 15) == NULL);                /* 3 * 2^15 */
+    p = xslab_kcalloc(k, 7, 0);                                            /* 0 bytes: the smallest class */
+    XT_CHECK(p != NULL && total_errs() == 0);
+    xslab_kfree(k, p);
+    cb_fail_after = (long)cb_gets;                                         /* no more slabs */
+    XT_CHECK(xslab_kcalloc(k, 100, 100) == NULL);
+    cb_fail_after = -1;
+    p = xslab_kcalloc(k, 100, 100);
+    XT_CHECK(p != NULL && p[0] == 0 && p[9999] == 0);
+#if XALLOC_DEBUG >= 1
+    if (p) {
+        xslab__slab *s = xslab__hdr(&k->caches[0], p);
+        xslab_cache *owner = s->cache;
+        s->cache = (xslab_cache *)(void *)((unsigned char *)&k->caches[1] + 8);
+        clear_errs();
+        xslab_kfree(k, p);
+        XT_CHECK(FOUND(XALLOC_E_FOREIGN, p));
+        s->cache = owner;
+    }
+#endif
+    xslab_kfree(k, p);
+    XT_CHECK(kmem_ok(k) && xslab_kmem_destroy(k) == 0);
+    /* a name longer than the dump's column */
+    d = desc_for(ps, 24, 0);
+    d.name = "a_cache_of_twenty_four_bytes";
+    XT_CHECK(xslab_cache_init(&c, &d) == &c);
+    dump_len = 0;
+    xslab_dump(&c, printer, NULL);
+    XT_CHECK(strstr(dump_buf, "\na_cache_of_twenty_four_bytes ") != NULL);
+    XT_CHECK(xslab_cache_destroy(&c) == 0 && cb_all_back());
+}
+
+/* Level 4: every call checks the whole cache (or kmem) first and, finding
+ * it broken, reports XALLOC_E_CORRUPT and does nothing. */
+static void test_full_check_refuses(void)
+{
+#if XALLOC_DEBUG >= 4
+    xslab_pages *ps = region_source(REGION, 0, 4096);
+    xslab_cache c;
+    xslab_cache_desc d = desc_for(ps, 32, 0);
+    xslab_kmem_desc kd;
+    xslab_kmem *k;
+    void *a, *b;
+    XT_CHECK(xslab_cache_init(&c, &d) == &c);
+    a = xslab_alloc(&c);
+    xslab_free(&c, a);
+    c.allocs++;                                                        /* counts broken */
+    clear_errs();
+    XT_CHECK(xslab_alloc(&c) == NULL && xslab_shrink(&c) == 0 && errs[XALLOC_E_CORRUPT] == 2 && total_errs() == 2);
+    c.d.hooks.lock = lk;                                               /* the same with a lock */
+    c.d.hooks.unlock = ulk;
+    clear_errs();
+    XT_CHECK(xslab_alloc(&c) == NULL && errs[XALLOC_E_CORRUPT] == 1 && locks == unlocks);
+    c.d.hooks.lock = c.d.hooks.unlock = NULL;
+    c.allocs--;
+    XT_CHECK(cache_ok(&c) && xslab_shrink(&c) == 1);
+    memset(&kd, 0, sizeof kd);
+    kd.hooks.error = on_error;
+    kd.hooks.lock = lk;
+    kd.hooks.unlock = ulk;
+    kd.pages = ps;
+    k = xslab_kmem_init(kmem_mem, sizeof kmem_mem, &kd);
+    XT_CHECK(k != NULL);
+    if (!k) return;
+    a = xslab_kmalloc(k, 100);
+    b = xslab_kmalloc(k, 10);
+    k->caches[0].frees++;
+    clear_errs();
+    XT_CHECK(xslab_kmalloc(k, 10) == NULL && xslab_krealloc(k, a, 200) == NULL && xslab_kmem_shrink(k) == 0);
+    xslab_kfree(k, b);
+    XT_CHECK(errs[XALLOC_E_CORRUPT] == 4 && total_errs() == 4 && locks == unlocks);
+    k->hooks.lock = k->hooks.unlock = NULL;                            /* the same without a lock */
+    clear_errs();
+    XT_CHECK(xslab_kmalloc(k, 10) == NULL && only(XALLOC_E_CORRUPT, NULL));
+    k->caches[0].frees--;
+    XT_CHECK(kmem_ok(k));
+    xslab_kfree(k, a);
+    xslab_kfree(k, b);
+    XT_CHECK(xslab_kmem_destroy(k) == 0);
+#endif
+}
+
 
 static void test_lock_hooks(void)
 {
@@ -1534,9 +1870,13 @@ int main(int argc, char **argv)
     XT_RUN(test_kmalloc_classes);
     XT_RUN(test_krealloc);
     XT_RUN(test_kmalloc_misuse);
+    XT_RUN(test_check_finds_damage);
+    XT_RUN(test_setup_edges);
     XT_RUN(test_index_math);
     XT_RUN(test_index_exact);
     XT_RUN(test_stats_walk_dump);
+    XT_RUN(test_kmem_edges);
+    XT_RUN(test_full_check_refuses);
     XT_RUN(test_lock_hooks);
     XT_RUN(test_spinlock_threads);
     XT_RUN(test_sanitizer_sees_objects);
