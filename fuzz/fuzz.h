@@ -88,22 +88,36 @@ static void fuzz_fail(const char *file, int line, const char *what)
 #define FUZZ_CHECK(cond, what) do { if (!(cond)) fuzz_fail(__FILE__, __LINE__, (what)); } while (0)
 
 /* ---- when to run the checks ------------------------------------------------- */
-/* A harness checks everything (the allocator's own check, a walk against the
- * model, every live block's bytes) after init, at the end of the program,
- * and in between on two schedules, one for the allocator's own check and
- * one for the walk and the bytes: each runs at the interval the input picks
- * (every 1, 4, 16 or 64 operations), or later when one check costs more
- * than FUZZ_CHECK_BUDGET: then cost / FUZZ_CHECK_BUDGET operations later,
- * so that checking adds about that much work per operation at most (units:
- * about an instruction; each harness estimates the cost of a check from the
- * size of what it just checked: poisoned bytes, bitmap words, blocks,
- * objects, live bytes). What needs no walk (the bytes of a block when it is
- * freed or reallocated, every result, every error report, the lock) is still
- * checked at every operation. fuzz_changes counts the calls that may have
- * changed the allocator since its own check last passed: a check of an
- * unchanged allocator is skipped, its answer would be the same. */
-#define FUZZ_CHECK_BUDGET 2048u
+/* A harness checks everything after init, at the end of the program, and in
+ * between on two schedules: "own", the allocator's own check, and "model",
+ * the walk against the model, every live block's bytes, the stats and the
+ * guards. Each runs at the interval the input picks (every 1, 4, 16 or 64
+ * operations), or later when one run of it costs more than
+ * FUZZ_CHECK_BUDGET: cost / FUZZ_CHECK_BUDGET operations later, so that
+ * checking adds about that much work per operation at most (units: about an
+ * instruction; each harness estimates the cost of a check from the size of
+ * what it just checked: poisoned bytes, bitmap words, blocks, objects, live
+ * bytes). What needs no walk (the bytes of a block when it is freed or
+ * reallocated, every result, every error report, the lock) is checked at
+ * every operation. fuzz_changes counts the calls that may have changed the
+ * allocator since its own check last passed: the own check of an unchanged
+ * allocator is skipped, its answer would be the same. After init only the
+ * model check runs (an input of no operations checks that state at its
+ * end). At level 4 every call of the allocator runs its own check first:
+ * the harness runs it every 64 operations at most.
+ *
+ * A harness's full check, called with FUZZ_INIT, FUZZ_DUE (after each
+ * operation) or FUZZ_END (the end, or an operation that asks for a check):
+ *     if (fuzz_own_due(when)) { run the own check; fuzz_own_done(every, cost); }
+ *     if (!fuzz_model_due(when)) return;
+ *     ...the model check...; fuzz_model_done(when, every, cost, own_cost);
+ * and the operation loop counts fuzz_changes++ after every operation. */
+#ifndef FUZZ_CHECK_BUDGET
+#define FUZZ_CHECK_BUDGET 2048u /* -DFUZZ_CHECK_BUDGET=0: exactly at the input's intervals */
+#endif
+enum { FUZZ_INIT, FUZZ_DUE, FUZZ_END };
 typedef struct fuzz_sched { unsigned long next; } fuzz_sched;
+static fuzz_sched fuzz_own, fuzz_model;
 #if defined(__GNUC__) || defined(__clang__)
 __attribute__((unused))
 #endif
@@ -112,8 +126,35 @@ static inline int fuzz_due(const fuzz_sched *s) { return fuzz_op_index >= s->nex
 /* After a check of the given cost, at the interval the input picked. */
 static inline void fuzz_done(fuzz_sched *s, unsigned every, size_t cost)
 {
-    size_t gap = cost / FUZZ_CHECK_BUDGET;
+    size_t gap = FUZZ_CHECK_BUDGET ? cost / FUZZ_CHECK_BUDGET : 0;
     s->next = fuzz_op_index + (gap > every ? gap : every);
+}
+/* Does the allocator's own check run now? (FUZZ_INIT resets the schedules.) */
+static inline int fuzz_own_due(int when)
+{
+    if (when == FUZZ_INIT) {
+        fuzz_changes = 1;
+        fuzz_own.next = fuzz_model.next = 0;
+        return 0;
+    }
+    return fuzz_changes && (when == FUZZ_END || fuzz_due(&fuzz_own));
+}
+/* The own check passed; it cost about `cost`. */
+static inline void fuzz_own_done(unsigned every, size_t cost)
+{
+    fuzz_changes = 0;
+#if defined(XALLOC_DEBUG) && XALLOC_DEBUG >= 4
+    if (FUZZ_CHECK_BUDGET && every < 64) every = 64;
+#endif
+    fuzz_done(&fuzz_own, every, cost);
+}
+static inline int fuzz_model_due(int when) { return when != FUZZ_DUE || fuzz_due(&fuzz_model); }
+/* The model check passed; it cost about `cost` (after init: the own check
+ * would have cost about own_cost). */
+static inline void fuzz_model_done(int when, unsigned every, size_t cost, size_t own_cost)
+{
+    fuzz_done(&fuzz_model, every, cost);
+    if (when == FUZZ_INIT) fuzz_done(&fuzz_own, every, own_cost);
 }
 
 /* ---- reading the input ------------------------------------------------------ */

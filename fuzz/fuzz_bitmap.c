@@ -109,7 +109,6 @@ static struct {
     unsigned char *mem, *gbefore, *gafter;
     size_t given;
     unsigned check_every;
-    fuzz_sched own_sched, model_sched; /* xbitmap_check; walk, states, stats */
 } S;
 
 /* ---- hooks ---------------------------------------------------------------------- */
@@ -455,31 +454,22 @@ static void check_own(void)
     if (why) fprintf(stderr, "xbitmap_check: %s\n", why);
     FUZZ_CHECK(why == NULL, "xbitmap_check found the map broken");
     FUZZ_CHECK(S.errs == e0, "xbitmap_check reported an error but returned NULL");
-    fuzz_changes = 0;
-    fuzz_done(&S.own_sched, XALLOC_DEBUG >= 4 ? 64 : S.check_every, OWN_COST);
+    fuzz_own_done(S.check_every, OWN_COST);
 }
 
-/* Everything: the map's own check (when due, and only if something changed
- * since it last passed: its answer would be the same), then the walk, the
- * state of every run and the stats against the model, and the guards (when
- * due: the walk and the stats' largest run read the whole bitmap, about
- * half an instruction a unit, and the states about 150 instructions a
- * run). CHECK_INIT: not the map's own check
- * (an input of no operations checks that state at its end); CHECK_END (the
- * end, OP_CHECK): all of it. */
-enum { CHECK_INIT, CHECK_DUE, CHECK_END };
+/* The full check (when: FUZZ_INIT, FUZZ_DUE, FUZZ_END for the end and
+ * OP_CHECK; see fuzz.h, "when to run the checks"): the map's own check,
+ * then the model's: the walk, the state of every run and the stats against
+ * the model, and the guards (the walk and the stats' largest run read the
+ * whole bitmap, about half an instruction a unit; the states about 150
+ * instructions a run). */
 static void check_all(int when)
 {
     size_t i;
     idx fr = 0, resv = 0, largest = 0, nfree_runs = 0;
     xbitmap_stats s;
-    if (when == CHECK_INIT) {
-        fuzz_changes = 1;
-        S.own_sched.next = S.model_sched.next = 0;
-    } else if (fuzz_changes && (when == CHECK_END || fuzz_due(&S.own_sched))) {
-        check_own();
-    }
-    if (when == CHECK_DUE && !fuzz_due(&S.model_sched)) return;
+    if (fuzz_own_due(when)) check_own();
+    if (!fuzz_model_due(when)) return;
     model_runs();
     S.nwalk = 0;
     S.walk_overflow = 0;
@@ -508,8 +498,7 @@ static void check_all(int when)
     FUZZ_CHECK(s.allocs == S.allocs && s.frees == S.frees && s.failures == S.failures, "stats: allocs, frees or failures");
     FUZZ_CHECK(s.meta_bytes == xbitmap_meta_size(S.count), "stats: meta_bytes");
     FUZZ_CHECK(guard_ok(S.gbefore, GUARD) && guard_ok(S.gafter, GUARD), "the allocator wrote outside its metadata buffer");
-    fuzz_done(&S.model_sched, S.check_every, (size_t)S.count / 2 + S.nruns * 150);
-    if (when == CHECK_INIT) fuzz_done(&S.own_sched, S.check_every, OWN_COST);
+    fuzz_model_done(when, S.check_every, (size_t)S.count / 2 + S.nruns * 150, OWN_COST);
 }
 
 /* ---- decoding ------------------------------------------------------------------------- */
@@ -652,7 +641,7 @@ static void run_op(fuzz_in *in, unsigned op)
         FUZZ_CHECK(dump_lines >= 2, "dump printed too few lines");
         break;
     case OP_CHECK:
-        check_all(CHECK_END);
+        check_all(FUZZ_END);
         break;
     case OP_MISUSE:
         if (S.misuse) op_misuse(in);
@@ -753,7 +742,7 @@ FUZZ_RUN(const uint8_t *data, size_t size)
     settle();
     S.count = (idx)count;
     if (desc.start_used) hold(0, S.count); /* every unit starts allocated */
-    check_all(CHECK_INIT);
+    check_all(FUZZ_INIT);
     settle();
 
     while (in.n && nops < 4096) {
@@ -763,20 +752,20 @@ FUZZ_RUN(const uint8_t *data, size_t size)
         run_op(&in, op);
         settle();
         fuzz_changes++;
-        check_all(CHECK_DUE);
+        check_all(FUZZ_DUE);
         settle();
     }
 
     fuzz_op_index = ++nops;
     fuzz_op_name = "final check";
-    check_all(CHECK_END);
+    check_all(FUZZ_END);
     settle();
     fuzz_op_name = "free and release everything";
     if (S.nheld || S.nres) fuzz_changes++;
     while (S.nheld) { run h = held[S.nheld - 1]; do_free(h.s, h.e - h.s); settle(); }
     while (S.nres) { run r = S.res[0]; do_reserve(0, r.s, r.e - r.s); settle(); }
     fuzz_op_name = "back to the first state";
-    check_all(CHECK_END); /* one free run of count units, as after init (without start_used) */
+    check_all(FUZZ_END); /* one free run of count units, as after init (without start_used) */
     FUZZ_CHECK(S.nruns == 1 && runs[0].kind == XBITMAP_FREE, "harness: units left");
     settle();
     return 0;

@@ -123,7 +123,6 @@ static struct {
     size_t memsize, ndirty;
     size_t dirty[MAXDIRTY];     /* in-band, level >= 2: min blocks with a byte written while free */
     unsigned check_every;
-    fuzz_sched own_sched, model_sched; /* xbuddy_check; walk, stats and bytes */
 } S;
 
 /* ---- hooks ---------------------------------------------------------------------- */
@@ -574,28 +573,19 @@ static void check_own(void)
     if (why) fprintf(stderr, "xbuddy_check: %s\n", why);
     FUZZ_CHECK(why == NULL, "xbuddy_check found the allocator broken");
     FUZZ_CHECK(S.errs == e0, "xbuddy_check reported an error but returned NULL");
-    fuzz_changes = 0;
-    fuzz_done(&S.own_sched, XALLOC_DEBUG >= 4 ? 64 : S.check_every, OWN_COST);
+    fuzz_own_done(S.check_every, OWN_COST);
 }
 
-/* Everything: the allocator's own check (when due, and only if something
- * changed since it last passed: its answer would be the same), the walk and
- * the stats against the model, every live block's bytes and the guards
- * (when due: about 150 instructions a block of the walk, 60 a live block,
- * the bytes a memcmp). CHECK_INIT: not the allocator's own check (an input
- * of no operations checks that state at its end); CHECK_END (the end, an
- * OP_CHECK): all of it. */
-enum { CHECK_INIT, CHECK_DUE, CHECK_END };
+/* The full check (when: FUZZ_INIT, FUZZ_DUE, FUZZ_END for the end and
+ * OP_CHECK; see fuzz.h, "when to run the checks"): the allocator's own
+ * check, then the model's: the walk and the stats against the model, every
+ * live block's bytes and the guards (about 150 instructions a block of the
+ * walk, 60 a live block, the bytes a memcmp). */
 static void check_all(int when)
 {
     size_t i, bytes = 0;
-    if (when == CHECK_INIT) {
-        fuzz_changes = 1;
-        S.own_sched.next = S.model_sched.next = 0;
-    } else if (fuzz_changes && (when == CHECK_END || fuzz_due(&S.own_sched))) {
-        check_own();
-    }
-    if (when == CHECK_DUE && !fuzz_due(&S.model_sched)) return;
+    if (fuzz_own_due(when)) check_own();
+    if (!fuzz_model_due(when)) return;
     check_walk();
     check_stats();
     for (i = 0; i < S.nlive; i++) {
@@ -603,8 +593,7 @@ static void check_all(int when)
         if (!S.meta_mode) bytes += (size_t)bsize(live[i].o);
     }
     FUZZ_CHECK(guard_ok(S.gbefore, GUARD) && guard_ok(S.gafter, GUARD), "the allocator wrote outside its memory");
-    fuzz_done(&S.model_sched, S.check_every, S.nwalk * 150 + S.nlive * 60 + bytes / 16);
-    if (when == CHECK_INIT) fuzz_done(&S.own_sched, S.check_every, OWN_COST);
+    fuzz_model_done(when, S.check_every, S.nwalk * 150 + S.nlive * 60 + bytes / 16, OWN_COST);
 }
 
 /* ---- misuse ------------------------------------------------------------------------- */
@@ -787,7 +776,7 @@ static void run_op(fuzz_in *in, unsigned op)
         FUZZ_CHECK(dump_lines >= 2, "dump printed too few lines");
         break;
     case OP_CHECK:
-        check_all(CHECK_END);
+        check_all(FUZZ_END);
         break;
     case OP_MISUSE:
         if (S.misuse) op_misuse(in);
@@ -972,7 +961,7 @@ FUZZ_RUN(const uint8_t *data, size_t size)
         }
         FUZZ_CHECK(S.maxo == want, "max_order is not the largest order with an aligned block in the range");
     }
-    check_all(CHECK_INIT);
+    check_all(FUZZ_INIT);
     settle();
 
     while (in.n && nops < 4096) {
@@ -982,13 +971,13 @@ FUZZ_RUN(const uint8_t *data, size_t size)
         run_op(&in, op);
         settle();
         fuzz_changes++;
-        check_all(CHECK_DUE);
+        check_all(FUZZ_DUE);
         settle();
     }
 
     fuzz_op_index = ++nops;
     fuzz_op_name = "final check";
-    check_all(CHECK_END);
+    check_all(FUZZ_END);
     settle();
     fuzz_op_name = "free and release everything";
     if (S.nlive || S.nres) fuzz_changes++;
@@ -997,7 +986,7 @@ FUZZ_RUN(const uint8_t *data, size_t size)
     if (!S.release_first) { do_reserve(0, S.base, S.bytes); settle(); }
     fuzz_op_name = "back to the first state";
     FUZZ_CHECK(S.nres == 0 && S.nlive == 0, "harness: blocks left");
-    check_all(CHECK_END); /* the walk must be the range cut into maximal aligned blocks: as after init */
+    check_all(FUZZ_END); /* the walk must be the range cut into maximal aligned blocks: as after init */
     settle();
     return 0;
 }

@@ -12,7 +12,7 @@
  *               slab (level >= 1 must refuse it)
  *   byte 2      page size: 64 << (n % 11)
  *   bytes 3-4   region: (n + 1) * 16 bytes; callbacks: slabs up to that many
- *               bytes at once (in a 1 MiB pool)
+ *               bytes at once (in a 1 MiB pool); at level 4 n's low 10 bits
  *   byte 5      region start offset
  *   bytes 6-9   cache A: size (2 bytes, see dec_size), alignment (0 or
  *               1 << (n % 13)), then bits 0-1 slab size (0 default, else
@@ -89,6 +89,12 @@
 #define ALIGN64K ((uintptr_t)POOL) /* the pool starts at a multiple of its size: slabs of any size up to it fit the same way in every run */
 #define POOL     ((size_t)1 << 20)
 #define GRAN     64u
+/* Level 4 runs a cache's full check, which reads every slab and the poison
+ * of every free object, on every call: its memory is kept small (the region
+ * or the callbacks' limit at most 16 KiB), so that its programs run as many
+ * calls as the others. The other levels take the large ones (level 3
+ * differs from 4 only in that check). */
+#define LEVEL4_CAP(m) (XALLOC_DEBUG >= 4 ? 0x3FFu : (unsigned)(m))
 
 /* ---- memory ------------------------------------------------------------------ */
 static unsigned char store[POOL + 2 * GUARD + ALIGN64K + 256];
@@ -145,8 +151,8 @@ static struct {
     unsigned ndead, dead_pos;
     uint32_t next_id;
     unsigned check_every, stats_every;
-    fuzz_sched own_sched, model_sched; /* caches' checks; walks, bytes, guards */
     size_t nobjs, free_bytes;   /* objects (used and free), bytes of free ones the last walks met */
+    size_t objper;              /* the most objects a slab of any cache holds */
 } S;
 
 /* ---- hooks ---------------------------------------------------------------------- */
@@ -432,31 +438,23 @@ static void check_own(void)
         FUZZ_CHECK(why == NULL, "check found the cache broken");
         FUZZ_CHECK(S.errs == e0, "check reported an error but returned NULL");
     }
-    fuzz_changes = 0;
-    fuzz_done(&S.own_sched, XALLOC_DEBUG >= 4 ? 64 : S.check_every, OWN_COST);
+    fuzz_own_done(S.check_every, OWN_COST);
 }
 
-/* Everything: the caches' own checks (when due, and only if something
- * changed since they last passed: the answer would be the same), the walks
- * against the model, every live object's bytes, the guards (when due: about
- * 60 instructions an object of the walks, the bytes a memcmp), and with
- * with_stats the stats, which empty the magazines: those run exactly when
- * the program says. CHECK_INIT: not the caches' own checks (an input of no
- * operations checks that state at its end); CHECK_END (the end, OP_CHECK,
- * OP_STATS): all of it. */
-enum { CHECK_INIT, CHECK_DUE, CHECK_END };
+/* The full check (when: FUZZ_INIT, FUZZ_DUE, FUZZ_END for the end, OP_CHECK
+ * and OP_STATS; see fuzz.h, "when to run the checks"): the caches' own
+ * checks, then the model's: the walks against the model, every live
+ * object's bytes, the guards (about 60 instructions an object of the walks,
+ * at level 0 more: its walk searches the free list for every object; the
+ * bytes a memcmp); with with_stats also the stats, which empty the
+ * magazines: those run exactly when the program says. */
 static void check_all(int with_stats, int when)
 {
     size_t i, slabs = 0, n[NOWNERS], bytes = 0;
     int o;
     xslab_pages_stats ps;
-    if (when == CHECK_INIT) {
-        fuzz_changes = 1;
-        S.own_sched.next = S.model_sched.next = 0;
-    } else if (fuzz_changes && (when == CHECK_END || fuzz_due(&S.own_sched))) {
-        check_own();
-    }
-    if (when == CHECK_DUE && !with_stats && !fuzz_due(&S.model_sched)) return;
+    if (fuzz_own_due(when)) check_own();
+    if (!with_stats && !fuzz_model_due(when)) return;
     S.nobjs = S.free_bytes = 0;
     for (o = 0; o < NOWNERS; o++) {
         if (o == KM ? !S.k : !S.c[o]) continue;
@@ -469,8 +467,7 @@ static void check_all(int with_stats, int when)
         n[live[i].owner]++;
         bytes += span_of(live[i].owner, live[i].req);
     }
-    fuzz_done(&S.model_sched, S.check_every, S.nobjs * 60 + bytes / 16);
-    if (when == CHECK_INIT) fuzz_done(&S.own_sched, S.check_every, OWN_COST);
+    fuzz_model_done(when, S.check_every, S.nobjs * (XALLOC_DEBUG >= 1 ? 60 : 60 + 2 * S.objper) + bytes / 16, OWN_COST);
     if (with_stats) {
         fuzz_changes++; /* the magazines were emptied */
         for (o = 0; o < 2; o++) {
@@ -856,7 +853,7 @@ static void run_op(fuzz_in *in, unsigned op)
         break;
     }
     case OP_STATS:
-        check_all(1, CHECK_END);
+        check_all(1, FUZZ_END);
         break;
     case OP_WALK_STOP: {
         size_t total;
@@ -898,7 +895,7 @@ static void run_op(fuzz_in *in, unsigned op)
         break;
     }
     case OP_CHECK:
-        check_all(0, CHECK_END);
+        check_all(0, FUZZ_END);
         break;
     }
 }
@@ -937,6 +934,7 @@ static xslab_cache *cache_init(struct box *bx, xslab_cache_desc *d, int owner)
         S.align[owner] = s.align;
         S.slab[owner] = s.slab_size;
         S.walk_ok[owner] = XALLOC_DEBUG >= 1 || s.objperslab <= 256;
+        if (s.objperslab > S.objper) S.objper = s.objperslab;
         FUZZ_CHECK(s.objsize == d->size && (!d->align || s.align == d->align) && !(s.align & (s.align - 1)), "cache: size or alignment not as asked");
         FUZZ_CHECK(!d->slab_size || s.slab_size == d->slab_size, "cache: slab size not as asked");
         S.keep[owner] = (d->flags & XSLAB_RELEASE_EMPTY) ? 0 : d->keep_empty ? d->keep_empty : XSLAB_KEEP_EMPTY;
@@ -947,7 +945,7 @@ static xslab_cache *cache_init(struct box *bx, xslab_cache_desc *d, int owner)
 FUZZ_RUN(const uint8_t *data, size_t size)
 {
     fuzz_in in = { data, size };
-    unsigned flags = fuzz_u8(&in), pg = fuzz_u8(&in), rs = fuzz_u16(&in), roff = fuzz_u8(&in);
+    unsigned flags = fuzz_u8(&in), pg = fuzz_u8(&in), rs = fuzz_u16(&in) & LEVEL4_CAP(0xFFFF), roff = fuzz_u8(&in);
     unsigned a_size = fuzz_u16(&in), a_align = fuzz_u8(&in), a_bits = fuzz_u8(&in);
     unsigned b_size = fuzz_u16(&in), b_align = fuzz_u8(&in);
     unsigned k_min = fuzz_u8(&in), k_max = fuzz_u16(&in), k_bits = fuzz_u8(&in);
@@ -1085,6 +1083,7 @@ FUZZ_RUN(const uint8_t *data, size_t size)
                 S.kcls[i] = s.objsize;
                 S.slab[KM] = s.slab_size;
                 S.walk_ok[KM] = i == 0 ? XALLOC_DEBUG >= 1 || s.objperslab <= 256 : S.walk_ok[KM] && (XALLOC_DEBUG >= 1 || s.objperslab <= 256);
+                if (s.objperslab > S.objper) S.objper = s.objperslab;
                 FUZZ_CHECK(!i || s.objsize > S.kcls[i - 1], "kmem: classes not increasing");
                 FUZZ_CHECK(s.align == (s.objsize & (0u - s.objsize)), "kmem: a class is not aligned to the largest power of two dividing it");
             }
@@ -1098,7 +1097,7 @@ FUZZ_RUN(const uint8_t *data, size_t size)
         }
         settle();
     }
-    check_all(1, CHECK_INIT);
+    check_all(1, FUZZ_INIT);
     settle();
 
     while (in.n && nops < 4096) {
@@ -1108,7 +1107,7 @@ FUZZ_RUN(const uint8_t *data, size_t size)
         run_op(&in, op);
         settle();
         fuzz_changes++;
-        check_all(S.stats_every && nops % S.stats_every == 0, CHECK_DUE);
+        check_all(S.stats_every && nops % S.stats_every == 0, FUZZ_DUE);
         settle();
     }
 
@@ -1116,12 +1115,12 @@ FUZZ_RUN(const uint8_t *data, size_t size)
      * the page source, every constructed object destructed */
     fuzz_op_index = ++nops;
     fuzz_op_name = "final check";
-    check_all(1, CHECK_END);
+    check_all(1, FUZZ_END);
     settle();
     fuzz_op_name = "free everything";
     if (S.nlive) fuzz_changes++;
     while (S.nlive) { do_free(S.nlive - 1); settle(); }
-    check_all(1, CHECK_END);
+    check_all(1, FUZZ_END);
     settle();
     fuzz_op_name = "destroy";
     for (o = 0; o < 2; o++) if (S.c[o]) FUZZ_CHECK(xslab_cache_destroy(S.c[o]) == 0, "destroy of an empty cache returned live objects");
@@ -1135,7 +1134,7 @@ FUZZ_RUN(const uint8_t *data, size_t size)
         if (S.ctor && S.dtor) FUZZ_CHECK(S.ctors == S.dtors + S.dropped_constructed, "constructors and destructors do not pair up");
     }
     fuzz_changes++; /* the destroys */
-    check_all(1, CHECK_END);
+    check_all(1, FUZZ_END);
     settle();
     return 0;
 }

@@ -157,7 +157,6 @@ static struct {
     uint32_t next_id;
     int misuse, trace_on, hooked, reverse_end;
     unsigned check_every, stats_every;
-    fuzz_sched own_sched, model_sched; /* xalloc_check; walk and bytes */
 } S;
 
 /* ---- hooks ---------------------------------------------------------------------- */
@@ -320,8 +319,7 @@ static void check_own(void)
     FUZZ_CHECK(S.errs == e0, "xalloc_check reported an error but returned NULL");
     if (XALLOC_DEBUG >= 2)
         for (i = 0; i < S.nreg; i++) cost += 16 * S.regs[i].size;
-    fuzz_changes = 0;
-    fuzz_done(&S.own_sched, XALLOC_DEBUG >= 4 ? 64 : S.check_every, cost);
+    fuzz_own_done(S.check_every, cost);
 }
 
 /* A walk of the heap against the model. */
@@ -357,26 +355,18 @@ static void check_heap(void)
     }
     if (!S.walk_overflow) FUZZ_CHECK(nused == S.nlive, "walk: a live block is missing");
 }
-/* Everything: the heap's own check (when due, and only if something changed
- * since it last passed: its answer would be the same), the walk, every live
- * block's bytes (when due: the walk costs about 64 instructions a block, the
- * bytes a memcmp). CHECK_INIT: the walk only (an input of no operations
- * checks that state at its end); CHECK_END: all of it. */
-enum { CHECK_INIT, CHECK_DUE, CHECK_END };
+/* The full check (when: FUZZ_INIT, FUZZ_DUE, FUZZ_END; see fuzz.h, "when to
+ * run the checks"): the heap's own check, then the model's: the walk and
+ * every live block's bytes (about 64 instructions a block of the walk, the
+ * bytes a memcmp). */
 static void check_full(int when)
 {
     size_t i, bytes = 0;
-    if (when == CHECK_INIT) {
-        fuzz_changes = 1;
-        S.own_sched.next = S.model_sched.next = 0;
-    } else if (fuzz_changes && (when == CHECK_END || fuzz_due(&S.own_sched))) {
-        check_own();
-    }
-    if (when == CHECK_DUE && !fuzz_due(&S.model_sched)) return;
+    if (fuzz_own_due(when)) check_own();
+    if (!fuzz_model_due(when)) return;
     check_heap();
     for (i = 0; i < S.nlive; i++) { check_bytes(i); bytes += live[i].req; }
-    fuzz_done(&S.model_sched, S.check_every, S.nwalk * 64 + bytes / 16);
-    if (when == CHECK_INIT) fuzz_done(&S.own_sched, S.check_every, S.nwalk * 32 + (XALLOC_DEBUG >= 2 ? 16 * S.regs[0].size : 0));
+    fuzz_model_done(when, S.check_every, S.nwalk * 64 + bytes / 16, S.nwalk * 32 + (XALLOC_DEBUG >= 2 ? 16 * S.regs[0].size : 0));
 }
 
 /* Stats (which flush the quick lists) against a walk made after them. */
@@ -935,7 +925,7 @@ FUZZ_RUN(const uint8_t *data, size_t size)
     S.regs[0].size = rsize;
     S.nreg = 1;
     settle();
-    check_full(CHECK_INIT);
+    check_full(FUZZ_INIT);
     for (i = 0; i < S.nwalk; i++) FUZZ_CHECK(!walk[i].used, "a new heap holds a used block");
     for (i = 0; i < S.nwalk; i++) base[i] = walk[i];
     S.nbase = S.nwalk;
@@ -954,7 +944,7 @@ FUZZ_RUN(const uint8_t *data, size_t size)
         run_op(&in, op);
         settle();
         fuzz_changes++;
-        check_full(CHECK_DUE);
+        check_full(FUZZ_DUE);
         if (S.stats_every && nops % S.stats_every == 0) check_stats();
         settle();
     }
@@ -963,7 +953,7 @@ FUZZ_RUN(const uint8_t *data, size_t size)
      * as it was after init */
     fuzz_op_index = ++nops;
     fuzz_op_name = "final check";
-    check_full(CHECK_END);
+    check_full(FUZZ_END);
     check_stats();
     settle();
     fuzz_op_name = "free everything";
