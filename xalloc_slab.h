@@ -242,7 +242,8 @@
  *   Nothing is thread-safe by itself; desc.hooks.lock/unlock (for example
  *   xalloc_spin_lock/xalloc_spin_unlock) serialise the calls of a cache, of
  *   a kmem, and of a region page source shared by several caches (a cache
- *   calls its page source with its own lock held).
+ *   calls its page source with its own lock held). Both or neither: a lone
+ *   lock or unlock hook is ignored.
  *
  * LICENSE: MIT or public domain (Unlicense), at the end of this file.
  */
@@ -1006,6 +1007,13 @@ static void xslab__unlink(xslab__slab **head, xslab__slab *s)
 }
 
 /* ---- the page source ----------------------------------------------------- */
+/* Lock hooks are used both or neither (as in the other headers): a lone
+ * lock or unlock is dropped, never called. */
+static void xslab__both_or_neither(xalloc_hooks *h)
+{
+    if (!h->lock || !h->unlock) h->lock = h->unlock = NULL;
+}
+
 static inline void xslab__plock(const xslab_pages *ps)   { if (ps->d.hooks.lock) ps->d.hooks.lock(ps->d.hooks.user); }
 static inline void xslab__punlock(const xslab_pages *ps) { if (ps->d.hooks.lock) ps->d.hooks.unlock(ps->d.hooks.user); }
 
@@ -1064,6 +1072,7 @@ XALLOC_DEF xslab_pages *xslab_pages_init(xslab_pages *ps, void *mem, size_t size
     if (!ps) return NULL;
     XALLOC_MEMSET(ps, 0, sizeof *ps);
     if (desc) XALLOC_MEMCPY(&ps->d, desc, sizeof *desc);
+    xslab__both_or_neither(&ps->d.hooks);
     page = ps->d.page_size ? ps->d.page_size : XSLAB_PAGE_SIZE;
     a = ((uintptr_t)mem + page - 1) & ~(uintptr_t)(page - 1);
     skip = a - (uintptr_t)mem;
@@ -1560,6 +1569,7 @@ XALLOC_DEF xslab_cache *xslab_cache_init(xslab_cache *c, const xslab_cache_desc 
     if (slab && !xslab__slab_size_ok(ps, slab)) goto bad;
     XALLOC_MEMSET(c, 0, sizeof *c);
     XALLOC_MEMCPY(&c->d, d, sizeof *d);
+    xslab__both_or_neither(&c->d.hooks);
     /* no slab size: a region's page; with callbacks, from the page size up
      * until XSLAB_MIN_OBJECTS objects fit (at most 32 pages), or one does */
     if (!slab) slab = ps->d.page_size;
@@ -2063,6 +2073,7 @@ XALLOC_DEF xslab_kmem *xslab_kmem_init(void *mem, size_t size, const xslab_kmem_
     k->hooks.error = desc->hooks.error;
     k->hooks.lock = desc->hooks.lock;
     k->hooks.unlock = desc->hooks.unlock;
+    xslab__both_or_neither(&k->hooks);
     k->hooks.user = desc->hooks.user;
     return k;
 }

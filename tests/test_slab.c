@@ -1618,6 +1618,30 @@ static void test_lock_hooks(void)
     (void)xslab_kmem_shrink(k);   /* + 2 slabs given back */
     (void)xslab_kmem_destroy(k);
     XT_CHECK_MSG(locks == 16 && unlocks == 16 && max_depth == 2, "locks %d unlocks %d depth %d", locks, unlocks, max_depth);
+    /* a lone lock or unlock hook is ignored (never called, nor the NULL
+     * other one), for page sources, caches and kmem alike */
+    memset(&pd, 0, sizeof pd);
+    pd.hooks.lock = lk;
+    XT_CHECK(xslab_pages_init(&ps, region_store, REGION, &pd) == &ps);
+    d = desc_for(&ps, 40, 0);
+    d.hooks.unlock = ulk;
+    XT_CHECK(xslab_cache_init(&c, &d) == &c);
+    memset(&kd, 0, sizeof kd);
+    kd.pages = &ps;
+    kd.hooks.lock = lk;
+    k = xslab_kmem_init(kmem_mem, sizeof kmem_mem, &kd);
+    XT_CHECK(k != NULL);
+    locks = unlocks = 0;
+    a = xslab_alloc(&c);
+    xslab_free(&c, a);
+    (void)xslab_shrink(&c);
+    if (k) {
+        a = xslab_kmalloc(k, 10);
+        xslab_kfree(k, a);
+        (void)xslab_kmem_destroy(k);
+    }
+    (void)xslab_cache_destroy(&c);
+    XT_CHECK(a != NULL && locks == 0 && unlocks == 0);
 }
 
 /* Two threads, each on its own cache, both on one kmem; the caches and
