@@ -34,7 +34,7 @@
  *
  *   A kmalloc on the same pages (its record: xslab_kmem_size(&kd) bytes):
  *       xslab_kmem_desc kd = {0};
- *       static unsigned char kmem_mem[6144];        // 5.3 KiB on 64-bit here
+ *       static unsigned char kmem_mem[6144];        // 5.1 KiB on 64-bit here
  *       kd.pages = &pages;
  *       kd.max_size = 512;                          // classes 8 .. 512
  *       xslab_kmem *k = xslab_kmem_init(kmem_mem, sizeof kmem_mem, &kd);
@@ -227,10 +227,10 @@
  *
  * MEMORY
  *   sizeof(xslab_pages): 128 bytes on 64-bit targets, 64 on 32-bit;
- *   sizeof(xslab_cache): 440 bytes on 64-bit, 280 on 32-bit (of which the
+ *   sizeof(xslab_cache): 432 bytes on 64-bit, 272 on 32-bit (of which the
  *   magazine: 16 pointers);
  *   xslab_kmem_size(desc): a small record and one xslab_cache per class,
- *   e.g. 14 classes (8 .. 1024 bytes): 6231 bytes on 64-bit, 3967 on 32-bit.
+ *   e.g. 14 classes (8 .. 1024 bytes): 6119 bytes on 64-bit, 3855 on 32-bit.
  *   kmalloc classes: 8, 16, 24, 32, 48, 64, 96, 128, 192, ... (powers of two
  *   and 1.5 times them), from min_size (8 or 16) to max_size: above 16
  *   bytes less than a third of an object is rounding. An object of class c
@@ -971,8 +971,18 @@ static inline uint32_t *xslab__word(const xslab__slab *s, uint32_t i)
  * division and no 64-bit product. */
 XSLAB__HOT uint32_t xslab__index(const xslab_cache *c, const unsigned char *o, const unsigned char *objs)
 {
+#if XALLOC_DEBUG >= 1
     uint32_t x = (uint32_t)((uintptr_t)o - (uintptr_t)objs) * c->inv;
     return (x >> c->tshift) | (x << ((32u - c->tshift) & 31u));
+#else
+    /* level 0 needs an index only in check: a division (less code than
+     * the constants), with the same answers */
+    uintptr_t off = (uintptr_t)o - (uintptr_t)objs;
+    uint32_t i;
+    if (off >= (uintptr_t)c->n * c->stride) return c->n;
+    i = XSLAB__DIV(off, c->stride);
+    return i * c->stride == off ? i : c->n;
+#endif
 }
 /* The same for o taken from a free list of slab s, which a write after
  * free may have pointed anywhere (so first: is o in s at all?). */
@@ -992,6 +1002,13 @@ static inline void xslab__report(const xalloc_hooks *h, xalloc_error e, const vo
 #else
 #define XSLAB__NOINLINE
 #endif
+/* The slow paths split off the hot ones, so that those keep no registers
+ * for them (speed builds); under -Os the compiler decides (smaller). */
+#if defined(__OPTIMIZE_SIZE__)
+#define XSLAB__COLD
+#else
+#define XSLAB__COLD XSLAB__NOINLINE
+#endif
 static XSLAB__NOINLINE void xslab__push(xslab__slab **head, xslab__slab *s)
 {
     s->prev = NULL;
@@ -1009,9 +1026,9 @@ static void xslab__unlink(xslab__slab **head, xslab__slab *s)
 /* ---- the page source ----------------------------------------------------- */
 /* Lock hooks are used both or neither (as in the other headers): a lone
  * lock or unlock is dropped, never called. */
-static void xslab__both_or_neither(xalloc_hooks *h)
+static inline void xslab__both_or_neither(xalloc_hooks *h)
 {
-    if (!h->lock || !h->unlock) h->lock = h->unlock = NULL;
+    if (!h->unlock) h->lock = NULL; /* every call tests lock before either */
 }
 
 static inline void xslab__plock(const xslab_pages *ps)   { if (ps->d.hooks.lock) ps->d.hooks.lock(ps->d.hooks.user); }
@@ -1241,7 +1258,7 @@ XSLAB__HOT void *xslab__out(xslab_cache *c, unsigned char *o, uint32_t req)
 /* An object from the slab layer (the magazine is empty): the current
  * slab's free list, after a refill if it has none. O(1); a new slab: O(n).
  * Out of line, so that the magazine's path keeps no registers for it. */
-static XSLAB__NOINLINE void *xslab__alloc_slab(xslab_cache *c, uint32_t req)
+static XSLAB__COLD void *xslab__alloc_slab(xslab_cache *c, uint32_t req)
 {
     xslab__slab *s = c->cur;
     unsigned char *o;
@@ -1316,7 +1333,7 @@ XSLAB__HOT xalloc_error xslab__locate(const xslab_cache *c, const xslab__slab *s
 
 /* Report a bad pointer given back (out of line: the hot paths keep no
  * registers for the call). */
-static XSLAB__NOINLINE void xslab__bad(const xalloc_hooks *h, xalloc_error e, const void *p)
+static XSLAB__COLD void xslab__bad(const xalloc_hooks *h, xalloc_error e, const void *p)
 {
     const char *what = "red zone after the object overwritten";
     if (e == XALLOC_E_FOREIGN) what = "pointer is not in a slab of this cache";
@@ -1360,14 +1377,14 @@ static void xslab__flush(xslab_cache *c)
     for (j = 0; j < c->nmag; j++) {
         unsigned char *o = c->mag[j];
         xslab__slab *s = xslab__hdr(c, o);
-        xslab__to_slab(c, s, o, xslab__index(c, o, s->objs));
+        xslab__to_slab(c, s, o, XALLOC_DEBUG >= 1 ? xslab__index(c, o, s->objs) : 0);
     }
     c->nmag = 0;
 }
 #define XSLAB__FLUSH_ALL(c) xslab__flush(c)
 /* A free that finds the magazine full: it goes to the slabs, then o is
  * the magazine's one object (out of line: a tail call from the hot path). */
-static XSLAB__NOINLINE void xslab__mag_full(xslab_cache *c, unsigned char *o)
+static XSLAB__COLD void xslab__mag_full(xslab_cache *c, unsigned char *o)
 {
     xslab__flush(c);
     c->mag[0] = o;
@@ -1414,7 +1431,7 @@ static bool xslab__full_check(const xslab_cache *c)
 
 /* The public calls: without a lock hook, one test and on to the work;
  * with one, out of line. */
-static XSLAB__NOINLINE void *xslab__alloc_locked(xslab_cache *c)
+static XSLAB__COLD void *xslab__alloc_locked(xslab_cache *c)
 {
     void *p = NULL;
     c->d.hooks.lock(c->d.hooks.user);
@@ -1448,7 +1465,7 @@ XSLAB__HOT void xslab__free(xslab_cache *c, unsigned char *o)
     xslab__free_obj(c, s, o, i);
 }
 
-static XSLAB__NOINLINE void xslab__free_locked(xslab_cache *c, unsigned char *o)
+static XSLAB__COLD void xslab__free_locked(xslab_cache *c, unsigned char *o)
 {
     c->d.hooks.lock(c->d.hooks.user);
     xslab__free(c, o);
@@ -1526,7 +1543,7 @@ static uint32_t xslab__layout(xslab_cache *c, uint32_t size, uint32_t align, siz
 /* The constants of xslab__index: t, and the inverse of odd = stride >> t
  * modulo 2^32 by Newton's iteration (each step doubles the number of
  * correct low bits: 3, 6, 12, 24, 48). */
-static void xslab__divisor(xslab_cache *c)
+XALLOC__PRIV void xslab__divisor(xslab_cache *c)
 {
     uint32_t t = xalloc__ctz32(c->stride), odd = c->stride >> t, inv = odd, k;
     for (k = 0; k < 4; k++) inv *= 2u - odd * inv;
@@ -1535,12 +1552,10 @@ static void xslab__divisor(xslab_cache *c)
 }
 
 /* May slabs of `slab` bytes come from ps? A power of two: a region's page
- * size, or with callbacks at least the page size and at most 2^30. */
-static bool xslab__slab_size_ok(const xslab_pages *ps, size_t slab)
-{
-    if (slab & (slab - 1)) return false;
-    return ps->d.get ? slab >= ps->d.page_size && slab <= XSLAB__MAX_SLAB : slab == ps->d.page_size;
-}
+ * size, or with callbacks at least the page size and at most 2^30. (A
+ * macro: one copy in each of its two places is less code than a call.) */
+#define XSLAB__SLAB_SIZE_OK(ps, slab) (((slab) & ((slab) - 1)) == 0 && \
+    ((ps)->d.get ? (slab) >= (ps)->d.page_size && (slab) <= XSLAB__MAX_SLAB : (slab) == (ps)->d.page_size))
 
 XALLOC_DEF xslab_cache *xslab_cache_init(xslab_cache *c, const xslab_cache_desc *d)
 {
@@ -1566,7 +1581,7 @@ XALLOC_DEF xslab_cache *xslab_cache_init(xslab_cache *c, const xslab_cache_desc 
     why = "bad alignment";
     if (align & (align - 1)) goto bad;
     why = "bad slab size";
-    if (slab && !xslab__slab_size_ok(ps, slab)) goto bad;
+    if (slab && !XSLAB__SLAB_SIZE_OK(ps, slab)) goto bad;
     XALLOC_MEMSET(c, 0, sizeof *c);
     XALLOC_MEMCPY(&c->d, d, sizeof *d);
     xslab__both_or_neither(&c->d.hooks);
@@ -1582,7 +1597,9 @@ XALLOC_DEF xslab_cache *xslab_cache_init(xslab_cache *c, const xslab_cache_desc 
     }
     why = "bad object size"; /* too large for a slab at its alignment */
     if (!c->n) goto bad;
+#if XALLOC_DEBUG >= 1
     xslab__divisor(c);
+#endif
     c->lo = (uintptr_t)ps->base;
     c->span = ps->d.get ? ~(uintptr_t)0 : (uintptr_t)(ps->end - ps->base);
     c->d.slab_size = slab;
@@ -1984,7 +2001,7 @@ static const char *xslab__kplan(const xslab_kmem_desc *d, uint32_t *first, uint3
     if (!ps) return "bad page source";
     if (d->min_size > 16) return "min_size must be 8 or 16 (or 0)";
     if (mx > XSLAB__MAX_SLAB / 2) return "max_size too large";
-    if ((*slab = d->slab_size) != 0 && !xslab__slab_size_ok(ps, *slab)) return "slab size does not suit the page source";
+    if ((*slab = d->slab_size) != 0 && !XSLAB__SLAB_SIZE_OK(ps, *slab)) return "slab size does not suit the page source";
     if (!*slab && !ps->d.get) *slab = ps->d.page_size;
     if (!mx) {
         uint32_t g = xslab__class_of(1024);

@@ -1129,6 +1129,7 @@ static void test_check_finds_damage(void)
     t = pa->free;
     DAMAGE(pa->free = t + 1, pa->free = t, "free list points outside");
     DAMAGE(pa->free = fu->objs, pa->free = t, "free list points outside");   /* into another slab */
+    DAMAGE(pa->free = (unsigned char *)pa, pa->free = t, "free list points outside"); /* past the last object */
     DAMAGE(pa->inuse = w - 1, pa->inuse = w, "free list shorter");
     DAMAGE(pa->inuse = w + 1, pa->inuse = w, XALLOC_DEBUG >= 1 ? "bitmap has more free objects" : "free list longer");
 #if XALLOC_DEBUG >= 1
