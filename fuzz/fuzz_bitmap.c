@@ -70,6 +70,13 @@
 #define XALLOC_IMPLEMENTATION
 #define XALLOC_STATIC
 #include "xalloc_bitmap.h"
+/* A map's operations are cheap (a few hundred instructions) but its check
+ * reads the whole bitmap: the budget lets a map of 4096 units be checked
+ * after every operation, as before the budget, and a larger one every
+ * count / 4096 operations. */
+#ifndef FUZZ_CHECK_BUDGET
+#define FUZZ_CHECK_BUDGET 12288u
+#endif
 #include "fuzz.h"
 
 typedef xbitmap_index idx;
