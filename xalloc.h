@@ -915,7 +915,8 @@ static void xalloc__canary_set(unsigned char *b, size_t req)
 static size_t xalloc__canary_req(const unsigned char *b)
 {
     const unsigned char *tail = xalloc__next(b) - XALLOC__HDR - 4;
-    size_t gap = (size_t)((xalloc__ld32(tail) ^ xalloc__tail_key(b)) * XALLOC__TAIL_INV);
+    uint32_t g = (xalloc__ld32(tail) ^ xalloc__tail_key(b)) * XALLOC__TAIL_INV; /* mod 2^32 */
+    size_t gap = g;
     if (gap > (size_t)(tail - b)) return SIZE_MAX;
     return xalloc__all(tail - gap, XALLOC_CANARY_BYTE, gap) ? (size_t)(tail - b) - gap : SIZE_MAX;
 }
@@ -1277,7 +1278,6 @@ XALLOC__HOT void *xalloc__alloc_gran(xalloc_heap *h, uint32_t n, size_t req)
 static unsigned char *xalloc__lay_out(xalloc_heap *h, unsigned char *p, const unsigned char *end)
 {
     size_t t = (size_t)(end - p) >> XALLOC__GLOG2;
-    uint32_t prev = XALLOC__PREV_USED;
     XALLOC__HIDE(p - XALLOC__HDR, (size_t)(end - p));
     for (;;) {
         uint32_t seg = t > h->max_gran ? h->max_gran : (uint32_t)t;
@@ -1289,14 +1289,12 @@ static unsigned char *xalloc__lay_out(xalloc_heap *h, unsigned char *p, const un
         h->block_bytes += xalloc__bytes(seg);
         p += xalloc__bytes(seg);
         t -= seg;
-        prev = 0;
         if (t < 1 + XALLOC__MIN_GRAN) break;
         xalloc__set_hdr(p, 1, XALLOC__USED); /* fence */
         p += XALLOC__G;
         t -= 1;
-        prev = XALLOC__PREV_USED;
     }
-    xalloc__set_hdr(p, 0, XALLOC__USED | prev); /* sentinel: 0 granules */
+    xalloc__set_hdr(p, 0, XALLOC__USED); /* sentinel (0 granules) after a free block */
     return p;
 }
 

@@ -981,7 +981,7 @@ XSLAB__HOT uint32_t xslab__index(const xslab_cache *c, const unsigned char *o, c
     uint32_t i;
     if (off >= (uintptr_t)c->n * c->stride) return c->n;
     i = XSLAB__DIV(off, c->stride);
-    return i * c->stride == off ? i : c->n;
+    return (uintptr_t)i * c->stride == off ? i : c->n;
 #endif
 }
 /* The same for o taken from a free list of slab s, which a write after

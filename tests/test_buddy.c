@@ -937,6 +937,7 @@ static void test_dump_many_orders(void)
 
 /* A dump line longer than the line builder holds (190 characters) is cut,
  * not overflowed: 64-bit figures of 19 and 20 digits. */
+#if UINTPTR_MAX > 0xFFFFFFFFu || (defined(XBUDDY_ADDR64) && XBUDDY_ADDR64)
 static size_t long_line;
 static void measure_line(void *user, const char *line)
 {
@@ -944,6 +945,7 @@ static void measure_line(void *user, const char *line)
     if (!long_line) long_line = strlen(line);
     XT_CHECK(strlen(line) <= 191 && line[strlen(line) - 1] == '\n');
 }
+#endif
 static void test_dump_long_line(void)
 {
 #if UINTPTR_MAX > 0xFFFFFFFFu || (defined(XBUDDY_ADDR64) && XBUDDY_ADDR64)
