@@ -253,6 +253,7 @@ static void test_alignments(void)
     for (c = 0; c < sizeof counts / sizeof *counts; c++) {
         idx n = counts[c], a, len;
         fix f;
+        if (XALLOC_DEBUG >= 4 && xt_slow() && n > 1000) continue; /* a full check per call: 20 s under qemu */
         if (!make(&f, n)) { XT_CHECK(0); continue; }
         for (a = 1; a <= 4 * n; a *= 2)
             for (len = 1; len <= n; len = len < 8 ? len + 1 : len * 3 - 1) {
@@ -1053,7 +1054,10 @@ static void stress(idx count, long nops, long every, xbitmap_policy policy, bool
         }
     }
     XT_CHECK(agrees(&f));
-    XT_CHECK(fits > 0 && misses > 0);
+    XT_CHECK(fits > 0);
+    /* a miss needs a map about full: a short run (level 4 under qemu or
+     * valgrind does 250 operations) on a large map may never get there */
+    if (nops >= 2000 || count < 4096) XT_CHECK(misses > 0);
     XT_CHECK(reserved_ops > 0);
     while (nlive) { nlive--; XT_CHECK(xbitmap_free(f.b, lv[nlive].p, lv[nlive].n)); sh_set(&f, lv[nlive].p, lv[nlive].n, 0); }
     XT_CHECK(agrees(&f));
@@ -1081,6 +1085,10 @@ static void test_huge_map(void)
     xbitmap_desc d;
     xbitmap_stats st;
     if (XALLOC_DEBUG >= 4) { printf("%s: 2^32+3 test skipped at level 4 (a full check per call)\n", xt_prog); return; }
+    if (xt_slow() && XALLOC_DEBUG != 1) { /* 20 s a level under qemu: once is enough */
+        printf("%s: 2^32+3 test skipped (slow mode runs it at level 1 only)\n", xt_prog);
+        return;
+    }
     mem = (unsigned char *)malloc(need);
     XT_CHECK(need > n / 8 && need < n / 8 + n / 32);
     if (!mem) { XT_CHECK_MSG(0, "no %zu bytes for the 2^32+3 test", need); return; }

@@ -9,13 +9,16 @@
  *
  * A test passes when none of its XT_CHECKs failed. Randomised tests draw from
  * xt_rand() (xorshift64*), seeded by xt_seed, which the program prints, so a
- * failing run can be replayed with --seed. Hosted: the tests may use libc. */
+ * failing run can be replayed with --seed. XTEST_SLOW=1 (set under qemu and
+ * valgrind) lets long tests do less; XTEST_TIME=1 prints each test's CPU
+ * time on stderr. Hosted: the tests may use libc. */
 #ifndef XTEST_H
 #define XTEST_H
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 static int xt_failed_checks, xt_passed, xt_failed;
 static const char *xt_prog = "test";
@@ -57,7 +60,9 @@ static void xt_init(int argc, char **argv)
 static void xt_run(void (*fn)(void), const char *name)
 {
     int before = xt_failed_checks;
+    clock_t t0 = clock();
     fn();
+    if (getenv("XTEST_TIME")) fprintf(stderr, "%s: %-32s %8.1f ms\n", xt_prog, name, (double)(clock() - t0) * 1000.0 / CLOCKS_PER_SEC);
     if (xt_failed_checks == before) xt_passed++;
     else { xt_failed++; fprintf(stderr, "%s: FAILED %s\n", xt_prog, name); }
 }
