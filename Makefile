@@ -64,21 +64,25 @@ check-prelude:
 	@sh tools/prelude.sh check
 
 # Each header's implementation alone, warning-free at WSTRICT with gcc and
-# clang, C99/C11/C17 and C++11/C++17, at every debug level.
-warnings:
-	@set -e; for h in $(HEADERS); do for l in $(LEVELS); do \
-	  printf '#define XALLOC_IMPLEMENTATION\n#include "%s"\n' $$h > $(O)/w.c; \
+# clang, C99/C11/C17 and C++11/C++17, at every debug level (one target per
+# header, so that -j runs them side by side).
+WARN_STAMPS := $(patsubst %.h,$(O)/warn/%.ok,$(HEADERS))
+warnings: $(WARN_STAMPS)
+$(O)/warn/%.ok: %.h
+	@mkdir -p $(@D)
+	@set -e; for l in $(LEVELS); do \
+	  printf '#define XALLOC_IMPLEMENTATION\n#include "%s"\n' $< > $(O)/warn/$*.c; \
 	  for cc in gcc clang; do command -v $$cc >/dev/null || continue; \
-	    for std in c99 c11 c17; do $$cc -std=$$std -I. $(WSTRICT) -DXALLOC_DEBUG=$$l -c $(O)/w.c -o $(O)/w.o; done; done; \
+	    for std in c99 c11 c17; do $$cc -std=$$std -I. $(WSTRICT) -DXALLOC_DEBUG=$$l -c $(O)/warn/$*.c -o $(O)/warn/$*.o; done; done; \
 	  for cxx in g++ clang++; do command -v $$cxx >/dev/null || continue; \
-	    for std in c++11 c++17; do $$cxx -std=$$std -I. $(WSTRICT) -DXALLOC_DEBUG=$$l -x c++ -c $(O)/w.c -o $(O)/w.o; done; done; \
-	done; echo "warnings: $$h clean (gcc/clang, C99-C17, C++11/17, levels $(LEVELS))"; done
+	    for std in c++11 c++17; do $$cxx -std=$$std -I. $(WSTRICT) -DXALLOC_DEBUG=$$l -x c++ -c $(O)/warn/$*.c -o $(O)/warn/$*.o; done; done; \
+	done; echo "warnings: $< clean (gcc/clang, C99-C17, C++11/17, levels $(LEVELS))"; touch $@
 
+# The programs run TEST_JOBS at a time (outputs in order, then the total).
+TEST_JOBS ?= 2
 INCLUDE_BINS := $(O)/tests/include_c $(O)/tests/include_cxx $(O)/tests/include_static
-test: check-prelude $(TEST_BINS) $(INCLUDE_BINS) $(EXTRA_TEST_BINS)
-	@mkdir -p $(O)
-	@$(MAKE) --no-print-directory warnings
-	@sh tools/runtests.sh $(TEST_BINS) $(INCLUDE_BINS) $(EXTRA_TEST_BINS)
+test: check-prelude $(TEST_BINS) $(INCLUDE_BINS) $(EXTRA_TEST_BINS) $(WARN_STAMPS)
+	@JOBS=$(TEST_JOBS) sh tools/run_under.sh "make test" $(O)/run/host "" $(TEST_BINS) $(INCLUDE_BINS) $(EXTRA_TEST_BINS)
 
 # ---- examples --------------------------------------------------------------
 EXAMPLES_HOSTED := $(filter-out %_firmware.c,$(wildcard examples/*.c))

@@ -748,9 +748,17 @@ XALLOC__PRIV uint64_t xalloc__divmod64(uint64_t n, uint64_t d, uint64_t *rem)
 /* A line of dump output, built without printf. */
 typedef struct xalloc__line { char buf[192]; unsigned len; } xalloc__line;
 
+/* Append c unless the line is full: the last two bytes of buf stay for
+ * put_end's "\n\0", so a line too long is cut, never overflowed. Every
+ * put_* appends through here. */
+XALLOC__PRIV void xalloc__put_c(xalloc__line *l, char c)
+{
+    if (l->len < sizeof l->buf - 2) l->buf[l->len++] = c;
+}
+
 XALLOC__PRIV void xalloc__put_str(xalloc__line *l, const char *s)
 {
-    while (*s && l->len < sizeof l->buf - 2) l->buf[l->len++] = *s++;
+    while (*s) xalloc__put_c(l, *s++);
 }
 
 /* Decimal, through xalloc__div64 (a 64-bit division on a 32-bit target
@@ -764,22 +772,23 @@ XALLOC__PRIV void xalloc__put_u(xalloc__line *l, uint64_t v)
         v = xalloc__divmod64(v, 10, &r);
         digits[n++] = (char)('0' + (int)r);
     } while (v);
-    while (n && l->len < sizeof l->buf - 2) l->buf[l->len++] = digits[--n];
+    while (n) xalloc__put_c(l, digits[--n]);
 }
 
+/* Hexadecimal without leading zeros ("0x0" for 0), a 32-bit half at a
+ * time: a variable shift of a 64-bit value is a libgcc call on 32-bit
+ * targets. */
 XALLOC__PRIV void xalloc__put_hex(xalloc__line *l, uint64_t v)
 {
     uint32_t half[2];
-    int i, shift, started = 0;
+    int i = 0, shift = 28;
     half[0] = (uint32_t)(v >> 32);
     half[1] = (uint32_t)v;
     xalloc__put_str(l, "0x");
-    for (i = 0; i < 2; i++)
-        for (shift = 28; shift >= 0; shift -= 4) {
-            unsigned d = (half[i] >> shift) & 0xFu;
-            if (!(started |= d != 0 || (i == 1 && shift == 0))) continue;
-            if (l->len < sizeof l->buf - 2) l->buf[l->len++] = "0123456789abcdef"[d];
-        }
+    if (!half[0]) i = 1;
+    while (shift > 0 && !(half[i] >> shift)) shift -= 4;
+    for (; i < 2; i++, shift = 28)
+        for (; shift >= 0; shift -= 4) xalloc__put_c(l, "0123456789abcdef"[(half[i] >> shift) & 0xFu]);
 }
 
 /* Percentage with one decimal, num/den (den may be 0). */

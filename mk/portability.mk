@@ -42,7 +42,8 @@ PORT := $(O)/port
 PORT_TESTS = $(foreach t,$2,$(foreach l,$3,$1/$(basename $(notdir $(t)))_d$(l)))
 # Programs of a flavour are built with -k and a failed build does not stop
 # the run: run_under.sh counts a program that is not there as a failure.
-# $(call port_build,PROGRAMS)
+# $(call port_build,PROGRAMS), in a recipe line marked + (a sub-make that
+# make cannot see through the call: without +, it builds with -j1)
 port_build = $(MAKE) -k --no-print-directory $1 || echo "$@: some programs did not build (above): each counts as a failed test"
 # Programs run JOBS at a time (tools/run_under.sh).
 PORT_JOBS ?= 2
@@ -108,10 +109,10 @@ qemu:
 	@$(MAKE) -k --no-print-directory port-qemu-arm port-qemu-s390x
 .PHONY: port-qemu-arm port-qemu-s390x
 port-qemu-arm:
-	@$(call port_build,$(QEMU_ARM_BINS))
+	+@$(call port_build,$(QEMU_ARM_BINS))
 	@$(PORT_SLOW) JOBS=$(PORT_JOBS) sh tools/run_under.sh "qemu-arm (32-bit ARM, little-endian)" $(PORT)/run/qemu-arm qemu-arm $(QEMU_ARM_BINS)
 port-qemu-s390x:
-	@$(call port_build,$(QEMU_S390X_BINS))
+	+@$(call port_build,$(QEMU_S390X_BINS))
 	@$(PORT_SLOW) JOBS=$(PORT_JOBS) sh tools/run_under.sh "qemu-s390x (64-bit s390x, big-endian)" $(PORT)/run/qemu-s390x qemu-s390x $(QEMU_S390X_BINS)
 
 # ---- sanitizers ----------------------------------------------------------------
@@ -136,7 +137,7 @@ sanitize:
 	@$(MAKE) --no-print-directory port-sanitize
 .PHONY: port-sanitize
 port-sanitize:
-	@$(call port_build,$(SAN_BINS) $(SANITIZE_EXTRA_BINS))
+	+@$(call port_build,$(SAN_BINS) $(SANITIZE_EXTRA_BINS))
 	@$(SAN_ENV) JOBS=$(PORT_JOBS) sh tools/run_under.sh "sanitize (clang ASan+UBSan)" $(PORT)/run/san "" $(SAN_BINS) $(SANITIZE_EXTRA_BINS)
 
 # ---- valgrind ------------------------------------------------------------------
@@ -157,7 +158,7 @@ valgrind:
 	@$(MAKE) --no-print-directory port-valgrind
 .PHONY: port-valgrind
 port-valgrind:
-	@$(call port_build,$(VG_BINS) $(VALGRIND_EXTRA_BINS))
+	+@$(call port_build,$(VG_BINS) $(VALGRIND_EXTRA_BINS))
 	@$(PORT_SLOW) JOBS=$(PORT_JOBS) sh tools/run_under.sh "valgrind memcheck (XALLOC_DEBUG=$(VALGRIND_LEVELS), XALLOC_VALGRIND=1)" $(PORT)/run/vg "$(VALGRIND_RUN)" $(VG_BINS) $(VALGRIND_EXTRA_BINS)
 
 # ---- static analysis -----------------------------------------------------------

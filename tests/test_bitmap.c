@@ -1085,8 +1085,8 @@ static void test_huge_map(void)
     xbitmap_desc d;
     xbitmap_stats st;
     if (XALLOC_DEBUG >= 4) { printf("%s: 2^32+3 test skipped at level 4 (a full check per call)\n", xt_prog); return; }
-    if (xt_slow() && XALLOC_DEBUG != 1) { /* 20 s a level under qemu: once is enough */
-        printf("%s: 2^32+3 test skipped (slow mode runs it at level 1 only)\n", xt_prog);
+    if (xt_slow()) { /* a minute under qemu; the host's runs cover it (the words are native-endian) */
+        printf("%s: 2^32+3 test skipped in slow mode (XTEST_SLOW)\n", xt_prog);
         return;
     }
     mem = (unsigned char *)malloc(need);

@@ -34,7 +34,7 @@
 # (default afl-clang-fast), LIBFUZZER_CC (default clang); FUZZ_NICE (default
 # `nice -n 10`); FUZZ_TIMEOUT: ms before an input counts as a hang (default
 # 1000; every harness bounds its programs well below); FUZZ_AFL_FLAGS: more
-# afl-fuzz options.
+# afl-fuzz options; FUZZ_JOBS: compiles at a time (default 2).
 #
 # A harness is compiled once per variant (-DFUZZ_VARIANT=k, k < FUZZ_VARIANTS,
 # the count its source defines) and once more for the dispatcher; see
@@ -60,17 +60,21 @@ compile_all() {
     inc="-I."
     [ -n "${FUZZ_INCLUDE:-}" ] && inc="-I$FUZZ_INCLUDE -I."
     mkdir -p "$dir"
-    objs=""
+    objs="" pids=""
     k=0
-    while [ "$k" -lt "$n" ]; do
+    while [ "$k" -le "$n" ]; do   # k == n: the dispatcher (main.o)
+        if [ "$k" -lt "$n" ]; then v="-DFUZZ_VARIANT=$k" o=$dir/v$k.o; else v= o=$dir/main.o; fi
         # shellcheck disable=SC2086
-        $cc $flags $inc $extra -DFUZZ_VARIANT=$k -c "fuzz/fuzz_$name.c" -o "$dir/v$k.o" >&2
-        objs="$objs $dir/v$k.o"
+        $cc $flags $inc $extra $v -c "fuzz/fuzz_$name.c" -o "$o" >&2 &
+        pids="$pids $!" objs="$objs $o"
         k=$((k + 1))
+        # FUZZ_JOBS compiles at a time (default 2)
+        if [ $((k % ${FUZZ_JOBS:-2})) -eq 0 ] || [ "$k" -gt "$n" ]; then
+            for p in $pids; do wait "$p" || die "fuzz/fuzz_$name.c did not compile (above)"; done
+            pids=""
+        fi
     done
-    # shellcheck disable=SC2086
-    $cc $flags $inc $extra -c "fuzz/fuzz_$name.c" -o "$dir/main.o" >&2
-    echo "$objs $dir/main.o"
+    echo "$objs"
 }
 
 # Sanitizer flags the compiler can build and link with, or nothing.

@@ -6,7 +6,8 @@
 # runtests.sh runs each program it is given directly, so this writes a small
 # wrapper script per program into WRAPDIR and hands it those. An empty RUNNER
 # runs the programs as they are. A program that was not built (its build
-# failed) counts as one failed test.
+# failed) counts as one failed test. The last line is the total,
+# "N passed, M failed", as runtests.sh prints it.
 # JOBS=N (default 1) runs N programs at a time (runtests.sh once per program;
 # the outputs are printed in the order given and the totals added up).
 # The wrappers time each program; the slowest three are listed.
@@ -45,5 +46,6 @@ for w in $wrappers; do
     if [ $# -eq 2 ]; then passed=$((passed + $1)) failed=$((failed + $2)); else failed=$((failed + 1)); fi
 done
 slowest=$(sort -rn "$wrapdir/times" | head -n 3 | awk '{ printf "%s%s %.1f s", (NR > 1 ? ", " : ""), $2, $1 / 1000 }')
-echo "$label: $passed passed, $failed failed   ($(echo $wrappers | wc -w) programs, $(( $(date +%s) - t0 )) s; slowest: $slowest)"
+echo "$label: $(echo $wrappers | wc -w) programs, $(( $(date +%s) - t0 )) s; slowest: $slowest"
+echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
