@@ -531,8 +531,9 @@ typedef struct xslab_kmem_desc {
     xalloc_hooks hooks;      /* error, lock, unlock, user (one lock for all) */
     xslab_pages *pages;      /* where slabs come from (required)            */
     size_t       min_size;   /* smallest class: 8 or 16 (0: 8)              */
-    size_t       max_size;   /* largest request (0: 1024, less if a region's
-                                page holds fewer than 2 such objects)       */
+    size_t       max_size;   /* largest request (0: 1024, less if a slab
+                                holds fewer than 2 such objects, but never
+                                below the smallest class)                   */
     size_t       slab_size;  /* one for all classes (0: region: its page
                                 size; callbacks: the smallest power of two
                                 >= the page size holding XSLAB_MIN_OBJECTS
@@ -2012,13 +2013,14 @@ static const char *xslab__kplan(const xslab_kmem_desc *d, uint32_t *first, uint3
     if (mx > XSLAB__MAX_SLAB / 2) return "max_size too large";
     if ((*slab = d->slab_size) != 0 && !XSLAB__SLAB_SIZE_OK(ps, *slab)) return "slab size does not suit the page source";
     if (!*slab && !ps->d.get) *slab = ps->d.page_size;
+    *first = xslab__class_of(d->min_size ? d->min_size : 8);
     if (!mx) {
         uint32_t g = xslab__class_of(1024);
-        /* a region's page should hold two of the largest (or one of 8 bytes) */
-        while (*slab && g > 0 && xslab__class_size(g) * 2 + sizeof(xslab__slab) + 4 > *slab) g--;
+        /* a slab should hold two of the largest (or one of the smallest
+         * class: then max_size is that class, never below it) */
+        while (*slab && g > *first && xslab__class_size(g) * 2 + sizeof(xslab__slab) + 4 > *slab) g--;
         mx = xslab__class_size(g);
     }
-    *first = xslab__class_of(d->min_size ? d->min_size : 8);
     *last = xslab__class_of(mx);
     if (*last < *first) *last = *first;
     *max = mx;

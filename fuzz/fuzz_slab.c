@@ -1071,7 +1071,8 @@ FUZZ_RUN(const uint8_t *data, size_t size)
         kd.keep_empty = (k_bits >> 4) & 3;
         kd.flags = (k_bits >> 6) & 3;
         S.kneed = xslab_kmem_size(&kd);
-        FUZZ_LOG("kmem_size(min %zu, max %zu, slab %zu) = %zu\n", kd.min_size, kd.max_size, kd.slab_size, S.kneed);
+        FUZZ_LOG("kmem_size(min %zu, max %zu, slab %zu, keep %u, flags %u; page %zu) = %zu\n", kd.min_size, kd.max_size,
+                 kd.slab_size, kd.keep_empty, kd.flags, S.page, S.kneed);
         if (S.kneed && S.kneed <= KMEM_MAX) {
             guard_set(kbox, GUARD);
             guard_set(kbox + GUARD + S.kneed, GUARD);
