@@ -425,35 +425,36 @@ XALLOC_DEF void   xalloc_dump(xalloc_heap *h, xalloc_print_fn print, void *user)
 #endif
 
 /* Index of the lowest set bit; x != 0. One or two instructions with
- * builtins, a multiply and a table lookup without. */
+ * builtins, a multiply and a table lookup without. (One whole definition
+ * per case, so that no function holds code another target compiles.) */
+#if defined(XALLOC__HAVE_CLZ) && defined(__arm__)
+XALLOC__PRIV unsigned xalloc__ctz32(uint32_t x) { return 31u - (unsigned)__builtin_clz(x & (0u - x)); }
+#elif defined(XALLOC__HAVE_CLZ)
+XALLOC__PRIV unsigned xalloc__ctz32(uint32_t x) { return (unsigned)__builtin_ctz(x); }
+#else
 XALLOC__PRIV unsigned xalloc__ctz32(uint32_t x)
 {
-#if defined(XALLOC__HAVE_CLZ) && defined(__arm__)
-    return 31u - (unsigned)__builtin_clz(x & (0u - x));
-#elif defined(XALLOC__HAVE_CLZ)
-    return (unsigned)__builtin_ctz(x);
-#else
     static const unsigned char debruijn[32] = {
         0, 1, 28, 2, 29, 14, 24, 3, 30, 22, 20, 15, 25, 17, 4, 8,
         31, 27, 13, 23, 21, 19, 16, 7, 26, 12, 18, 6, 11, 5, 10, 9 };
     return debruijn[(uint32_t)((x & (0u - x)) * 0x077CB531u) >> 27];
-#endif
 }
+#endif
 
 /* Index of the highest set bit (floor of log2); x != 0. */
+#if defined(XALLOC__HAVE_CLZ)
+XALLOC__PRIV unsigned xalloc__log2_32(uint32_t x) { return 31u - (unsigned)__builtin_clz(x); }
+#else
 XALLOC__PRIV unsigned xalloc__log2_32(uint32_t x)
 {
-#if defined(XALLOC__HAVE_CLZ)
-    return 31u - (unsigned)__builtin_clz(x);
-#else
     unsigned r = 0;
     if (x >> 16) { x >>= 16; r += 16; }
     if (x >> 8)  { x >>= 8;  r += 8; }
     if (x >> 4)  { x >>= 4;  r += 4; }
     if (x >> 2)  { x >>= 2;  r += 2; }
     return r + (unsigned)(x >> 1);
-#endif
 }
+#endif
 
 XALLOC__PRIV unsigned xalloc__ctz64(uint64_t x)
 {

@@ -1460,6 +1460,33 @@ static void test_stats_walk_dump(void)
     }
 }
 
+/* The kmem summary's percentage with more than 4 MiB of objects live (its
+ * figures are scaled down to keep the multiply in 32 bits): within 0.1 of
+ * the exact ratio. */
+static void test_kmem_dump_large(void)
+{
+    enum { N = 4200 };
+    static void *live[N];
+    xslab_pages *ps = callback_source(4096);
+    xslab_kmem *k = make_kmem(ps, 0, 1024, 0);
+    const char *line;
+    unsigned long long act = 0, bytes = 0;
+    double pct = -1, err;
+    size_t i;
+    XT_CHECK(k != NULL);
+    if (!k) return;
+    for (i = 0; i < N; i++) XT_CHECK((live[i] = xslab_kmalloc(k, 1000)) != NULL);
+    dump_len = 0;
+    xslab_kmem_dump(k, printer, NULL);
+    line = strstr(dump_buf, " bytes, objects ");
+    XT_CHECK(line && sscanf(line, " bytes, objects %llu bytes of %llu (%lf%%)", &act, &bytes, &pct) == 3);
+    XT_CHECK(act == (unsigned long long)N * 1024 && act >= (1u << 22) && bytes >= act);
+    err = bytes ? pct - 100.0 * (double)act / (double)bytes : 1.0;
+    XT_CHECK_MSG(pct >= 0 && err <= 0.1 && err >= -0.1, "%llu of %llu printed as %.1f%%", act, bytes, pct);
+    for (i = 0; i < N; i++) xslab_kfree(k, live[i]);
+    XT_CHECK(kmem_ok(k) && xslab_kmem_destroy(k) == 0 && cb_all_back());
+}
+
 /* ---- locks ---------------------------------------------------------------------------- */
 static int locks, unlocks, depth, max_depth;
 static void lk(void *u) { (void)u; locks++; if (++depth > max_depth) max_depth = depth; }
@@ -1789,7 +1816,7 @@ static void test_stress_shadow(void)
     enum { SLOTS = 3000 };
     static shadow live[SLOTS];
     static unsigned char kmem_store[1 << 14] __attribute__((aligned(16)));
-    size_t ops = (XALLOC_DEBUG >= 4 ? 15000 : XALLOC_DEBUG >= 2 ? 1000000 : 1500000) / (xt_slow() ? 10u : 1u), i, k, nlive = 0, bad = 0;
+    size_t ops = XALLOC_DEBUG >= 4 ? 15000 : (XALLOC_DEBUG >= 2 ? 1000000 : 1500000) / (xt_slow() ? 10u : 1u), i, k, nlive = 0, bad = 0;
     size_t check_every = XALLOC_DEBUG >= 4 ? 5000 : 2000, failures = 0, shrinks = 0, realloc_moves = 0;
     xslab_pages *ps = callback_source(4096);
     xslab_cache c[NCACHE];
@@ -1945,6 +1972,7 @@ int main(int argc, char **argv)
     XT_RUN(test_stats_walk_dump);
     XT_RUN(test_kmem_edges);
     XT_RUN(test_kmem_small_slabs);
+    XT_RUN(test_kmem_dump_large);
     XT_RUN(test_full_check_refuses);
     XT_RUN(test_lock_hooks);
     XT_RUN(test_spinlock_threads);

@@ -228,6 +228,13 @@ cov_run() {
     ls "$dir/raw/$tag".*.profraw >/dev/null 2>&1 || return 0
     $PROFDATA merge -sparse -o "$dir/raw/$tag.profdata" "$dir/raw/$tag".*.profraw
     $LLVMCOV export -format=lcov -instr-profile="$dir/raw/$tag.profdata" "$1" > "$dir/info/$tag.info"
+    # Line counts from `show`, whose count column is blank where a line is no
+    # code, including lines in a preprocessor branch not compiled here (the
+    # lcov export gives those a count of 0, as if they were code not run).
+    for h in xalloc*.h; do
+        $LLVMCOV show -use-color=false -instr-profile="$dir/raw/$tag.profdata" "$1" "$(pwd)/$h" 2>/dev/null |
+            awk -F'|' -v h="$h" '$2 ~ /[0-9]/ { c = $2; gsub(/ /, "", c); print h, $1 + 0, (c + 0 > 0) }'
+    done > "$dir/info/$tag.lines"
     rm -f "$dir/raw/$tag".*.profraw
 }
 
@@ -260,10 +267,11 @@ coverage() {
             cov_run "$dir" "$(basename "$b")" "$b" --no-fork $ins
         done
     done
-    # merge: a line or branch is covered if any program covered it
-    cat "$dir"/info/*.info | awk -v root="$(pwd)/" -v out="$dir" '
+    # merge: a line or branch is covered if any program covered it (lines
+    # from the .lines files, branches from the lcov export)
+    cat "$dir"/info/*.lines "$dir"/info/*.info | awk -v root="$(pwd)/" -v out="$dir" '
+        /^[^ ]+ [0-9]+ [01]$/ { k = $1 SUBSEP $2; da[k] += $3; next }
         /^SF:/ { f = substr($0, 4); sub("^" root, "", f); next }
-        /^DA:/ { split(substr($0, 4), a, ","); k = f SUBSEP a[1]; da[k] += a[2]; files[f] = 1; next }
         /^BRDA:/ { split(substr($0, 6), a, ","); k = f SUBSEP a[1] SUBSEP a[3];
                    br[k] += (a[4] == "-" ? 0 : a[4]); next }
         END {
@@ -273,8 +281,8 @@ coverage() {
     sort -k1,1 -k2,2n -o "$dir/lines.txt" "$dir/lines.txt"
     sort -k1,1 -k2,2n -k3,3n -o "$dir/branches.txt" "$dir/branches.txt"
     # Per header, its own code; the common prelude (the same text in every
-    # header) once, over all headers. Preprocessor lines are no code: a macro's
-    # use counts where it expands.
+    # header) once, over all headers. Preprocessor lines, blank lines and
+    # comment lines are no code: a macro's use counts where it expands.
     for h in xalloc*.h; do
         awk -v h="$h" '/==== xalloc common prelude v1/ { s1 = NR } /==== end of xalloc common prelude v1/ { e1 = NR }
             /==== xalloc common implementation prelude v1/ { s2 = NR } /==== end of xalloc common implementation prelude v1/ { e2 = NR }
@@ -284,7 +292,10 @@ coverage() {
         FILENAME ~ /ranges.txt$/ { s1[$1] = $2; e1[$1] = $3; s2[$1] = $4; e2[$1] = $5; nh++; hdr[nh] = $1
                                    n = 0; while ((getline t < $1) > 0) text[$1, ++n] = t; close($1); next }
         !($1 in s1) { next }
-        { f = $1; l = $2; t = text[f, l]; sub(/^[ \t]+/, "", t); if (t ~ /^#/) next
+        { f = $1; l = $2; t = text[f, l]; sub(/^[ \t]+/, "", t); if (t ~ /^#/ || t == "") next
+          # a comment line is no code (a function never called shows every
+          # line of it, comments too, with a count of 0)
+          if (t ~ /^(\*|\/\/)/ || (t ~ /^\/\*/ && (t !~ /\*\// || t ~ /\*\/[ \t]*$/))) next
           k = f; kl = l
           if (l >= s1[f] && l <= e1[f]) { k = "common-prelude"; kl = "p" (l - s1[f]) }
           else if (l >= s2[f] && l <= e2[f]) { k = "common-prelude"; kl = "i" (l - s2[f]) }
