@@ -747,6 +747,24 @@ XALLOC__PRIV uint64_t xalloc__divmod64(uint64_t n, uint64_t d, uint64_t *rem)
 }
 #define xalloc__div64(n, d) xalloc__divmod64((n), (d), NULL)
 
+/* n / 10 and n % 10 by shifts and adds (Hacker's Delight's divu10
+ * widened to 64 bits): about 15 operations where divmod64 takes 64 rounds;
+ * the estimate is low by at most one ten, which the loop corrects (once
+ * at most in 2e8 tests). For the decimal digits of the dumps. */
+XALLOC__PRIV uint64_t xalloc__divmod10(uint64_t n, uint32_t *rem)
+{
+    uint64_t q = (n >> 1) + (n >> 2), r;
+    q += q >> 4;
+    q += q >> 8;
+    q += q >> 16;
+    q += q >> 32;
+    q >>= 3;
+    r = n - ((q << 3) + (q << 1));
+    while (r > 9) { q++; r -= 10; }
+    *rem = (uint32_t)r;
+    return q;
+}
+
 /* A line of dump output, built without printf. */
 typedef struct xalloc__line { char buf[192]; unsigned len; } xalloc__line;
 
@@ -763,15 +781,15 @@ XALLOC__PRIV void xalloc__put_str(xalloc__line *l, const char *s)
     while (*s) xalloc__put_c(l, *s++);
 }
 
-/* Decimal, through xalloc__div64 (a 64-bit division on a 32-bit target
+/* Decimal, through xalloc__divmod10 (a 64-bit division on a 32-bit target
  * would otherwise call a libgcc helper). */
 XALLOC__PRIV void xalloc__put_u(xalloc__line *l, uint64_t v)
 {
     char digits[20];
     unsigned n = 0;
     do {
-        uint64_t r;
-        v = xalloc__divmod64(v, 10, &r);
+        uint32_t r;
+        v = xalloc__divmod10(v, &r);
         digits[n++] = (char)('0' + (int)r);
     } while (v);
     while (n) xalloc__put_c(l, digits[--n]);
@@ -797,10 +815,11 @@ XALLOC__PRIV void xalloc__put_hex(xalloc__line *l, uint64_t v)
 XALLOC__PRIV void xalloc__put_pct(xalloc__line *l, uint64_t num, uint64_t den)
 {
     /* scale down so that num * 1000 is a 32-bit multiply (no libgcc call) */
-    uint64_t t, frac;
+    uint64_t t;
+    uint32_t frac;
     while (num >> 22) { num >>= 1; den >>= 1; }
     t = den ? xalloc__div64((uint64_t)((uint32_t)num * 1000u), den) : 0;
-    xalloc__put_u(l, xalloc__divmod64(t, 10, &frac));
+    xalloc__put_u(l, xalloc__divmod10(t, &frac));
     xalloc__put_str(l, ".");
     xalloc__put_u(l, frac);
     xalloc__put_str(l, "%");
