@@ -916,6 +916,23 @@ static void test_spinlock_threads(void)
 }
 
 /* ---- edge arguments, misuse without a hook, damage of every kind ----------------- */
+/* The prelude's divide by ten (the dumps' digits) against the compiler's,
+ * at the edges and on a million random values of every magnitude. */
+static void test_divmod10(void)
+{
+    static const uint64_t edges[] = { 0, 1, 9, 10, 11, 99, 100, 4294967295u, 4294967296u, 9999999999999999999ull,
+                                      10000000000000000000ull, 18446744073709551614ull, 18446744073709551615ull };
+    size_t i;
+    long bad = 0;
+    for (i = 0; i < sizeof edges / sizeof *edges + 1000000; i++) {
+        uint64_t n = i < sizeof edges / sizeof *edges ? edges[i] : xt_rand() >> xt_below(64), q;
+        uint32_t r;
+        q = xalloc__divmod10(n, &r);
+        if (q != n / 10 || r != n % 10) bad++;
+    }
+    XT_CHECK_MSG(bad == 0, "%ld values divided wrongly", bad);
+}
+
 static void test_error_names(void)
 {
     static const char *const names[XALLOC_E_COUNT] = {
@@ -1494,6 +1511,7 @@ int main(int argc, char **argv)
     XT_RUN(test_lock_hooks);
     XT_RUN(test_spinlock_threads);
     XT_RUN(test_error_names);
+    XT_RUN(test_divmod10);
     XT_RUN(test_region_edges);
     XT_RUN(test_aligned_after_quick);
     XT_RUN(test_realloc_small_alignment);
