@@ -6,6 +6,7 @@
 # `make test`, checks each header alone; this checks that they live together:
 # one prelude, no clashing names, no static left unused.)
 # A compiler that is not installed is named and counts as a failure.
+# JOBS=N (default 2): compilers and standards checked at a time.
 set -u
 cd "$(dirname "$0")/.."
 O=${O:-build}
@@ -25,26 +26,46 @@ src=$dir/all.c
 } > "$src"
 headers=$(ls xalloc*.h | tr '\n' ' ')
 
-status=0 n=0
-for spec in gcc:c:c99 gcc:c:c11 gcc:c:c17 clang:c:c99 clang:c:c11 clang:c:c17 \
-            g++:c++:c++11 g++:c++:c++17 clang++:c++:c++11 clang++:c++:c++17; do
+# one compiler and standard at every level, extern and static; prints its
+# lines, exits 1 on a failure
+one() {
+    spec=$1 out=$2
     cc=${spec%%:*} rest=${spec#*:}
     lang=${rest%%:*} std=${rest#*:}
     if ! command -v "$cc" >/dev/null 2>&1; then
         echo "langs: needs $cc (Debian package $(case $cc in clang*) echo clang ;; g++) echo g++ ;; *) echo gcc ;; esac))"
-        status=1; continue
+        return 1
     fi
     bad=0
     for d in $LEVELS; do
         for vis in "" -DXALLOC_STATIC; do
-            if ! $cc -std=$std -I. $WSTRICT $vis -DXALLOC_DEBUG=$d -x $lang -c "$src" -o "$dir/all.o" 2>"$dir/err"; then
-                echo "langs: FAILED $cc -std=$std -DXALLOC_DEBUG=$d $vis"; head -n 30 "$dir/err"
-                bad=$((bad + 1)); status=1
+            if ! $cc -std=$std -I. $WSTRICT $vis -DXALLOC_DEBUG=$d -x $lang -c "$src" -o "$out.o" 2>"$out.err"; then
+                echo "langs: FAILED $cc -std=$std -DXALLOC_DEBUG=$d $vis"; head -n 30 "$out.err"
+                bad=$((bad + 1))
             fi
-            n=$((n + 1))
         done
     done
     [ $bad -eq 0 ] && echo "langs: $cc -std=$std: clean at levels $LEVELS, extern and XALLOC_STATIC"
+    [ $bad -eq 0 ]
+}
+
+# JOBS specs at a time (default 2), their lines printed in order
+specs="gcc:c:c99 gcc:c:c11 gcc:c:c17 clang:c:c99 clang:c:c11 clang:c:c17
+       g++:c++:c++11 g++:c++:c++17 clang++:c++:c++11 clang++:c++:c++17"
+status=0 i=0 n=0 pids=""
+for spec in $specs; do
+    i=$((i + 1))
+    (one "$spec" "$dir/spec$i" > "$dir/spec$i.out" 2>&1; echo $? > "$dir/spec$i.rc") &
+    pids="$pids $!"
+    if [ $((i % ${JOBS:-2})) -eq 0 ]; then wait $pids; pids=""; fi
 done
+wait $pids
+k=0
+while [ $k -lt $i ]; do
+    k=$((k + 1))
+    cat "$dir/spec$k.out"
+    [ "$(cat "$dir/spec$k.rc")" = 0 ] || status=1
+done
+n=$((i * $(echo $LEVELS | wc -w) * 2))
 echo "langs: $headers in one unit, $n builds, $([ $status -eq 0 ] && echo clean || echo FAILED)"
 exit $status
