@@ -965,12 +965,6 @@ FUZZ_RUN(const uint8_t *data, size_t size)
     S.hooked = !(flags & 16);
     S.misuse = (flags & 1) && S.hooked;
     S.lock_mode = S.hooked ? (int)(flags >> 1 & 3) : 0;
-#if !defined(FUZZ_STRICT) && !defined(FUZZ_STRICT_LOCK)
-    /* Known, reported: hooks.lock without hooks.unlock makes every call jump
-     * through a NULL unlock (the other headers ignore a lone hook).
-     * fuzz/regress/slab/lock-only-hook shows it. */
-    if (S.lock_mode == 2) S.lock_mode = 0;
-#endif
     S.callbacks = (flags & 8) != 0;
     S.misbehave = S.callbacks && (flags & 128) && XALLOC_DEBUG >= 1;
     S.check_every = 1u << (2 * (intervals & 3));

@@ -14,9 +14,6 @@
 #                     installs nothing (.ci/run installs afl++)
 #   make fuzz-build   builds every harness three ways (AFL++, libFuzzer with
 #                     ASan+UBSan, replay): a check that each source still does
-#   make fuzz-strict  replays the regression inputs with the harnesses' checks
-#                     for known, reported header bugs switched back on
-#                     (-DFUZZ_STRICT): passes once those bugs are fixed
 #   make coverage     line and branch coverage of each header by the unit
 #                     tests and the replayed corpora (clang, llvm-cov)
 
@@ -26,7 +23,7 @@ FUZZ_CI_SECONDS ?= 20
 FUZZ_REPLAYS    := $(addprefix $(O)/fuzz/replay/fuzz_,$(FUZZ_NAMES))
 EXTRA_TEST_BINS += $(FUZZ_REPLAYS)
 
-.PHONY: fuzz fuzz-ci fuzz-build fuzz-strict coverage
+.PHONY: fuzz fuzz-ci fuzz-build coverage
 
 $(O)/fuzz/replay/fuzz_%: fuzz/fuzz_%.c fuzz/fuzz.h fuzz/replay.c tools/fuzz.sh $(HEADERS)
 	@mkdir -p $(@D)
@@ -42,11 +39,6 @@ fuzz-ci:
 fuzz-build:
 	@set -e; for n in $(FUZZ_NAMES); do for k in afl libfuzzer replay; do \
 	  echo "build $$k fuzz_$$n"; O='$(O)' sh tools/fuzz.sh build $$k $$n; done; done
-
-fuzz-strict:
-	@set -e; for n in $(FUZZ_NAMES); do \
-	  O='$(O)' CC='$(CC)' FUZZ_SAN= sh tools/fuzz.sh build replay $$n $(O)/fuzz/strict/fuzz_$$n -DFUZZ_STRICT; done; \
-	sh tools/runtests.sh $(addprefix $(O)/fuzz/strict/fuzz_,$(FUZZ_NAMES))
 
 coverage:
 	@O='$(O)' sh tools/fuzz.sh coverage
