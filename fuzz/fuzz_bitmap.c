@@ -464,8 +464,8 @@ static void check_own(void)
     fuzz_own_done(S.check_every, OWN_COST);
 }
 
-/* The full check (when: FUZZ_INIT, FUZZ_DUE, FUZZ_END for the end and
- * OP_CHECK; see fuzz.h, "when to run the checks"): the map's own check,
+/* The full check (when: FUZZ_INIT, FUZZ_DUE, FUZZ_ASK for OP_CHECK,
+ * FUZZ_END for the end; see fuzz.h, "when to run the checks"): the map's own check,
  * then the model's: the walk, the state of every run and the stats against
  * the model, and the guards (the walk and the stats' largest run read the
  * whole bitmap, about half an instruction a unit; the states about 150
@@ -653,7 +653,7 @@ static void run_op(fuzz_in *in, unsigned op)
         FUZZ_CHECK(dump_lines >= 2, "dump printed too few lines");
         break;
     case OP_CHECK:
-        check_all(FUZZ_END);
+        check_all(FUZZ_ASK);
         break;
     case OP_MISUSE:
         if (S.misuse) op_misuse(in);

@@ -576,8 +576,8 @@ static void check_own(void)
     fuzz_own_done(S.check_every, OWN_COST);
 }
 
-/* The full check (when: FUZZ_INIT, FUZZ_DUE, FUZZ_END for the end and
- * OP_CHECK; see fuzz.h, "when to run the checks"): the allocator's own
+/* The full check (when: FUZZ_INIT, FUZZ_DUE, FUZZ_ASK for OP_CHECK,
+ * FUZZ_END for the end; see fuzz.h, "when to run the checks"): the allocator's own
  * check, then the model's: the walk and the stats against the model, every
  * live block's bytes and the guards (about 150 instructions a block of the
  * walk, 60 a live block, the bytes a memcmp). */
@@ -776,7 +776,7 @@ static void run_op(fuzz_in *in, unsigned op)
         FUZZ_CHECK(dump_lines >= 2, "dump printed too few lines");
         break;
     case OP_CHECK:
-        check_all(FUZZ_END);
+        check_all(FUZZ_ASK);
         break;
     case OP_MISUSE:
         if (S.misuse) op_misuse(in);

@@ -441,8 +441,8 @@ static void check_own(void)
     fuzz_own_done(S.check_every, OWN_COST);
 }
 
-/* The full check (when: FUZZ_INIT, FUZZ_DUE, FUZZ_END for the end, OP_CHECK
- * and OP_STATS; see fuzz.h, "when to run the checks"): the caches' own
+/* The full check (when: FUZZ_INIT, FUZZ_DUE, FUZZ_ASK for OP_CHECK and
+ * OP_STATS, FUZZ_END for the end; see fuzz.h, "when to run the checks"): the caches' own
  * checks, then the model's: the walks against the model, every live
  * object's bytes, the guards (about 60 instructions an object of the walks,
  * at level 0 more: its walk searches the free list for every object; the
@@ -856,7 +856,7 @@ static void run_op(fuzz_in *in, unsigned op)
         break;
     }
     case OP_STATS:
-        check_all(1, FUZZ_END);
+        check_all(1, FUZZ_ASK);
         break;
     case OP_WALK_STOP: {
         size_t total;
@@ -898,7 +898,7 @@ static void run_op(fuzz_in *in, unsigned op)
         break;
     }
     case OP_CHECK:
-        check_all(0, FUZZ_END);
+        check_all(0, FUZZ_ASK);
         break;
     }
 }
