@@ -1,5 +1,6 @@
 /* xalloc_buddy.h - a binary buddy allocator for pages, DMA buffers and
- * physical memory, with all of its bookkeeping in a bitmap.   v0.1
+ * physical memory: a bitmap of buddy pairs, plus free lists in the free
+ * blocks (in-band) or an index over the bitmap (metadata-only).   v0.1
  * Part of xalloc: drop-in, freestanding allocators in single C headers.
  *
  * WHAT IT IS
@@ -15,7 +16,8 @@
  *       #include "xalloc_buddy.h"
  *   Everywhere else just #include "xalloc_buddy.h".
  *
- *   In-band (ordinary memory; the bitmap is carved from the end of it):
+ *   In-band (ordinary memory; the bitmap is carved from the end of it; a
+ *   free block holds two list links in its first 8 bytes):
  *       static unsigned char pool[1 << 20];
  *       xbuddy_desc d = {0};  d.min_block = 64;   (or set each field)
  *       xbuddy *b = xbuddy_init(pool, sizeof pool, &d);
@@ -33,7 +35,8 @@
  *   xbuddy_init_meta(meta, meta_size, base, size, desc)
  *                                  -> handle in meta, or NULL       [O(bitmap words)]
  *   xbuddy_init(mem, size, desc)   -> in-band: handle and bitmap at the end
- *                                     of mem, the rest managed, or NULL
+ *                                     of mem, the rest managed (at most
+ *                                     2^32 - 1 min blocks), or NULL
  *   xbuddy_alloc(b, size)          -> pointer, NULL when nothing fits   [O(M)]
  *   xbuddy_alloc_addr(b, size)     -> address, XBUDDY_NONE when nothing fits
  *   xbuddy_alloc_order(b, order)   -> address of min_block << order bytes
@@ -51,15 +54,18 @@
  *                                     (both: [O((B in range) * M + R)])
  *   xbuddy_stats_get(b, &s)        counters, buddyinfo, fragmentation  [O(M)]
  *   xbuddy_check(b)                NULL or the broken invariant [O(B * M + words)]
+ *                                  (in-band also walks the free lists)
  *   xbuddy_walk(b, fn, user)       every block in address order  [O(B * (M + R))]
  *   xbuddy_dump(b, print, user)    a summary, buddyinfo, reserved ranges
  *   Sizes round up to min_block << k; size 0 gets one minimum block.
  *   "O(M)": alloc does one find-first-set over the mask of non-empty orders,
- *   then looks at one hinted bitmap word, and only if that has no free block
- *   searches the index (up and down its levels, at most log64 of the bitmap
- *   words each way); then one step per order it splits. Free walks up at
- *   most M orders to find the block (one step when given the size), then one
- *   step per order it merges. Nothing scans a list or the bitmap.
+ *   then takes a free block of that order: in-band the head of its list;
+ *   metadata-only one hinted bitmap word, and only if that has no free block
+ *   a search of the index (up and down its levels, at most log64 of the
+ *   bitmap words each way); then one step per order it splits. Free walks
+ *   up at most M orders to find the block (one step when given the size),
+ *   then one step per order it merges (in-band: unlinking the buddy in
+ *   O(1)). Nothing scans a list or the bitmap.
  *
  * ERRORS
  *   Misuse is reported through desc->hooks.error and the call changes
@@ -90,6 +96,10 @@
  *                      uintptr_t
  *   XBUDDY_MIN_BLOCK   default min_block (4096)
  *   XBUDDY_MAX_RESERVED default max_reserved (16)
+ *   XBUDDY_MODES       which modes the implementation holds: 3 both
+ *                      (default), 1 in-band only, 2 metadata-only only; the
+ *                      other init reports XALLOC_E_BADARG and returns NULL.
+ *                      One mode links less code (the other's free sets go)
  *   XBUDDY_POISON_BYTE fill of free memory at level >= 2 (in-band only)
  *   XALLOC_NO_INTROSPECTION  leave out xbuddy_check, xbuddy_walk and
  *                      xbuddy_dump (stats stay); not with XALLOC_DEBUG 4
@@ -102,7 +112,10 @@
  *      free memory, reserved ranges, size [O(M + R), on the lookup free does
  *      anyway]
  *   2  + in-band: free memory is filled with XBUDDY_POISON_BYTE and checked
- *      when handed out (write after free -> XALLOC_E_USE_AFTER_FREE)
+ *      when handed out (write after free -> XALLOC_E_USE_AFTER_FREE), all
+ *      but a free block's first 8 bytes, its list links: a write there
+ *      breaks the list, which xbuddy_check reports (XALLOC_E_CORRUPT; at
+ *      level 4 on the next call), not a later allocation
  *   3  same as 2 (a buddy block has no slack for a canary)
  *   4  + xbuddy_check() on every call                         [O(B * M)]
  *
@@ -129,43 +142,54 @@
  *                (1,1) above C/D's parent if D is free, (0,0) elsewhere.
  *
  *   Finding a free block of order k: a mask of non-empty orders picks k with
- *   one bit scan; then, per order, two word hints: rec[k], the word of the
- *   latest free block of order k made (by a free or a split: cache-hot, as
- *   the head of a LIFO free list would be), used if it still holds one; else
- *   low[k], below which order k has no free block, and from there a summary
- *   index over the H bits (one bit per group of bitmap words, then one bit
- *   per word of the level below, up to one word) finds the next one in a
- *   few word reads (find-next-set). A group is 1024 bitmap bits in
- *   metadata-only mode (to keep the 2-bit budget) and one word in-band (so
- *   that clearing a summary bit never scans a group).
+ *   one bit scan; then the free set of order k gives one (below).
  *   Finding the block at X (free by address): read the pair above node(X,
  *   k) for k = 0, 1, ...: (1, own side) means X is in free memory; (0,1)
  *   means node(X, k+1) is the block; (1, other side) ends the search (X is
  *   an order-0 block); at most M reads. Given the size, free reads only the
  *   marker of that order and falls back to the walk if it is not there.
  *
- *   One mechanism serves both modes: in-band mode keeps the same bitmap,
- *   carved from its own memory, and no free lists in the free blocks. Lists
- *   would add a second mechanism to the code (and to xbuddy_check), and
- *   would still need the bitmap to find a block's order and its buddy's
- *   state; with the hints above the bitmap already behaves like LIFO lists
- *   for reuse, and a free block's memory is never touched (so in-band and
- *   metadata-only behave alike, and poisoning at level 2 is exact). A
- *   list-based variant was not built, so it was not measured.
+ *   The pair bits serve both modes: they give a block's order from its
+ *   address and tell whether a buddy is free. What differs is the free set
+ *   of order k, one abstraction (push, remove, pop) with one implementation
+ *   per mode, chosen once per call:
+ *   - In-band: a doubly linked list through the free blocks, as classic
+ *     buddy allocators keep, head[k] its first block. A free block's first
+ *     8 bytes are two 32-bit block numbers (X - phase), next and prev,
+ *     0xFFFFFFFF at the ends:
+ *         head[k] -> [next|prev| ... free ...] -> [next|prev| ...] -> end
+ *     Pop takes the head (the latest block freed or split off: LIFO, cache-
+ *     hot); a split pushes the upper half; a merge unlinks the free buddy in
+ *     O(1) (its links, a store into each neighbour). Block numbers, not
+ *     pointers: an 8-byte minimum block holds both on a 64-bit target, at
+ *     the cost of a limit of 2^32 - 1 minimum blocks in-band.
+ *   - Metadata-only (the range is never touched): no lists; two word hints
+ *     per order: rec[k], the word of the latest free block of order k made
+ *     (by a free or a split: cache-hot, as the head of a LIFO list would
+ *     be), used if it still holds one; else low[k], below which order k has
+ *     no free block, and from there a summary index over the H bits (one bit
+ *     per 1024 bitmap bits, then one bit per word of the level below, up to
+ *     one word) finds the next one in a few word reads (find-next-set).
+ *   So each mode has one search mechanism: in-band has no index or hints,
+ *   metadata-only no lists.
  *
  * METADATA SIZE (xbuddy_meta_size gives the exact figure)
  *   Metadata-only: 2 bits per minimum block for the pairs of all orders
  *   (n/2 + n/4 + ... pairs, 2 bits each), plus 1 bit per 1024 bitmap bits for
  *   the index (1/512 bit per minimum block: this term grows with the range,
  *   so the bound is 2.002 bits per minimum block, not 2), plus a constant:
- *   the handle (336 bytes on 64-bit), 4 words per order (adj, nfree, low,
+ *   the handle (344 bytes on 64-bit), 4 words per order (adj, nfree, low,
  *   rec) and up to one word of slice padding, 2 words per reserved range,
  *   a word of alignment slack. A 4 GiB range of 4 KiB pages on a 64-bit
- *   host: 263,727 bytes = 262,144 (2 bits per page) + 40 (padding of the
- *   small orders' slices) + 272 (index) + 336 (handle) + 928 (21 orders,
+ *   host: 263,735 bytes = 262,144 (2 bits per page) + 40 (padding of the
+ *   small orders' slices) + 272 (index) + 344 (handle) + 928 (21 orders,
  *   16 reserved ranges) + 7 (alignment).
- *   In-band: the same with one index bit per bitmap word (2 + 1/32 bits per
- *   minimum block), carved from the end of the memory given to xbuddy_init.
+ *   In-band: 2 bits per minimum block (no index: the lists live in the free
+ *   blocks) plus the handle, 3 words per order (adj, nfree, head) and the
+ *   reserved ranges, carved from the end of the memory given to
+ *   xbuddy_init (at most 2^32 - 1 minimum blocks); 256 MiB given, 64-byte
+ *   blocks (64-bit host): 1,045,696 bytes, 1,128 of them the constant part
+ *   (the range that is left has 4,177,900 blocks).
  *
  * INVARIANTS (all checked by xbuddy_check)
  *   - The blocks found by the lookup tile the range exactly.
@@ -174,8 +198,12 @@
  *     of order >= 1; no bit is set outside the slots of a pair in range.
  *   - No two free buddies: a pair holds at most one free block by encoding.
  *   - The mask of non-empty orders matches the counts; used, reserved and
- *     live counters match the blocks; the index matches the H bits.
- *   - No H bit of order k lies in a word below low[k] (the search hint).
+ *     live counters match the blocks.
+ *   - Metadata-only: the index matches the H bits; no H bit of order k lies
+ *     in a word below low[k] (the search hint).
+ *   - In-band: list k holds exactly the free blocks of order k (each entry
+ *     in the range, a block of order k whose pair says it is free, its prev
+ *     link the entry before, NIL at the head; nfree[k] entries, then NIL).
  *   - Reservation boundaries are strictly increasing, inside the range and
  *     paired; the ranges add up to the reserved blocks; no block crosses a
  *     boundary, and no free block lies in a reserved range.
@@ -183,19 +211,23 @@
  * PERFORMANCE (bench/bench_buddy.c, `make bench`; 2-core KVM guest shared
  * with other jobs, so wall-clock figures move with the load)
  *   pow2: 256 MiB in-band, 64-byte blocks, 2,000,000 ops, ~4,096 live blocks
- *   of 64 B..64 KiB (log-uniform). Free by address: 33.6 ns/op against
- *   malloc's 57.9 in the same quiet run (0.58); under load 0.53-0.67 of
- *   malloc; per-call latency p50 42 ns, p99 ~90 ns, p99.99 ~450 ns (timer
- *   included). With the size given to free: 0.36-0.45 of malloc, p50 37 ns.
- *   About 260 instructions per operation (cachegrind), 220 with sizes.
+ *   of 64 B..64 KiB (log-uniform). Free by address, with the free lists
+ *   (2026-12-02, `bench_buddy pow2`, 3 calls of a median of 5 runs each, on
+ *   a loaded machine): 22.6-38.9 ns/op against malloc's 72.9-136.5 in the
+ *   same runs, 0.28-0.31 of malloc (the bitmap-only version before it, run
+ *   alternately: 40.9-60.4 ns/op, 0.47-0.51); per-call latency p50 40-50 ns,
+ *   p99 200-340 ns (the bitmap-only version: 90-170: a merge now touches
+ *   the buddy's links and its neighbours' lines). About 205 instructions
+ *   per operation (cachegrind; 256 before): alloc 75, free 130.
  *   Fragmentation (sizes 16 B..2 KiB, 45 % frees, until the first failure):
  *   live requested bytes reach 68.7 % (128 KiB) and 71.0 % (16 MiB) of the
  *   region, medians of 9 seeds: power-of-two rounding costs about 28 %.
  *
  * CODE SIZE (.text + .rodata, Cortex-M4, arm-none-eabi-gcc 12 -Os
  * -ffunction-sections, XALLOC_DEBUG 0; `make size`)
- *   whole implementation 5.5 KiB; with XALLOC_NO_INTROSPECTION 3.3 KiB; a
- *   program that calls only init, alloc and free links 2.1 KiB.
+ *   whole implementation 5.9 KiB (6,020 bytes); a program that calls only
+ *   init, alloc and free links 2.35 KiB (2,411 bytes: both modes' free sets,
+ *   as the mode is chosen at run time); with XALLOC_NO_INTROSPECTION 3.6 KiB.
  *   XALLOC_DEBUG 1 adds about 0.4 KiB.
  *
  * THREADS
@@ -335,6 +367,9 @@ static inline void xalloc_spin_unlock(void *lock)
 #ifndef XBUDDY_MAX_RESERVED
 #define XBUDDY_MAX_RESERVED 16
 #endif
+#ifndef XBUDDY_MODES
+#define XBUDDY_MODES 3
+#endif
 #ifndef XBUDDY_POISON_BYTE
 #define XBUDDY_POISON_BYTE 0xDB
 #endif
@@ -360,7 +395,8 @@ typedef enum xbuddy_kind { XBUDDY_FREE = 0, XBUDDY_USED = 1, XBUDDY_RESERVED = 2
 /* Description for init; zero (or NULL) means defaults. */
 typedef struct xbuddy_desc {
     xalloc_hooks hooks;        /* error, lock, unlock, user                    */
-    xbuddy_addr  min_block;    /* power of two >= sizeof(void *) (0: 4096)      */
+    xbuddy_addr  min_block;    /* power of two >= sizeof(void *), in-band >= 8
+                                  (a free block's two links) (0: 4096)         */
     xbuddy_addr  max_block;    /* cap on the largest block, a power of two
                                   >= min_block (0: as large as the range allows) */
     unsigned     max_reserved; /* reserved-interval table entries (0: 16)       */
@@ -694,7 +730,16 @@ typedef uintptr_t xbuddy__w;                        /* bitmap word            */
 #define XBUDDY__EVEN ((xbuddy__w)0x5555555555555555ull) /* the H bits of a word */
 #define XBUDDY__LEVELS 12u                            /* index levels, enough for 2^72 bits */
 #define XBUDDY__META   1u                             /* flags: metadata-only   */
+#define XBUDDY__NIL    0xFFFFFFFFu                    /* in-band: end of a free list */
+#define XBUDDY__LINKS  (2 * sizeof(uint32_t))         /* in-band: link bytes of a free block */
+#if XBUDDY_MODES == 1
+#define XBUDDY__INBAND(b) ((void)(b), 1)
+#elif XBUDDY_MODES == 2
+#define XBUDDY__INBAND(b) ((void)(b), 0)
+#else
 #define XBUDDY__INBAND(b) (!((b)->flags & XBUDDY__META))
+#endif
+typedef char xbuddy__assert_modes[(XBUDDY_MODES >= 1 && XBUDDY_MODES <= 3) ? 1 : -1];
 #if defined(XBUDDY_ADDR64) && XBUDDY_ADDR64 && SIZE_MAX <= 0xFFFFFFFFu
 #define XBUDDY__WIDE 1 /* addresses wider than size_t: no variable 64-bit shifts */
 #endif
@@ -718,12 +763,16 @@ struct xbuddy {
     size_t nres, maxres, meta_bytes, nwords; /* nres: boundaries (2 per range) */
     uint64_t allocs, frees, failures;
     unsigned shift, maxo, flags, nlev, glog; /* glog: log2 words per index bit */
-    xbuddy__w *hw, *sum;      /* pair bits; the index                         */
+    xbuddy__w *hw, *sum;      /* pair bits; the index (metadata-only)         */
     size_t *adj;              /* [M+1]: bit of pair P of order k = adj[k] + 2P */
     size_t *nfree;            /* [M+1]: free blocks per order                  */
+    /* metadata-only (NULL in-band): the search hints */
     size_t *low;              /* [M+1]: no H bit of order k in words < low[k]  */
     size_t *rec;              /* [M+1]: word of the latest free block of order k
                                  (read only once order k has had one)          */
+    /* in-band (NULL metadata-only): the free lists */
+    size_t *head;             /* [M+1]: number (X - phase) of the first free
+                                 block of order k, XBUDDY__NIL if none         */
     size_t *res;              /* [2*maxres]: reservation boundaries, sorted: X
                                  is reserved iff an odd number are <= X        */
     size_t lev[XBUDDY__LEVELS + 1]; /* word offset of each index level in sum  */
@@ -834,29 +883,134 @@ found:
     return (wi << XBUDDY__WLOG) + xbuddy__ctz(b->hw[wi] & XBUDDY__EVEN);
 }
 
-/* Free-block bookkeeping of order o: count, mask of non-empty orders. */
-XBUDDY__HOT void xbuddy__count(xbuddy *b, unsigned o, bool up)
+/* ---- the free sets ----------------------------------------------------------- */
+/* The free blocks of order o form one set, with three operations:
+ *   xbuddy__push(b, o, Y)    node Y of order o becomes a free block   O(1)
+ *   xbuddy__remove(b, o, Y)  the free block Y of order o stops being one  O(1)
+ *   xbuddy__pop(b, o)        remove some free block of order o (there is
+ *                            one) and return its node: in-band O(1), the
+ *                            head of the list; metadata-only a hinted word,
+ *                            else the index search (see DATA STRUCTURE)
+ * Each keeps the pair bits (the state of Y's pair), the count and the mask
+ * of non-empty orders, then calls the mode's own half, once: the list
+ * through the free blocks (in-band) or the index and hints (metadata-only).
+ * Nothing else in the allocator knows how a mode finds its free blocks. */
+
+/* In-band: a free block of order o at min block number i (X - phase) holds
+ * its links in its first XBUDDY__LINKS bytes, two 32-bit block numbers:
+ *     word 0  next: the following free block of order o, XBUDDY__NIL at the end
+ *     word 1  prev: the one before it, XBUDDY__NIL at the head (b->head[o])
+ * Block numbers, not pointers, so that an 8-byte minimum block holds both on
+ * a 64-bit target too (and no pointer is stored in memory the caller owns);
+ * it limits an in-band range to 2^32 - 1 minimum blocks. Blocks are aligned
+ * to the minimum block, so the words are aligned. Under a sanitizer free
+ * memory is hidden, and the links are reached only through these accessors,
+ * which the tool does not watch. */
+static inline uint32_t *xbuddy__node(const xbuddy *b, size_t i)
 {
-    if (up) { if (!b->nfree[o]++) b->mask |= (size_t)1 << o; }
-    else if (!--b->nfree[o]) b->mask &= ~((size_t)1 << o);
+    return (uint32_t *)(uintptr_t)(b->base + xbuddy__shl((xbuddy_addr)i, b->shift));
 }
-/* Pair at `bit` (state 0) gets state v (1: left free, 3: right free). */
-XBUDDY__HOT void xbuddy__hset(xbuddy *b, unsigned o, size_t bit, unsigned v)
+#ifdef XALLOC__SANITIZING
+XALLOC__NOSAN static size_t xbuddy__link(const xbuddy *b, size_t i, unsigned w)
 {
-    xbuddy__w *w = b->hw + (bit >> XBUDDY__WLOG), old = *w;
-    *w = old | (xbuddy__w)v << (bit & (XBUDDY__WB - 1));
+    uint32_t v;
+    XALLOC__QUIET_BEGIN;
+    v = ((const volatile uint32_t *)xbuddy__node(b, i))[w];
+    XALLOC__QUIET_END;
+    XALLOC__LAUNDER(v);
+    return v;
+}
+XALLOC__NOSAN static void xbuddy__set_link(const xbuddy *b, size_t i, unsigned w, size_t v)
+{
+    XALLOC__QUIET_BEGIN;
+    ((volatile uint32_t *)xbuddy__node(b, i))[w] = (uint32_t)v;
+    XALLOC__QUIET_END;
+}
+#else
+#define xbuddy__link(b, i, w)        ((size_t)xbuddy__node((b), (i))[w])
+#define xbuddy__set_link(b, i, w, v) (xbuddy__node((b), (i))[w] = (uint32_t)(v))
+#endif
+
+/* In-band half. Word w of block i's links gets v; "no block" (NIL) stands
+ * for the list's ends: its next-link is head[o], its prev-link is nowhere. */
+XBUDDY__HOT void xbuddy__relink(xbuddy *b, unsigned o, size_t i, unsigned w, size_t v)
+{
+    if (i != XBUDDY__NIL) xbuddy__set_link(b, i, w, v);
+    else if (!w) b->head[o] = v;
+}
+/* Push block i on list o; unlink it: one load of its links (the line the
+ * caller's block starts on), a store into each neighbour. */
+XBUDDY__HOT void xbuddy__list_push(xbuddy *b, unsigned o, size_t i)
+{
+    size_t nx = b->head[o];
+    xbuddy__set_link(b, i, 0, nx);
+    xbuddy__set_link(b, i, 1, XBUDDY__NIL);
+    xbuddy__relink(b, o, nx, 1, i);
+    b->head[o] = i;
+}
+XBUDDY__HOT void xbuddy__list_remove(xbuddy *b, unsigned o, size_t i)
+{
+    size_t nx = xbuddy__link(b, i, 0), pv = xbuddy__link(b, i, 1);
+    xbuddy__relink(b, o, pv, 0, nx);
+    xbuddy__relink(b, o, nx, 1, pv);
+}
+
+/* Metadata-only half: the index and the hints. The word of `bit` was `old`
+ * before the push, is `now` after the removal. */
+XBUDDY__HOT void xbuddy__index_push(xbuddy *b, unsigned o, size_t bit, xbuddy__w old)
+{
     if (!(old & XBUDDY__EVEN)) xbuddy__sum_set(b, bit);
     if (bit >> XBUDDY__WLOG < b->low[o]) b->low[o] = bit >> XBUDDY__WLOG;
     b->rec[o] = bit >> XBUDDY__WLOG;
-    xbuddy__count(b, o, true);
 }
-/* Pair at `bit` (a free block in it) gets state 0. */
-XBUDDY__HOT void xbuddy__hclr(xbuddy *b, unsigned o, size_t bit)
+XBUDDY__HOT void xbuddy__index_remove(xbuddy *b, size_t bit, xbuddy__w now)
 {
-    xbuddy__w *w = b->hw + (bit >> XBUDDY__WLOG);
-    if (!((*w &= ~((xbuddy__w)3 << (bit & (XBUDDY__WB - 1)))) & XBUDDY__EVEN)) xbuddy__sum_clear(b, bit);
-    xbuddy__count(b, o, false);
+    if (!(now & XBUDDY__EVEN)) xbuddy__sum_clear(b, bit);
 }
+/* A free block of order o (one exists): the latest block freed or split
+ * off at this order (cache-hot, like the head of a free list) if its word
+ * still has one, else the first one at or after low[o] (which then moves
+ * up to it). Its node. */
+XBUDDY__HOT size_t xbuddy__index_first(xbuddy *b, unsigned o)
+{
+    size_t w = (b->hw[b->rec[o]] & XBUDDY__EVEN) ? b->rec[o] : b->low[o], bit = xbuddy__find(b, w), Y;
+    if (w == b->low[o]) b->low[o] = bit >> XBUDDY__WLOG;
+    Y = (bit - b->adj[o]) >> 1;
+    return o < b->maxo ? 2 * Y + (xbuddy__st(b, bit) >> 1) : Y;
+}
+
+/* The bit of node Y's pair (of node Y itself at the top order). */
+static inline size_t xbuddy__hbit(const xbuddy *b, unsigned o, size_t Y)
+{
+    return xbuddy__bit(b, o, o < b->maxo ? Y >> 1 : Y);
+}
+/* Y's pair (state 0, or H=0 W=0 at the top) gets "Y free": (1, Y's side). */
+XBUDDY__HOT void xbuddy__push(xbuddy *b, unsigned o, size_t Y)
+{
+    size_t bit = xbuddy__hbit(b, o, Y);
+    xbuddy__w *w = b->hw + (bit >> XBUDDY__WLOG), old = *w;
+    *w = old | (xbuddy__w)(o < b->maxo ? 1u | ((unsigned)Y & 1u) << 1 : 1u) << (bit & (XBUDDY__WB - 1));
+    if (!b->nfree[o]++) b->mask |= (size_t)1 << o;
+    if (XBUDDY__INBAND(b)) xbuddy__list_push(b, o, (Y << o) - b->phase);
+    else xbuddy__index_push(b, o, bit, old);
+}
+/* Y's pair (Y the free one in it) gets state 0. */
+XBUDDY__HOT void xbuddy__remove(xbuddy *b, unsigned o, size_t Y)
+{
+    size_t bit = xbuddy__hbit(b, o, Y);
+    xbuddy__w *w = b->hw + (bit >> XBUDDY__WLOG);
+    *w &= ~((xbuddy__w)3 << (bit & (XBUDDY__WB - 1)));
+    if (!--b->nfree[o]) b->mask &= ~((size_t)1 << o);
+    if (XBUDDY__INBAND(b)) xbuddy__list_remove(b, o, (Y << o) - b->phase);
+    else xbuddy__index_remove(b, bit, *w);
+}
+XBUDDY__HOT size_t xbuddy__pop(xbuddy *b, unsigned o)
+{
+    size_t Y = XBUDDY__INBAND(b) ? (b->head[o] + b->phase) >> o : xbuddy__index_first(b, o);
+    xbuddy__remove(b, o, Y);
+    return Y;
+}
+
 /* Toggle the block marker of node Y, order o >= 1: (0,0) <-> (0,1). */
 XBUDDY__HOT void xbuddy__mark(xbuddy *b, size_t Y, unsigned o)
 {
@@ -885,56 +1039,50 @@ XBUDDY__HOT unsigned xbuddy__locate(const xbuddy *b, size_t X, int *fr)
 }
 
 #if XALLOC_DEBUG >= 2
-static void xbuddy__poison(const xbuddy *b, size_t X, unsigned o)
+/* In-band: fill n bytes of min block number i with the poison. */
+static void xbuddy__poison(const xbuddy *b, size_t i, size_t n)
 {
-    if (XBUDDY__INBAND(b)) {
-        unsigned char *p = (unsigned char *)(uintptr_t)xbuddy__addr(b, X);
-        size_t n = (size_t)xbuddy__size(b, o);
-        XALLOC__SHOW(p, n);
-        XALLOC_MEMSET(p, XBUDDY_POISON_BYTE, n);
-        XALLOC__HIDE(p, n);
-    }
+    unsigned char *p = (unsigned char *)xbuddy__node(b, i);
+    XALLOC__SHOW(p, n);
+    XALLOC_MEMSET(p, XBUDDY_POISON_BYTE, n);
+    XALLOC__HIDE(p, n);
 }
 #endif
 
-/* Free node Y of order o, merging it with free buddies up the orders. */
+/* Free node Y of order o, merging it with free buddies up the orders: one
+ * pair read per order, and per merge the buddy's removal from its set.
+ *     [ Y ][free buddy]  =>  [ ------ Y >> 1 ------ ]  (one order up)
+ * At level >= 2 (in-band) the block is poisoned whole, and at each merge
+ * the first bytes of the right half (the links of a free buddy, or of a
+ * left buddy absorbed one order below), now inside the merged block, too. */
 XBUDDY__HOT void xbuddy__merge(xbuddy *b, size_t Y, unsigned o)
 {
-    size_t bit;
 #if XALLOC_DEBUG >= 2
-    xbuddy__poison(b, Y << o, o);
+    if (XBUDDY__INBAND(b)) xbuddy__poison(b, (Y << o) - b->phase, (size_t)xbuddy__size(b, o));
 #endif
-    for (; o < b->maxo; o++, Y >>= 1) {
-        bit = xbuddy__bit(b, o, Y >> 1);
-        if (!(xbuddy__st(b, bit) & 1u)) {
-            xbuddy__hset(b, o, bit, 1u | (unsigned)(Y & 1u) << 1);
-            return;
-        }
-        xbuddy__hclr(b, o, bit); /* the buddy was the free one */
+    for (; o < b->maxo && (xbuddy__st(b, xbuddy__bit(b, o, Y >> 1)) & 1u); o++, Y >>= 1) {
+        xbuddy__remove(b, o, Y ^ 1); /* the pair's free one is the buddy */
+#if XALLOC_DEBUG >= 2
+        if (XBUDDY__INBAND(b)) xbuddy__poison(b, ((Y | 1u) << o) - b->phase, XBUDDY__LINKS);
+#endif
     }
-    xbuddy__hset(b, o, xbuddy__bit(b, o, Y), 1u);
+    xbuddy__push(b, o, Y);
 }
 
-/* Take a free block of order >= o, split it down to o, mark it; its X. */
+/* Take a free block of order >= o: one find-first-set over the mask picks
+ * the order, pop one, split it down to o (keep the left half, push the
+ * right one), mark it; its X. */
 XBUDDY__HOT size_t xbuddy__take(xbuddy *b, unsigned o)
 {
-    size_t m = b->mask >> o, bit, Y;
+    size_t m = b->mask >> o, Y;
     unsigned k;
     if (!m) return SIZE_MAX;
     k = o + xbuddy__ctz((xbuddy__w)m);
-    /* the latest block freed or split off at this order (cache-hot, like the
-     * head of a free list) if its word still has one, else the first one at
-     * or after low[k] (which then moves up to it) */
-    Y = (b->hw[b->rec[k]] & XBUDDY__EVEN) ? b->rec[k] : b->low[k];
-    bit = xbuddy__find(b, Y);
-    if (Y == b->low[k]) b->low[k] = bit >> XBUDDY__WLOG;
-    Y = (bit - b->adj[k]) >> 1;
-    if (k < b->maxo) Y = 2 * Y + (xbuddy__st(b, bit) >> 1);
-    xbuddy__hclr(b, k, bit);
-    while (k > o) { /* keep the left half, free the right one */
+    Y = xbuddy__pop(b, k);
+    while (k > o) {
         k--;
         Y <<= 1;
-        xbuddy__hset(b, k, xbuddy__bit(b, k, Y >> 1), 3u);
+        xbuddy__push(b, k, Y | 1u);
     }
     xbuddy__mark(b, Y, o);
     return Y << o;
@@ -1023,21 +1171,26 @@ static size_t xbuddy__slices(const xbuddy *b, size_t *adj)
 }
 
 /* The geometry of a range, written into b: base, bytes, n, phase, shift,
- * maxo, the index levels, maxres, meta_bytes. False if the arguments are bad. */
-static bool xbuddy__layout(xbuddy *b, xbuddy_addr base, xbuddy_addr size, const xbuddy_desc *d, unsigned glog)
+ * maxo, the index levels (metadata-only: `meta`), maxres, meta_bytes. False
+ * if the arguments are bad. */
+static bool xbuddy__layout(xbuddy *b, xbuddy_addr base, xbuddy_addr size, const xbuddy_desc *d, bool meta)
 {
     xbuddy_addr min = d && d->min_block ? d->min_block : (xbuddy_addr)XBUDDY_MIN_BLOCK;
     xbuddy_addr cap = d && d->max_block ? d->max_block : 0, lo, hi, n;
     size_t A, k;
     unsigned o;
-    if ((min & (min - 1)) || min < sizeof(void *) || (cap & (cap - 1)) || (cap && cap < min) ||
+    if ((min & (min - 1)) || min < sizeof(void *) || (!meta && min < XBUDDY__LINKS) || (cap & (cap - 1)) || (cap && cap < min) ||
         size > XBUDDY_NONE - base || base > XBUDDY_NONE - min)
         return false;
     for (b->shift = 0; xbuddy__shl(1, b->shift) != min; b->shift++) { }
     lo = (base + min - 1) & ~(min - 1);
     hi = (base + size) & ~(min - 1);
     n = xbuddy__shr(hi - lo, b->shift);
-    if (hi <= lo || n > (xbuddy_addr)(SIZE_MAX >> 2)) return false;
+    /* in-band: block numbers fit the 32-bit links (on a 32-bit target
+     * SIZE_MAX >> 2 is the smaller bound, and the test folds away) */
+    if (hi <= lo || n > (xbuddy_addr)(SIZE_MAX >> 2) ||
+        (SIZE_MAX >> 2 >= XBUDDY__NIL && !meta && n >= (xbuddy_addr)XBUDDY__NIL))
+        return false;
     b->base = lo;
     b->bytes = hi - lo;
     b->n = (size_t)n;
@@ -1048,19 +1201,20 @@ static bool xbuddy__layout(xbuddy *b, xbuddy_addr base, xbuddy_addr size, const 
     b->maxo = o;
     b->phase = A & (((size_t)2 << o) - 1);
     b->nwords = xbuddy__slices(b, NULL);
-    b->glog = glog;
+    b->glog = meta ? XBUDDY__GLOG : 0;
     b->nlev = 0;
     b->lev[0] = 0;
     /* each level has a 64th of the bits of the one below: at most 10 levels
      * over the 2^57 words of the largest range, inside the table's 12 */
-    for (k = (b->nwords + ((size_t)1 << glog) - 1) >> glog;;) {
+    for (k = (b->nwords + ((size_t)1 << b->glog) - 1) >> b->glog; meta;) {
         b->lev[b->nlev + 1] = b->lev[b->nlev] + ((k + XBUDDY__WB - 1) >> XBUDDY__WLOG); /* level nlev: k bits */
         b->nlev++;
         if (k <= XBUDDY__WB) break;
         k = (k + XBUDDY__WB - 1) >> XBUDDY__WLOG;
     }
     b->maxres = d && d->max_reserved ? d->max_reserved : XBUDDY_MAX_RESERVED;
-    b->meta_bytes = sizeof(xbuddy) + sizeof(size_t) * (4 * ((size_t)o + 1) + 2 * b->maxres) +
+    /* adj, nfree, then low and rec (metadata-only) or head (in-band) */
+    b->meta_bytes = sizeof(xbuddy) + sizeof(size_t) * ((meta ? 4u : 3u) * ((size_t)o + 1) + 2 * b->maxres) +
                     sizeof(xbuddy__w) * (b->nwords + b->lev[b->nlev]);
     return true;
 }
@@ -1068,7 +1222,7 @@ static bool xbuddy__layout(xbuddy *b, xbuddy_addr base, xbuddy_addr size, const 
 XALLOC_DEF size_t xbuddy_meta_size(xbuddy_addr base, xbuddy_addr size, const xbuddy_desc *desc)
 {
     xbuddy t;
-    return xbuddy__layout(&t, base, size, desc, XBUDDY__GLOG) ? t.meta_bytes + sizeof(xbuddy__w) - 1 : 0;
+    return xbuddy__layout(&t, base, size, desc, true) ? t.meta_bytes + sizeof(xbuddy__w) - 1 : 0;
 }
 
 static xbuddy *xbuddy__bad(const xbuddy_desc *d, const void *p)
@@ -1091,17 +1245,20 @@ static xbuddy *xbuddy__setup(xbuddy *b, const xbuddy_desc *d, unsigned flags)
     b->flags = flags;
     b->mask = b->used = b->resv = b->live = b->nres = 0;
     b->allocs = b->frees = b->failures = 0;
-    /* after the handle: adj, nfree, low, rec, res, then the words (all zeroed) */
+    /* after the handle: adj, nfree, then low and rec (metadata-only) or
+     * head (in-band), res, the pair bits, the index (all zeroed) */
     b->adj = (size_t *)(void *)(b + 1);
     b->nfree = b->adj + b->maxo + 1;
-    b->low = b->nfree + b->maxo + 1;
-    b->rec = b->low + b->maxo + 1;
-    b->res = b->rec + b->maxo + 1;
+    z = b->nfree + b->maxo + 1;
+    b->low = b->rec = b->head = NULL;
+    if (flags & XBUDDY__META) b->low = z, b->rec = z + b->maxo + 1;
+    else b->head = z;
+    b->res = z + (flags & XBUDDY__META ? 2u : 1u) * (b->maxo + 1);
     b->hw = (xbuddy__w *)(void *)(b->res + 2 * b->maxres);
     b->sum = b->hw + b->nwords;
     for (z = b->adj; z < (size_t *)(void *)(b->sum + b->lev[b->nlev]); z++) *z = 0;
     xbuddy__slices(b, b->adj);
-    for (o = 0; o <= b->maxo; o++) b->low[o] = SIZE_MAX;
+    for (o = 0, z = b->nfree + b->maxo + 1; o <= b->maxo; o++) z[o] = b->low ? SIZE_MAX : XBUDDY__NIL; /* low or head: none */
     XALLOC__POOL_CREATE(b);
     for (x = b->phase; x < b->phase + b->n; x += (size_t)1 << o) {
         for (o = b->maxo; (x & (((size_t)1 << o) - 1)) || b->phase + b->n - x < (size_t)1 << o; o--) { }
@@ -1117,7 +1274,7 @@ XALLOC_DEF xbuddy *xbuddy_init_meta(void *meta, size_t meta_size, xbuddy_addr ba
 {
     uintptr_t m = (uintptr_t)meta, a = (m + sizeof(xbuddy__w) - 1) & ~(uintptr_t)(sizeof(xbuddy__w) - 1);
     xbuddy *b = (xbuddy *)a;
-    if (!meta || meta_size < a - m + sizeof(xbuddy) || !xbuddy__layout(b, base, size, desc, XBUDDY__GLOG) ||
+    if (!(XBUDDY_MODES & 2) || !meta || meta_size < a - m + sizeof(xbuddy) || !xbuddy__layout(b, base, size, desc, true) ||
         b->meta_bytes > meta_size - (a - m))
         return xbuddy__bad(desc, meta);
     return xbuddy__setup(b, desc, XBUDDY__META);
@@ -1129,9 +1286,9 @@ XALLOC_DEF xbuddy *xbuddy_init(void *mem, size_t size, const xbuddy_desc *desc)
     uintptr_t a = (uintptr_t)mem, m;
     /* the bitmap goes at the end; the range shrinks to what is left before
      * it (which needs no more bitmap than the whole did) */
-    if (!mem || !xbuddy__layout(&t, a, size, desc, 0) || t.meta_bytes >= size) return xbuddy__bad(desc, mem);
+    if (!(XBUDDY_MODES & 1) || !mem || !xbuddy__layout(&t, a, size, desc, false) || t.meta_bytes >= size) return xbuddy__bad(desc, mem);
     m = (a + size - t.meta_bytes) & ~(uintptr_t)(sizeof(xbuddy__w) - 1);
-    if (m <= a || !xbuddy__layout((xbuddy *)m, a, m - a, desc, 0)) return xbuddy__bad(desc, mem);
+    if (m <= a || !xbuddy__layout((xbuddy *)m, a, m - a, desc, false)) return xbuddy__bad(desc, mem);
     return xbuddy__setup((xbuddy *)m, desc, 0);
 }
 
@@ -1149,7 +1306,8 @@ XBUDDY__HOT xbuddy_addr xbuddy__alloc(xbuddy *b, int o)
     a = xbuddy__addr(b, X);
 #if XALLOC_DEBUG >= 2
     if (XBUDDY__INBAND(b)) {
-        const unsigned char *p = (const unsigned char *)(uintptr_t)a, *e = p + (size_t)xbuddy__size(b, (unsigned)o);
+        /* the block's first bytes held its links */
+        const unsigned char *p = (const unsigned char *)(uintptr_t)a + XBUDDY__LINKS, *e = p - XBUDDY__LINKS + (size_t)xbuddy__size(b, (unsigned)o);
         XALLOC__SHOW(p, (size_t)(e - p));
         while (p < e && *p == (unsigned char)XBUDDY_POISON_BYTE) p++;
         if (p < e) xbuddy__report(b, XALLOC_E_USE_AFTER_FREE, (xbuddy_addr)(uintptr_t)p, "free memory was written to");
@@ -1275,7 +1433,7 @@ static bool xbuddy__reserve(xbuddy *b, xbuddy_addr addr, xbuddy_addr size, bool 
             why = "range overlaps an allocation";
             if (!pass && !fr && !r0) goto refuse;
             if (pass && (add ? fr : !fr && r0)) {
-                if (fr) xbuddy__hclr(b, o, xbuddy__bit(b, o, o < b->maxo ? x >> (o + 1) : x >> o));
+                if (fr) xbuddy__remove(b, o, x >> o);
                 else { xbuddy__mark(b, x >> o, o); b->resv -= (size_t)1 << o; }
                 xbuddy__carve(b, x >> o, o, lo, hi, !add);
             }
@@ -1342,7 +1500,7 @@ XALLOC_DEF void xbuddy_stats_get(xbuddy *b, xbuddy_stats *out)
 }
 
 #ifndef XALLOC_NO_INTROSPECTION
-static size_t xbuddy__pop(xbuddy__w w)
+static size_t xbuddy__popcount(xbuddy__w w)
 {
     size_t c = 0;
     for (; w; w &= w - 1) c++;
@@ -1375,15 +1533,30 @@ static const char *xbuddy__check_locked(const xbuddy *b)
         e = o < b->maxo ? (b->adj[o + 1] + 2 * (b->phase >> (o + 1 < b->maxo ? o + 2 : o + 1))) >> XBUDDY__WLOG : b->nwords;
         for (; w < e; w++) {
             xbuddy__w v = b->hw[w];
-            if ((v & XBUDDY__EVEN) && w < b->low[o]) return "free block below the search hint";
-            h += xbuddy__pop(v & XBUDDY__EVEN);
-            if (o < b->maxo) marks -= xbuddy__pop(v >> 1 & ~v & XBUDDY__EVEN);
+            if ((v & XBUDDY__EVEN) && b->low && w < b->low[o]) return "free block below the search hint";
+            h += xbuddy__popcount(v & XBUDDY__EVEN);
+            if (o < b->maxo) marks -= xbuddy__popcount(v >> 1 & ~v & XBUDDY__EVEN);
             else if (v & ~XBUDDY__EVEN) return "stray bit in the top order";
         }
         if (h != b->nfree[o] || ((b->mask >> o & 1u) != 0) != (h != 0)) return "free counts or mask wrong";
         nfree -= h;
     }
     if (nfree || marks) return "free blocks or markers wrong";
+    /* in-band lists: list o visits nfree[o] free blocks of order o with
+     * consistent back-links, then ends. Back-links make the visits distinct
+     * (a block seen twice would have two predecessors), so with the counts
+     * checked above each list is exactly its order's free blocks. */
+    for (o = 0; b->head && o <= b->maxo; o++) {
+        size_t p = XBUDDY__NIL, c = 0, Y;
+        for (i = b->head[o]; i != XBUDDY__NIL; p = i, i = xbuddy__link(b, i, 0), c++) {
+            if (c == b->nfree[o] || i >= b->n || xbuddy__link(b, i, 1) != p) return "free list links broken";
+            Y = (i + b->phase) >> o;
+            if ((Y << o) - b->phase != i ||
+                xbuddy__st(b, xbuddy__hbit(b, o, Y)) != (o < b->maxo ? 1u | ((unsigned)Y & 1u) << 1 : 1u))
+                return "free list holds a block that is not free";
+        }
+        if (c != b->nfree[o]) return "free list shorter than the count";
+    }
     for (k = 0; k < b->nlev; k++) { /* each index bit: the words below it are not all empty */
         const xbuddy__w *src = k ? b->sum + b->lev[k - 1] : b->hw;
         size_t span = k ? 1 : (size_t)1 << b->glog, nsrc = k ? b->lev[k] - b->lev[k - 1] : b->nwords;

@@ -18,7 +18,10 @@
  * block), allocate (log-uniform 16 B..2 KiB) and free at random (45 of 100
  * operations free a random live block) until the first failure; print
  * requested live bytes / region size, median and minimum over 9 seeds.
- * Metadata: bytes xbuddy_meta_size asks for a 4 GiB range of 4 KiB pages. */
+ * Metadata: bytes xbuddy_meta_size asks for a 4 GiB range of 4 KiB pages.
+ *
+ * Usage: bench_buddy [pow2 | --help]. With "pow2" only the first line (pow2,
+ * in-band, free by address) is run: the issue's figure, in a short call. */
 #include "bench.h"
 #define XALLOC_IMPLEMENTATION
 #include "xalloc_buddy.h"
@@ -152,11 +155,15 @@ static void frag_free(void *b, void *p) { xbuddy_free((xbuddy *)b, p); }
 static const bench_allocator buddy_frag = { frag_make, frag_alloc, frag_free };
 
 
-int main(void)
+int main(int argc, char **argv)
 {
-    int quick = bench_quick();
+    int quick = bench_quick(), only_pow2 = argc > 1 && !strcmp(argv[1], "pow2");
     size_t nops = quick ? 200000 : 2000000, region = (size_t)256 << 20;
     xbuddy_desc d;
+    if (argc > 1 && !only_pow2) {
+        printf("usage: %s [pow2]   (pow2: only pow2, in-band, free by address; BENCH_RUNS, BENCH_QUICK as for every bench)\n", argv[0]);
+        return !strcmp(argv[1], "--help") ? 0 : 2;
+    }
     arena = bench_xmalloc(region);
     memset(arena, 0, region); /* fault the pages in before timing */
     memset(&d, 0, sizeof d);
@@ -170,6 +177,7 @@ int main(void)
     slot_size = bench_xmalloc(pow2.nslots * sizeof *slot_size);
     lat = bench_xmalloc(nops * sizeof *lat);
     speed(&pow2, 1, 0);
+    if (only_pow2) return 0;
     speed(&pow2, 1, 1);
     speed(&pow2, 0, 0);
     bench_frag_report(&buddy_frag, 128u << 10, "128KiB");

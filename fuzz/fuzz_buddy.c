@@ -90,6 +90,7 @@ static int guard_ok(const unsigned char *p, size_t n) { size_t i; for (i = 0; i 
 #define MAXBLOCKS 4096 /* ranges are cut so that about this many blocks of the top order fill them */
 #define MAXWALK 40000
 #define MAXDIRTY 16
+#define LINK_BYTES 8 /* in-band: a free block's list links, its first 8 bytes (xalloc_buddy.h) */
 /* Level 4 runs the full check, which looks up every block and reads the
  * whole bitmap, on every call: its ranges are kept to this many min blocks
  * (the other levels take the large ones), so that its programs run as many
@@ -658,13 +659,20 @@ static void op_misuse(fuzz_in *in)
         bad_free(addr_of(v % S.n), 0, (kind >> 3) % 2);
         break;
     case 4: /* write into free memory (in-band, level >= 2 promises a report) */
-        if (!S.meta_mode && XALLOC_DEBUG >= 2 && S.ndirty < MAXDIRTY) {
+        /* Not into the first LINK_BYTES of a min block: a free block keeps
+         * its list links there, and any min block can become the start of a
+         * free block when a split or merge makes one (a write there is a
+         * broken list, which xbuddy_check reports, not a use after free).
+         * Min blocks of LINK_BYTES have no byte to write. */
+        if (!S.meta_mode && XALLOC_DEBUG >= 2 && S.ndirty < MAXDIRTY && S.minb > LINK_BYTES) {
             size_t f;
             model_free_blocks();
             if (S.nfb && !S.fb_overflow) {
                 fblk *b = &fb[v % S.nfb];
                 addr_t off = (addr_t)w % bsize(b->o);
-                size_t bx = b->X + (((size_t)(w >> 8) % b->count) << b->o);
+                size_t bx;
+                if ((off & (S.minb - 1)) < LINK_BYTES) off += LINK_BYTES; /* same min block: minb >= 2 * LINK_BYTES */
+                bx = b->X + (((size_t)(w >> 8) % b->count) << b->o);
                 unsigned char *p = ptr_of(bx) + off;
                 size_t X = bx + (size_t)(off >> S.shift);
                 FUZZ_LOG("  misuse: write after free at %p\n", (void *)p);

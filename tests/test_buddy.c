@@ -274,7 +274,11 @@ static void test_min_block_sizes(void)
         xbuddy *b = meta_init(m * 5 + 3, m * 300 + m / 2, &d);
         XT_CHECK(b != NULL);
         if (b) fill_and_empty(b, false);
-        if (m <= 4096) { /* in-band: the blocks are real memory */
+        if (m < XBUDDY__LINKS) { /* in-band: too small for a free block's two links */
+            static uint64_t mem[64];
+            XT_CHECK(xbuddy_init(mem, sizeof mem, &d) == NULL);
+            EXPECT_ERROR(XALLOC_E_BADARG);
+        } else if (m <= 4096) { /* in-band: the blocks are real memory */
             size_t size = (size_t)m * 200 + 123;
             unsigned char *mem = (unsigned char *)malloc(size);
             b = xbuddy_init(mem + 1, size - 1, &d);
@@ -769,7 +773,7 @@ static void test_poison(void)
     xbuddy_free(b, p);
     EXPECT_NO_ERROR();
 #ifndef XALLOC__SANITIZING /* the sanitizer would stop the write after free itself */
-    XT_CHECK(p[0] == XBUDDY_POISON_BYTE && p[1023] == XBUDDY_POISON_BYTE);
+    XT_CHECK(p[XBUDDY__LINKS] == XBUDDY_POISON_BYTE && p[1023] == XBUDDY_POISON_BYTE); /* (its links before) */
     p[500] = 0; /* write after free */
     q = (unsigned char *)xbuddy_alloc(b, 1000);
     XT_CHECK(q == p);
@@ -1068,6 +1072,98 @@ static void test_check_names_each_invariant(void)
     EXPECT_NO_ERROR();
 }
 
+/* ---- in-band free lists ------------------------------------------------------- */
+/* The smallest in-band minimum block (8 bytes: the two 32-bit links, on
+ * every target) and its neighbours, at every level: order-0 blocks, which
+ * are all links and no poison, go round many times in random order; each
+ * keeps its bytes while live; the lists and the check agree throughout. */
+static void test_inband_min_block_edges(void)
+{
+    xbuddy_addr m;
+    XT_CHECK(XBUDDY__LINKS == 8);
+    for (m = XBUDDY__LINKS; m <= 4 * XBUDDY__LINKS; m *= 2) {
+        static uint64_t store[2048]; /* 16 KiB */
+        xbuddy_desc d = desc_of(m);
+        xbuddy *b = xbuddy_init(store, sizeof store, &d);
+        unsigned char *p[64];
+        size_t i, round;
+        XT_CHECK(b != NULL);
+        if (!b) return;
+        for (i = 0; i < 64; i++) p[i] = NULL;
+        for (round = 0; round < 4000; round++) {
+            size_t k = xt_below(64);
+            if (p[k]) {
+                XT_CHECK(p[k][0] == (unsigned char)k && p[k][m - 1] == (unsigned char)k);
+                xbuddy_free(b, p[k]);
+                p[k] = NULL;
+            } else if ((p[k] = (unsigned char *)xbuddy_alloc(b, (size_t)(xt_below(3) ? m : m << xt_below(4)))) != NULL) {
+                memset(p[k], (int)k, (size_t)m);
+            }
+            if (round % 97 == 0) XT_CHECK(xbuddy_check(b) == NULL);
+        }
+        for (i = 0; i < 64; i++) xbuddy_free(b, p[i]);
+        XT_CHECK(xbuddy_check(b) == NULL);
+        EXPECT_NO_ERROR();
+        fill_and_empty(b, true);
+    }
+}
+
+/* White-box: in-band, xbuddy_check walks the lists. Every single-bit flip
+ * of every link word of every free block is caught (a wrong next-link
+ * points to a block whose prev-link is not this one, or out of the range,
+ * or ends the list early; a wrong prev-link differs from the predecessor),
+ * and each list invariant is named. Put back, the check passes again. */
+static bool names(xbuddy *b, const char *want);
+/* through the header's accessors: free memory is hidden under a sanitizer */
+#define LINK(i, w) xbuddy__link(b, (i), (w))
+#define SET_LINK(i, w, v) xbuddy__set_link(b, (i), (w), (v))
+static void test_check_finds_broken_lists(void)
+{
+    static uint64_t store[4096]; /* 32 KiB */
+    xbuddy_desc d = desc_of(64);
+    xbuddy *b = xbuddy_init(store, sizeof store, &d);
+    void *p[200];
+    size_t i, o, n = 0, flips = 0, found = 0, first = 0, listed = 0;
+    unsigned bit, w;
+    XT_CHECK(b != NULL);
+    if (!b) return;
+    for (i = 0; i < 200; i++) p[i] = xbuddy_alloc(b, (size_t)64 << xt_below(4));
+    for (i = 0; i < 200; i += 2) xbuddy_free(b, p[i]);
+    XT_CHECK(xbuddy_check(b) == NULL);
+    for (o = 0; o <= b->maxo; o++)
+        for (i = b->head[o]; i != XBUDDY__NIL; i = LINK(i, 0), n++)
+            for (w = 0; w < 2; w++)
+                for (bit = 0; bit < 32; bit++) {
+                    SET_LINK(i, w, LINK(i, w) ^ ((size_t)1 << bit));
+                    flips++;
+                    if (xbuddy_check(b)) found++;
+                    SET_LINK(i, w, LINK(i, w) ^ ((size_t)1 << bit));
+                }
+    XT_CHECK(n > 20 && found == flips && n_errors == (int)found && last_err == XALLOC_E_CORRUPT);
+    clear_errors();
+    XT_CHECK(xbuddy_check(b) == NULL);
+    /* each message: find a list of two or more blocks */
+    for (o = 0; o <= b->maxo && (b->head[o] == XBUDDY__NIL || LINK(b->head[o], 0) == XBUDDY__NIL); o++) { }
+    XT_CHECK(o <= b->maxo);
+    if (o > b->maxo) return;
+    first = b->head[o];
+    listed = LINK(first, 0);
+    SET_LINK(listed, 1, XBUDDY__NIL);            /* the second's back-link */
+    XT_CHECK(names(b, "free list links broken"));
+    SET_LINK(listed, 1, first);
+    SET_LINK(first, 0, XBUDDY__NIL);             /* the list ends after one */
+    XT_CHECK(names(b, "free list shorter than the count"));
+    SET_LINK(first, 0, listed);
+    b->head[o] = (size_t)((uintptr_t)p[1] - (uintptr_t)b->base) >> b->shift; /* an allocated block at the head */
+    ((uint32_t *)p[1])[1] = XBUDDY__NIL;         /* whose "back-link" looks right */
+    XT_CHECK(names(b, "free list holds a block that is not free"));
+    b->head[o] = first;
+    XT_CHECK(xbuddy_check(b) == NULL);
+    for (i = 1; i < 200; i += 2) xbuddy_free(b, p[i]);
+    XT_CHECK(xbuddy_check(b) == NULL);
+    EXPECT_NO_ERROR();
+}
+
 /* ---- randomized stress against a shadow of every minimum block ------------------- */
 enum { SH_FREE = 0, SH_USED = 1, SH_RES = 2 };
 typedef struct live { xbuddy_addr a; unsigned o; unsigned char tag; } live;
@@ -1240,6 +1336,8 @@ int main(int argc, char **argv)
     XT_RUN(test_dump_long_line);
     XT_RUN(test_full_check_every_call);
     XT_RUN(test_check_names_each_invariant);
+    XT_RUN(test_inband_min_block_edges);
+    XT_RUN(test_check_finds_broken_lists);
     XT_RUN(test_stress_meta);
     XT_RUN(test_stress_inband);
     free(meta_buf);
