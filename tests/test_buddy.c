@@ -1081,6 +1081,18 @@ static void test_inband_min_block_edges(void)
 {
     xbuddy_addr m;
     XT_CHECK(XBUDDY__LINKS == 8);
+#if SIZE_MAX > 0xFFFFFFFFu
+    {   /* in-band ranges hold fewer than 2^32 - 1 minimum blocks (32-bit
+         * links): 2^32 blocks of 8 bytes (32 GiB) are refused from the size
+         * alone, before init writes anything (the memory is not there) */
+        static uint64_t tiny[4];
+        xbuddy_desc d = desc_of(8);
+        clear_errors();
+        XT_CHECK(xbuddy_init(tiny, (size_t)8 << 32, &d) == NULL);
+        EXPECT_ERROR(XALLOC_E_BADARG);
+        XT_CHECK(xbuddy_meta_size(0, (xbuddy_addr)8 << 32, &d) > 0); /* metadata-only has no such limit */
+    }
+#endif
     for (m = XBUDDY__LINKS; m <= 4 * XBUDDY__LINKS; m *= 2) {
         static uint64_t store[2048]; /* 16 KiB */
         xbuddy_desc d = desc_of(m);
@@ -1158,6 +1170,25 @@ static void test_check_finds_broken_lists(void)
     ((uint32_t *)p[1])[1] = XBUDDY__NIL;         /* whose "back-link" looks right */
     XT_CHECK(names(b, "free list holds a block that is not free"));
     b->head[o] = first;
+    XT_CHECK(xbuddy_check(b) == NULL);
+    /* a head that is not the start of a block of its order: min block
+     * first + 1, inside the free block `first` of an order >= 1, with a
+     * back-link that looks right (its old bytes put back afterwards: at
+     * level 2 they are poison) */
+    for (o = 1; o <= b->maxo && b->head[o] == XBUDDY__NIL; o++) { }
+    XT_CHECK(o <= b->maxo);
+    if (o > b->maxo) return;
+    first = b->head[o];
+    {
+        size_t w0 = LINK(first + 1, 0), w1 = LINK(first + 1, 1);
+        SET_LINK(first + 1, 0, first);
+        SET_LINK(first + 1, 1, XBUDDY__NIL);
+        b->head[o] = first + 1;
+        XT_CHECK(names(b, "free list holds a block that is not free"));
+        b->head[o] = first;
+        SET_LINK(first + 1, 0, w0);
+        SET_LINK(first + 1, 1, w1);
+    }
     XT_CHECK(xbuddy_check(b) == NULL);
     for (i = 1; i < 200; i += 2) xbuddy_free(b, p[i]);
     XT_CHECK(xbuddy_check(b) == NULL);

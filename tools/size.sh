@@ -7,6 +7,8 @@
 #            <name>.c: init, alloc, free; for the slab, one cache) links in
 #            with --gc-sections: the sections of the implementation object
 #            that the linker kept, read from the link map
+#   small    the same program with the header's smallest documented
+#            configuration (small_of below; level 0 only)
 # text = code + read-only data (as `size` counts it), in bytes. The target
 # column holds each header's size goal (its issue) on Cortex-M4 at level 0,
 # with ok or OVER; sizes are measured, not asserted: the exit code is 0
@@ -31,8 +33,18 @@ cc_of() {
 size_of() { case $1 in m0|m4) echo arm-none-eabi-size ;; rv64) echo riscv64-unknown-elf-size ;; esac; }
 ld_of() { case $1 in m0|m4) echo "-Wl,--undefined=xfs_vectors" ;; rv64) echo "-Wl,--no-warn-rwx-segments" ;; esac; }
 name_of() { case $1 in xalloc.h) echo xalloc ;; *) b=${1#xalloc_}; echo "${b%.h}" ;; esac; }
+# The smallest configuration of each header (what a firmware build that
+# needs only init, alloc and free would pick), for the "small" row.
+small_of() {
+    case $1 in
+    xalloc) echo "-DXALLOC_QUICK=0" ;;            # no quick lists
+    buddy) echo "-DXBUDDY_MODES=1" ;;             # in-band mode alone
+    slab) echo "-DXSLAB_MAGAZINE=0" ;;            # no magazine
+    *) echo "" ;;
+    esac
+}
 # Size goals (bytes of text on Cortex-M4, -Os, XALLOC_DEBUG=0): name:row:goal
-GOALS="xalloc:whole:3072 xalloc:program:1024 buddy:whole:2048 slab:program:1536 bitmap:whole:1536"
+GOALS="xalloc:whole:3072 xalloc:program:1024 xalloc:small:1024 buddy:whole:2048 buddy:small:2048 slab:program:1536 bitmap:whole:1536 bitmap:small:1536"
 goal_of() {
     for g in $GOALS; do
         case $g in "$1:$2:"*) echo "${g##*:}"; return ;; esac
@@ -75,24 +87,32 @@ for h in xalloc*.h; do
     name=$(name_of "$h")
     prog=tests/freestanding/$name.c
     printf '#define XALLOC_IMPLEMENTATION\n#include "%s"\n' "$h" > "$dir/$name-impl.c"
-    for row in whole program; do
-        if [ $row = program ] && [ ! -f "$prog" ]; then
+    for row in whole program small; do
+        if [ $row != whole ] && [ ! -f "$prog" ]; then
             printf '%-18s %-8s     (no %s: see make cross)\n' "$h" $row "$prog"; status=1; continue
         fi
-        for d in 0 1; do
+        levels="0 1" cfg=
+        if [ $row = small ]; then
+            cfg=$(small_of "$name")
+            [ -n "$cfg" ] || continue
+            levels=0
+        fi
+        for d in $levels; do
             line=$(printf '%-18s %-8s %-3s' "$h" $row $d)
             m4text=
             for t in $TARGETS; do
                 cc=$(cc_of $t)
-                obj=$dir/$name-$t-d$d.o
-                if ! $cc $CFLAGS -DXALLOC_DEBUG=$d -c "$dir/$name-impl.c" -o "$obj" 2>"$dir/err"; then
+                obj=$dir/$name-$t-d$d$row.o
+                # shellcheck disable=SC2086
+                if ! $cc $CFLAGS $cfg -DXALLOC_DEBUG=$d -c "$dir/$name-impl.c" -o "$obj" 2>"$dir/err"; then
                     cat "$dir/err"; status=1; line="$line | $(printf '%-17s' 'build failed')"; continue
                 fi
                 if [ $row = whole ]; then
                     set -- $($(size_of $t) "$obj" | awk 'NR == 2 { print $1, $2, $3 }')
                 else
-                    elf=$dir/$name-$t-d$d.elf
-                    if ! $cc $CFLAGS -DXALLOC_DEBUG=$d -c "$prog" -o "$dir/$name-$t-prog.o" 2>"$dir/err" ||
+                    elf=$dir/$name-$t-d$d$row.elf
+                    # shellcheck disable=SC2086
+                    if ! $cc $CFLAGS $cfg -DXALLOC_DEBUG=$d -c "$prog" -o "$dir/$name-$t-prog.o" 2>"$dir/err" ||
                        ! $cc $CFLAGS -c tests/freestanding/start.c -o "$dir/start-$t.o" 2>>"$dir/err" ||
                        ! $cc -Os -nostdlib -Wl,--gc-sections $(ld_of $t) -Wl,-Map="$elf.map" \
                             "$dir/start-$t.o" "$dir/$name-$t-prog.o" "$obj" -o "$elf" 2>>"$dir/err"; then
@@ -110,7 +130,7 @@ for h in xalloc*.h; do
             else
                 line="$line |"
             fi
-            echo "$line"
+            echo "$line${cfg:+  ($cfg)}"
         done
     done
 done
