@@ -35,7 +35,7 @@
  *   xalloc_max_alloc(h)              -> largest size that would succeed now [O(n) + flush]
  *   xalloc_overhead(size)            -> bytes of a region of `size` that
  *                                       never become block space            [O(1)]
- *   xalloc_stats_get / xalloc_reset_peak                                  [O(n) + flush]
+ *   xalloc_stats_get / xalloc_reset_peak                                  [O(n + R) + flush]
  *   xalloc_check(h)                  -> NULL, or which invariant broke     [O(heap)]
  *   xalloc_walk(h, fn, user)         -> fn per block, address order        [O(heap)]
  *   xalloc_dump(h, print, user)      -> the stats (four to a line), one line
@@ -103,7 +103,7 @@
  *   the list link.
  *
  *   The heap record sits at the start of the first region, followed by its
- *   tables: nbins = SL * (levels for the largest block) list heads, up to
+ *   tables: SL * (levels for the largest block) list heads, up to
  *   XALLOC_QUICK_CLASSES quick-list heads and counts, and the bitmaps;
  *   xalloc_overhead(size) gives the total (about 2.9 KiB for a 128 KiB
  *   region on 64-bit, 1.7 KiB with XALLOC_QUICK 0).
@@ -163,11 +163,13 @@
  *   memory, the slack after each request. A use after free or an overflow
  *   inside the heap is then reported by the tool as it would be for malloc.
  *
- * CODE SIZE (.text, Cortex-M4, arm-none-eabi-gcc 12 -Os -ffunction-sections,
- * XALLOC_DEBUG 0; `make size` measures the default build)
- *   whole implementation: 5.2 KiB (XALLOC_QUICK 0: 4.6 KiB); with
- *   XALLOC_NO_INTROSPECTION 3.1 KiB (XALLOC_QUICK 0: 2.7 KiB). A program that
- *   calls only init, alloc and free links 1.6 KiB (XALLOC_QUICK 0: 1.3 KiB).
+ * CODE SIZE (.text with .rodata, Cortex-M4, arm-none-eabi-gcc 12 -Os
+ * -ffunction-sections, XALLOC_DEBUG 0; `make size` measures the default build)
+ *   whole implementation: 4.9 KiB (XALLOC_QUICK 0: 4.4 KiB); with
+ *   XALLOC_NO_INTROSPECTION 2.8 KiB (XALLOC_QUICK 0: 2.4 KiB). A program that
+ *   calls only init, alloc and free links 1.4 KiB (XALLOC_QUICK 0: 1065
+ *   bytes, of which the lock hooks take about 65, the counters behind
+ *   xalloc_stats_get 55, init's error report 50 and the trace hook 50).
  *   XALLOC_DEBUG 1 adds about 0.5 KiB.
  *
  * DEPENDENCIES
@@ -693,8 +695,17 @@ extern "C" {
 /* Extra bytes a used block carries at level 3: the requested size. */
 #define XALLOC__TAIL       (XALLOC_DEBUG >= 3 ? 4u : 0u)
 
+/* XALLOC__HOT: a hot-path step, forced inline when optimizing for speed
+ * (at -Os the compiler weighs each call). XALLOC__TINY: a few instructions
+ * that fold into their caller's arithmetic, inlined in every build (out of
+ * line they cost more than their body: the call and its argument moves). */
+#if defined(__GNUC__) || defined(__clang__)
+#define XALLOC__TINY static inline __attribute__((always_inline))
+#else
+#define XALLOC__TINY static inline
+#endif
 #if (defined(__GNUC__) || defined(__clang__)) && !defined(__OPTIMIZE_SIZE__)
-#define XALLOC__HOT static inline __attribute__((always_inline))
+#define XALLOC__HOT XALLOC__TINY
 #else
 #define XALLOC__HOT static inline
 #endif
@@ -718,15 +729,18 @@ typedef struct xalloc__region {
 
 /* The heap record, at the (G-aligned) start of the first region. After it,
  * in the same memory:
- *   unsigned char *bins[nbins];   free lists (doubly linked), one per class
- *   unsigned char *quick[nquick]; quick lists (singly linked), small classes
- *   uint32_t       sl_map[nfl];   bit s of sl_map[f]: bins[f*SL+s] non-empty
- *   uint8_t        qcount[nquick];blocks on each quick list
- * fl_map bit f is set iff sl_map[f] != 0. */
+ *   unsigned char *bins[nfl * SL];  free lists (doubly linked), one per class
+ *   unsigned char *quick[nquick];   quick lists (singly linked), small classes
+ *   uint32_t       sl_map[nfl + 1]; bit 31-s of sl_map[f]: bins[f*SL+s] non-empty
+ *   uint8_t        qcount[nquick];  blocks on each quick list
+ * fl_map bit 31-f is set iff sl_map[f] != 0. sl_map[nfl] is always 0, so a
+ * search that starts one past the last bin finds nothing without a bounds
+ * test. The bits run from the top (XALLOC__BIT) so that the first non-empty
+ * bin at or after a position is a count of leading zeros: one instruction
+ * (CLZ, LZCNT), where a count of trailing zeros is four on ARMv7-M. */
 struct xalloc_heap {
     uint32_t        fl_map;
     uint32_t        nfl;        /* first-level classes in the table              */
-    uint32_t        nbins;      /* nfl * SL                                      */
     uint32_t        nquick;     /* classes with a quick list (0 if XALLOC_QUICK 0) */
     uint32_t        max_gran;   /* largest block, in granules                    */
     unsigned char **bins;
@@ -734,11 +748,17 @@ struct xalloc_heap {
     uint32_t       *sl_map;
     uint8_t        *qcount;
     xalloc__region  region;     /* the first region                              */
-    size_t          nregions, region_bytes, block_bytes;
+    size_t          block_bytes; /* in blocks, all regions (their number and
+                                    bytes: a walk of the region list)        */
     size_t          used;       /* bytes in blocks the caller holds              */
-    size_t          peak, free_blocks, quick_blocks, live;
-    size_t          quick_bytes; /* held in quick lists                        */
-    uint64_t        allocs, frees, failures;
+    size_t          peak, free_blocks;
+    size_t          live;       /* blocks the caller holds                       */
+    size_t          quick_bytes; /* in quick lists (0 iff they are empty)       */
+    /* Outcomes of the allocating calls: [0] blocks handed out, [1] NULL
+     * returns; 64-bit, so that they never wrap. Frees are not counted:
+     * every free ends a live block, so frees = [0] - live (an in-place
+     * realloc counts one of each), and the free path pays for no 64-bit add. */
+    uint64_t        outcomes[2];
     xalloc_hooks    hooks;
     xalloc_trace_fn trace;
 };
@@ -834,65 +854,74 @@ static inline void xalloc__set_hdr(unsigned char *b, uint32_t gran, uint32_t fla
 #define xalloc__prev_footer(b)        xalloc__ld32((b) - XALLOC__HDR - 4)
 #define xalloc__set_footer(end, gran) xalloc__st32((end) - XALLOC__HDR - 4, (gran))
 
-/* Make b a free block of gran granules (its predecessor is always used). */
-static inline void xalloc__set_free(unsigned char *b, uint32_t gran)
-{
-    xalloc__set_hdr(b, gran, XALLOC__PREV_USED);
-    xalloc__set_footer(b + xalloc__bytes(gran), gran);
-}
 
 /* ---- size classes and bins ------------------------------------------------ */
+#define XALLOC__BIT(i) (0x80000000u >> (i)) /* bitmap bit of bin or level i */
+/* Leading zeros of x != 0 (one CLZ instruction where the target has it). */
+static inline uint32_t xalloc__clz32(uint32_t x) { return 31u - xalloc__log2_32(x); }
+
 /* Class of a block of `gran` granules: exact below 2*SL granules, then SL
- * classes per power of two. Monotone in gran. One bit scan. */
+ * classes per power of two. Monotone in gran. One bit scan, no branch:
+ * with s = log2(gran | SL) - log2(SL), gran >> s keeps the top
+ * XALLOC_SL_LOG2 + 1 bits of gran (in SL..2*SL-1 once gran >= SL), and
+ * each step of s adds SL classes. Below SL, s = 0 and the class is gran. */
 static inline uint32_t xalloc__class(uint32_t gran)
 {
-    uint32_t msb;
-    if (gran < XALLOC__SL) return gran;
-    msb = xalloc__log2_32(gran);
-    return (msb - XALLOC_SL_LOG2 + 1) * XALLOC__SL + ((gran >> (msb - XALLOC_SL_LOG2)) & (XALLOC__SL - 1));
+    uint32_t s = xalloc__log2_32(gran | XALLOC__SL) - XALLOC_SL_LOG2;
+    return s * XALLOC__SL + (gran >> s);
 }
 
-/* Push free block b onto bin c. O(1): writes b's links and the old head's
- * back-link, sets two bitmap bits. */
-XALLOC__HOT void xalloc__insert(xalloc_heap *h, unsigned char *b, uint32_t c)
+/* Make b a free block of gran granules and push it onto the bin of its
+ * class: the only way a block becomes free, so header, footer and bin
+ * always agree. Its predecessor is used (free neighbours are merged
+ * first). O(1): header, footer, b's links, the old head's back-link, two
+ * bitmap bits. */
+XALLOC__HOT void xalloc__insert(xalloc_heap *h, unsigned char *b, uint32_t gran)
 {
+    uint32_t c = xalloc__class(gran);
     unsigned char *head = h->bins[c];
+    xalloc__set_hdr(b, gran, XALLOC__PREV_USED);
+    xalloc__set_footer(b + xalloc__bytes(gran), gran);
     xalloc__set_nxt(b, head);
     xalloc__set_prv(b, NULL);
     if (head) xalloc__set_prv(head, b);
     h->bins[c] = b;
-    h->sl_map[c / XALLOC__SL] |= 1u << (c % XALLOC__SL);
-    h->fl_map |= 1u << (c / XALLOC__SL);
+    h->sl_map[c / XALLOC__SL] |= XALLOC__BIT(c % XALLOC__SL);
+    h->fl_map |= XALLOC__BIT(c / XALLOC__SL);
     h->free_blocks++;
 }
 
-/* Remove free block b from bin c (its class). O(1). */
-XALLOC__HOT void xalloc__unlink(xalloc_heap *h, unsigned char *b, uint32_t c)
+/* Remove free block b from its bin. O(1). Only the head of a bin needs
+ * its class (from its header, one bit scan), to update the bin and the
+ * bitmaps. */
+XALLOC__HOT void xalloc__unlink(xalloc_heap *h, unsigned char *b)
 {
     unsigned char *next = xalloc__nxt(b), *prev = xalloc__prv(b);
     if (next) xalloc__set_prv(next, prev);
     if (prev) {
         xalloc__set_nxt(prev, next);
-    } else if ((h->bins[c] = next) == NULL) {
-        uint32_t fl = c / XALLOC__SL;
-        if ((h->sl_map[fl] &= ~(1u << (c % XALLOC__SL))) == 0) h->fl_map &= ~(1u << fl);
+    } else {
+        uint32_t c = xalloc__class(xalloc__gran(xalloc__hdr(b)));
+        if ((h->bins[c] = next) == NULL) {
+            uint32_t fl = c / XALLOC__SL;
+            if ((h->sl_map[fl] &= ~XALLOC__BIT(c % XALLOC__SL)) == 0) h->fl_map &= ~XALLOC__BIT(fl);
+        }
     }
     h->free_blocks--;
 }
 
-/* First non-empty bin with index >= c, or nbins. Two bit scans. */
-static inline uint32_t xalloc__find_bin(const xalloc_heap *h, uint32_t c)
+/* Head of the first non-empty bin with index >= c, or NULL; c <= nfl * SL
+ * (one past the last bin reads the zero sl_map[nfl]). Two bit scans. */
+static inline unsigned char *xalloc__first_free(const xalloc_heap *h, uint32_t c)
 {
-    uint32_t fl = c / XALLOC__SL, m;
-    if (c >= h->nbins) return h->nbins;
-    m = h->sl_map[fl] & (~0u << (c % XALLOC__SL));
+    uint32_t fl = c / XALLOC__SL, m = h->sl_map[fl] & (~0u >> (c % XALLOC__SL));
     if (!m) {
-        uint32_t fm = h->fl_map & (~0u << fl << 1);
-        if (!fm) return h->nbins;
-        fl = xalloc__ctz32(fm);
+        uint32_t fm = h->fl_map & (~0u >> fl >> 1); /* levels above fl */
+        if (!fm) return NULL;
+        fl = xalloc__clz32(fm);
         m = h->sl_map[fl];
     }
-    return fl * XALLOC__SL + xalloc__ctz32(m);
+    return h->bins[fl * XALLOC__SL + xalloc__clz32(m)];
 }
 
 /* ---- debugging aids (compiled out below their level) ---------------------- */
@@ -1072,7 +1101,7 @@ static bool xalloc__full_check(const xalloc_heap *h)
 
 /* ---- the core ------------------------------------------------------------- */
 /* Granules for a request of `size` bytes, or 0 if no block can be that big. */
-static inline uint32_t xalloc__req_gran(const xalloc_heap *h, size_t size)
+XALLOC__TINY uint32_t xalloc__req_gran(const xalloc_heap *h, size_t size)
 {
     size_t g;
     if (size > xalloc__bytes(h->max_gran) - XALLOC__HDR - XALLOC__TAIL) return 0;
@@ -1080,53 +1109,48 @@ static inline uint32_t xalloc__req_gran(const xalloc_heap *h, size_t size)
     return g < XALLOC__MIN_GRAN ? XALLOC__MIN_GRAN : (uint32_t)g;
 }
 
-/* Find a free block of at least n granules (class c) and unlink it, or NULL.
+/* Find a free block of at least n granules and unlink it, or NULL.
  *   1. the head of n's own class, if it is large enough;        O(1)
  *   2. the head of the first non-empty larger class;             O(1)
  *   3. any block of n's own class that is large enough.          O(bin)
  * Step 3 runs only when steps 1 and 2 found nothing. n <= max_gran (every
  * caller sizes its request by xalloc__req_gran or against max_gran), so c
  * is a bin. */
-XALLOC__HOT unsigned char *xalloc__take(xalloc_heap *h, uint32_t n, uint32_t c)
+XALLOC__HOT unsigned char *xalloc__take(xalloc_heap *h, uint32_t n)
 {
-    unsigned char *f;
-    uint32_t d;
-    XALLOC_ASSERT(c < h->nbins);
+    uint32_t c = xalloc__class(n);
+    unsigned char *f, *g;
+    XALLOC_ASSERT(c < h->nfl * XALLOC__SL);
     f = h->bins[c];
-    if (XALLOC__LIKELY(f != NULL) && xalloc__gran(xalloc__hdr(f)) >= n) goto found;
-    d = xalloc__find_bin(h, c + 1);
-    if (XALLOC__LIKELY(d < h->nbins)) {
-        f = h->bins[d];
-        c = d;
-        goto found;
+    if (!f || xalloc__gran(xalloc__hdr(f)) < n) {
+        if (XALLOC__LIKELY((g = xalloc__first_free(h, c + 1)) != NULL))
+            f = g;
+        else
+            while (f && xalloc__gran(xalloc__hdr(f)) < n) f = xalloc__nxt(f);
     }
-    for (; f; f = xalloc__nxt(f))
-        if (xalloc__gran(xalloc__hdr(f)) >= n) goto found;
-    return NULL;
-found:
-    xalloc__unlink(h, f, c);
+    if (f) xalloc__unlink(h, f);
     return f;
 }
 
-/* Turn b, an unlinked free block of `have` granules whose header flags are
- * `prev` (its PREV_USED bit), into a used block of n <= have granules: the
- * rest becomes a free block if it can hold one, else stays in b.
+/* Turn b, an unlinked free block (its header gives its size `have` and a
+ * true PREV_USED bit), into a used block of n <= have granules: the rest
+ * becomes a free block if it can hold one, else stays in b.
  *
  *   [ b: have ............................ ][ next ]
  *   [ b: n (used) ][ rest: have-n (free) ][ next ]
  */
-XALLOC__HOT void xalloc__carve(xalloc_heap *h, unsigned char *b, uint32_t have, uint32_t n, uint32_t prev)
+XALLOC__HOT void xalloc__carve(xalloc_heap *h, unsigned char *b, uint32_t n)
 {
+    uint32_t w = xalloc__hdr(b), have = xalloc__gran(w);
     if (have - n >= XALLOC__MIN_GRAN) {
         unsigned char *rest = b + xalloc__bytes(n);
-        xalloc__set_free(rest, have - n);
-        xalloc__insert(h, rest, xalloc__class(have - n));
+        xalloc__insert(h, rest, have - n);
     } else {
         unsigned char *nx = b + xalloc__bytes(have);
         n = have;
         xalloc__put_hdr(nx, xalloc__hdr(nx) | XALLOC__PREV_USED);
     }
-    xalloc__set_hdr(b, n, XALLOC__USED | prev);
+    xalloc__set_hdr(b, n, XALLOC__USED | (w & XALLOC__PREV_USED));
     h->used += xalloc__bytes(n);
     if (h->used > h->peak) h->peak = h->used;
 }
@@ -1138,24 +1162,31 @@ XALLOC__HOT void *xalloc__finish(xalloc_heap *h, unsigned char *b, size_t req)
     xalloc__canary_set(b, req);
 #endif
     XALLOC__ON_ALLOC(h, b, xalloc__usable(b)); /* what usable_size promises */
-    h->live++;
-    h->allocs++;
+    h->live++; /* allocs: counted by the public call (xalloc__counted) */
     if (h->trace) h->trace(h->hooks.user, XALLOC_TRACE_ALLOC, b, req);
     return b;
+}
+
+/* Every public call that allocates ends here with its result: a block is
+ * an allocation, NULL a failure; one 64-bit add either way. */
+static inline void *xalloc__counted(xalloc_heap *h, void *p)
+{
+    h->outcomes[p == NULL]++;
+    return p;
 }
 
 /* Hand out b (just unlinked from a bin) as a block of n granules. */
 XALLOC__HOT void *xalloc__hand_out(xalloc_heap *h, unsigned char *b, uint32_t n, size_t req)
 {
-    uint32_t w = xalloc__hdr(b), have = xalloc__gran(w);
 #if XALLOC_DEBUG >= 2
     {   /* all but the links, and the footer if it stays inside */
+        uint32_t have = xalloc__gran(xalloc__hdr(b));
         unsigned char *end = b + (have - n >= XALLOC__MIN_GRAN ? xalloc__bytes(n) - XALLOC__HDR : xalloc__bytes(have) - 8);
         if (!xalloc__poisoned(b + 2 * XALLOC__P, end))
             xalloc__report(h, XALLOC_E_USE_AFTER_FREE, b, "freed memory was written to");
     }
 #endif
-    xalloc__carve(h, b, have, n, w & XALLOC__PREV_USED);
+    xalloc__carve(h, b, n);
     return xalloc__finish(h, b, req);
 }
 
@@ -1176,7 +1207,7 @@ static void xalloc__release(xalloc_heap *h, unsigned char *b)
 #endif
     if (!(nw & XALLOC__USED)) {
         uint32_t ng = xalloc__gran(nw);
-        xalloc__unlink(h, nx, xalloc__class(ng));
+        xalloc__unlink(h, nx);
         n += ng;
 #if XALLOC_DEBUG >= 2
         xalloc__poison(nx - XALLOC__HDR, nx + 2 * XALLOC__P);
@@ -1187,15 +1218,14 @@ static void xalloc__release(xalloc_heap *h, unsigned char *b)
     if (!(w & XALLOC__PREV_USED)) {
         uint32_t pn = xalloc__prev_footer(b);
         unsigned char *pb = b - xalloc__bytes(pn);
-        xalloc__unlink(h, pb, xalloc__class(pn));
+        xalloc__unlink(h, pb);
 #if XALLOC_DEBUG >= 2
         xalloc__poison(b - XALLOC__HDR - 4, b);
 #endif
         n += pn;
         b = pb;
     }
-    xalloc__set_free(b, n);
-    xalloc__insert(h, b, xalloc__class(n));
+    xalloc__insert(h, b, n);
 }
 
 /* Quick lists (XALLOC_QUICK > 0): up to XALLOC_QUICK freed blocks per class
@@ -1215,11 +1245,10 @@ static inline bool xalloc__quick_open(const xalloc_heap *h)
 static void xalloc__flush(xalloc_heap *h)
 {
     uint32_t c;
-    for (c = 0; h->quick_blocks && c < h->nquick; c++) {
+    for (c = 0; h->quick_bytes && c < h->nquick; c++) {
         unsigned char *b;
         while ((b = h->quick[c]) != NULL) {
             h->quick[c] = xalloc__nxt(b);
-            h->quick_blocks--;
             h->quick_bytes -= xalloc__bytes(xalloc__gran(xalloc__hdr(b)));
             xalloc__put_hdr(b, xalloc__hdr(b) & ~XALLOC__QUICK);
             xalloc__release(h, b);
@@ -1227,7 +1256,7 @@ static void xalloc__flush(xalloc_heap *h)
         h->qcount[c] = 0;
     }
 }
-#define XALLOC__FLUSHED(h) ((h)->quick_blocks ? (xalloc__flush(h), true) : false)
+#define XALLOC__FLUSHED(h) ((h)->quick_bytes ? (xalloc__flush(h), true) : false)
 #else
 #define XALLOC__FLUSHED(h) false
 #endif
@@ -1241,7 +1270,6 @@ XALLOC__HOT void xalloc__free_block(xalloc_heap *h, unsigned char *b)
     XALLOC__HIDE(b, xalloc__bytes(n) - XALLOC__HDR);
     h->used -= xalloc__bytes(n);
     h->live--;
-    h->frees++;
 #if XALLOC_QUICK > 0
     {
         uint32_t c = xalloc__class(n);
@@ -1255,7 +1283,6 @@ XALLOC__HOT void xalloc__free_block(xalloc_heap *h, unsigned char *b)
             xalloc__set_nxt(b, h->quick[c]);
             h->quick[c] = b;
             h->qcount[c]++;
-            h->quick_blocks++;
             h->quick_bytes += xalloc__bytes(n);
             return;
         }
@@ -1265,18 +1292,18 @@ XALLOC__HOT void xalloc__free_block(xalloc_heap *h, unsigned char *b)
     xalloc__release(h, b);
 }
 
-/* Allocate n granules (class c) at the default alignment, or NULL. */
-XALLOC__HOT void *xalloc__alloc_gran(xalloc_heap *h, uint32_t n, size_t req)
+/* Allocate req bytes at the default alignment, or NULL. */
+XALLOC__HOT void *xalloc__alloc_plain(xalloc_heap *h, size_t req)
 {
-    uint32_t c = xalloc__class(n);
+    uint32_t n = xalloc__req_gran(h, req);
     unsigned char *b;
+    if (XALLOC__UNLIKELY(n == 0)) return NULL;
 #if XALLOC_QUICK > 0
-    if (c < h->nquick && (b = h->quick[c]) != NULL) {
-        uint32_t w = xalloc__hdr(b);
-        if (xalloc__gran(w) >= n) {
+    {   /* the head of n's quick list, if large enough */
+        uint32_t c = xalloc__class(n), w;
+        if (c < h->nquick && (b = h->quick[c]) != NULL && xalloc__gran(w = xalloc__hdr(b)) >= n) {
             h->quick[c] = xalloc__nxt(b);
             h->qcount[c]--;
-            h->quick_blocks--;
             h->quick_bytes -= xalloc__bytes(xalloc__gran(w));
 #if XALLOC_DEBUG >= 2
             if (!xalloc__poisoned(b + XALLOC__P, b + xalloc__bytes(xalloc__gran(w)) - XALLOC__HDR))
@@ -1288,13 +1315,11 @@ XALLOC__HOT void *xalloc__alloc_gran(xalloc_heap *h, uint32_t n, size_t req)
             return xalloc__finish(h, b, req);
         }
     }
-#endif
-#if XALLOC_QUICK > 0
-    if (XALLOC__UNLIKELY(h->quick_blocks != 0) && !xalloc__quick_open(h))
+    if (XALLOC__UNLIKELY(h->quick_bytes != 0) && !xalloc__quick_open(h))
         xalloc__flush(h); /* the heap filled up past half: merge them back */
 #endif
-    b = xalloc__take(h, n, c);
-    if (XALLOC__UNLIKELY(!b) && XALLOC__FLUSHED(h)) b = xalloc__take(h, n, c);
+    b = xalloc__take(h, n);
+    if (XALLOC__UNLIKELY(!b) && XALLOC__FLUSHED(h)) b = xalloc__take(h, n);
     return b ? xalloc__hand_out(h, b, n, req) : NULL;
 }
 
@@ -1310,11 +1335,10 @@ static unsigned char *xalloc__lay_out(xalloc_heap *h, unsigned char *p, const un
     XALLOC__HIDE(p - XALLOC__HDR, (size_t)(end - p));
     for (;;) {
         uint32_t seg = t > h->max_gran ? h->max_gran : (uint32_t)t;
-        xalloc__set_free(p, seg);
+        xalloc__insert(h, p, seg);
 #if XALLOC_DEBUG >= 2
         xalloc__poison(p + 2 * XALLOC__P, p + xalloc__bytes(seg) - 8);
 #endif
-        xalloc__insert(h, p, xalloc__class(seg));
         h->block_bytes += xalloc__bytes(seg);
         p += xalloc__bytes(seg);
         t -= seg;
@@ -1339,8 +1363,6 @@ static bool xalloc__add(xalloc_heap *h, xalloc__region *r, unsigned char *mem, s
     r->first = (unsigned char *)first;
     r->bytes = size;
     r->end = xalloc__lay_out(h, r->first, (unsigned char *)end);
-    h->nregions++;
-    h->region_bytes += size;
     return true;
 }
 
@@ -1352,7 +1374,8 @@ static size_t xalloc__meta_size(uint32_t max_gran, uint32_t *nfl, uint32_t *nqui
     *nfl = xalloc__class(max_gran) / XALLOC__SL + 1;
     *nquick = XALLOC_QUICK > 0 ? *nfl * XALLOC__SL : 0;
     if (*nquick > XALLOC_QUICK_CLASSES) *nquick = XALLOC_QUICK_CLASSES;
-    return sizeof(xalloc_heap) + *nfl * (XALLOC__SL * XALLOC__P + sizeof(uint32_t)) + *nquick * (XALLOC__P + 1);
+    return sizeof(xalloc_heap) + *nfl * (XALLOC__SL * XALLOC__P + sizeof(uint32_t)) + sizeof(uint32_t) +
+           *nquick * (XALLOC__P + 1);
 }
 
 static uint32_t xalloc__max_gran_for(size_t bytes)
@@ -1376,9 +1399,15 @@ XALLOC_DEF xalloc_heap *xalloc_init(void *mem, size_t size, const xalloc_desc *d
     xalloc_heap *h = (xalloc_heap *)a;
     uint32_t nfl, nquick, max_gran;
     size_t meta;
+    bool ok;
     max_gran = xalloc__max_gran_for(desc && desc->max_block ? desc->max_block : size);
     meta = xalloc__meta_size(max_gran, &nfl, &nquick);
-    if (mem && size >= meta && a - (uintptr_t)mem <= size - meta) {
+    /* After the alignment gap: the record and its tables, then (G-aligned,
+     * after its header) a smallest block. Exactly xalloc__add's condition
+     * (a is G-aligned), tested before anything is written, so a region
+     * that is too small is left untouched. All terms are small: no wrap. */
+    if (mem && size >= (a - (uintptr_t)mem) + xalloc__align_up(meta + XALLOC__HDR, XALLOC__G) +
+                           xalloc__bytes(XALLOC__MIN_GRAN)) {
         XALLOC__SHOW(mem, size); /* an earlier heap here may have hidden parts */
         /* The record and its tables start all zero: counters 0, lists empty
          * (a null pointer is all zero bits on every target this supports).
@@ -1386,13 +1415,12 @@ XALLOC_DEF xalloc_heap *xalloc_init(void *mem, size_t size, const xalloc_desc *d
          * needs libc (the fallback is a loop). */
         XALLOC_MEMSET(h, 0, meta);
         h->nfl = nfl;
-        h->nbins = nfl * XALLOC__SL;
         h->nquick = nquick;
         h->max_gran = max_gran;
         h->bins = (unsigned char **)(void *)(h + 1);
-        h->quick = h->bins + h->nbins;
+        h->quick = h->bins + nfl * XALLOC__SL;
         h->sl_map = (uint32_t *)(void *)(h->quick + nquick);
-        h->qcount = (uint8_t *)(h->sl_map + nfl);
+        h->qcount = (uint8_t *)(h->sl_map + nfl + 1);
         if (desc) {
             h->hooks.error = desc->hooks.error;
             if (desc->hooks.lock && desc->hooks.unlock) {
@@ -1403,9 +1431,12 @@ XALLOC_DEF xalloc_heap *xalloc_init(void *mem, size_t size, const xalloc_desc *d
             h->trace = desc->trace;
         }
         XALLOC__POOL_CREATE(h);
-        if (xalloc__add(h, &h->region, (unsigned char *)mem, size, h->qcount + nquick)) return h;
+        ok = xalloc__add(h, &h->region, (unsigned char *)mem, size, h->qcount + nquick);
+        XALLOC_ASSERT(ok); /* tested above */
+        (void)ok;
+        return h;
     }
-    if (desc && desc->hooks.error) desc->hooks.error(desc->hooks.user, XALLOC_E_BADARG, (uintptr_t)mem, "region too small for the heap");
+    if (desc && desc->hooks.error) desc->hooks.error(desc->hooks.user, XALLOC_E_BADARG, (uintptr_t)mem, "region too small");
     return NULL;
 }
 
@@ -1435,13 +1466,8 @@ XALLOC_DEF bool xalloc_add_region(xalloc_heap *h, void *mem, size_t size)
 XALLOC_DEF void *xalloc_alloc(xalloc_heap *h, size_t size)
 {
     void *p = NULL;
-    uint32_t n;
     xalloc__lock(h);
-    if (XALLOC__FULL_CHECK(h)) {
-        n = xalloc__req_gran(h, size);
-        if (XALLOC__LIKELY(n != 0)) p = xalloc__alloc_gran(h, n, size);
-        if (XALLOC__UNLIKELY(!p)) h->failures++;
-    }
+    if (XALLOC__FULL_CHECK(h)) p = xalloc__counted(h, xalloc__alloc_plain(h, size));
     xalloc__unlock(h);
     return p;
 }
@@ -1476,21 +1502,24 @@ static uintptr_t xalloc__aligned_pos(const unsigned char *b, uint32_t have, uint
     return p - s <= end - s && xalloc__bytes(n) <= end - p ? p : 0;
 }
 
-/* Aligned take: O(1) through a request padded for the worst gap, else a
- * search of every bin from n's class up (bounded by the free blocks). */
+/* Aligned take: O(1) through the head of a class above a request padded
+ * for the worst gap (any block there fits), else a search of every bin
+ * from n's class up (bounded by the free blocks). */
 static unsigned char *xalloc__take_aligned(xalloc_heap *h, uint32_t n, size_t align, uintptr_t *pos)
 {
     size_t pad = (align >> XALLOC__GLOG2) + XALLOC__MIN_GRAN;
-    uint32_t c;
-    unsigned char *b = NULL;
-    if ((size_t)n + pad <= h->max_gran && (b = xalloc__take(h, n + (uint32_t)pad, xalloc__class(n + (uint32_t)pad))) != NULL) {
+    uint32_t c = xalloc__class(n);
+    unsigned char *b;
+    if ((size_t)n + pad <= h->max_gran && (b = xalloc__first_free(h, xalloc__class(n + (uint32_t)pad) + 1)) != NULL) {
         *pos = xalloc__aligned_pos(b, xalloc__gran(xalloc__hdr(b)), n, align);
+        xalloc__unlink(h, b);
         return b;
     }
-    for (c = xalloc__find_bin(h, xalloc__class(n)); c < h->nbins; c = xalloc__find_bin(h, c + 1)) {
-        for (b = h->bins[c]; b; b = xalloc__nxt(b)) {
+    while ((b = xalloc__first_free(h, c)) != NULL) {
+        c = xalloc__class(xalloc__gran(xalloc__hdr(b))) + 1; /* past the bin b heads */
+        for (; b; b = xalloc__nxt(b)) {
             if ((*pos = xalloc__aligned_pos(b, xalloc__gran(xalloc__hdr(b)), n, align)) != 0) {
-                xalloc__unlink(h, b, c);
+                xalloc__unlink(h, b);
                 return b;
             }
         }
@@ -1519,8 +1548,7 @@ static void *xalloc__alloc_aligned(xalloc_heap *h, uint32_t n, size_t align, siz
     have = xalloc__gran(w);
     if (p != b) {
         uint32_t gap = (uint32_t)((size_t)(p - b) >> XALLOC__GLOG2);
-        xalloc__set_free(b, gap);
-        xalloc__insert(h, b, xalloc__class(gap));
+        xalloc__insert(h, b, gap);
         xalloc__set_hdr(p, have - gap, 0); /* PREV_USED clear: the gap is free */
     }
     return xalloc__hand_out(h, p, n, req);
@@ -1529,9 +1557,10 @@ static void *xalloc__alloc_aligned(xalloc_heap *h, uint32_t n, size_t align, siz
 /* Allocation at any alignment; the lock is held. */
 static void *xalloc__alloc_any(xalloc_heap *h, size_t align, size_t size)
 {
-    uint32_t n = xalloc__req_gran(h, size);
-    if (!n) return NULL;
-    return align <= XALLOC__G ? xalloc__alloc_gran(h, n, size) : xalloc__alloc_aligned(h, n, align, size);
+    uint32_t n;
+    if (align <= XALLOC__G) return xalloc__alloc_plain(h, size);
+    n = xalloc__req_gran(h, size);
+    return n ? xalloc__alloc_aligned(h, n, align, size) : NULL;
 }
 
 XALLOC_DEF void *xalloc_aligned_alloc(xalloc_heap *h, size_t align, size_t size)
@@ -1539,7 +1568,7 @@ XALLOC_DEF void *xalloc_aligned_alloc(xalloc_heap *h, size_t align, size_t size)
     void *p = NULL;
     xalloc__lock(h);
     if (XALLOC__FULL_CHECK(h) && !xalloc__bad_align(h, align)) p = xalloc__alloc_any(h, align, size);
-    if (!p) h->failures++;
+    xalloc__counted(h, p);
     xalloc__unlock(h);
     return p;
 }
@@ -1575,13 +1604,14 @@ static bool xalloc__resize(xalloc_heap *h, unsigned char *b, uint32_t n)
         /* [ b ][ next (free) ] => [ b ...... ][ rest (free) ] */
         uint32_t ng = xalloc__gran(nw);
         if ((nw & XALLOC__USED) || have + ng < n) return false;
-        xalloc__unlink(h, nx, xalloc__class(ng));
+        xalloc__unlink(h, nx);
 #if XALLOC_DEBUG >= 2
         if (!xalloc__poisoned(nx + 2 * XALLOC__P, nx + xalloc__bytes(ng) - 8))
             xalloc__report(h, XALLOC_E_USE_AFTER_FREE, nx, "freed memory was written to");
 #endif
         h->used -= xalloc__bytes(have);
-        xalloc__carve(h, b, have + ng, n, w & XALLOC__PREV_USED);
+        xalloc__set_hdr(b, have + ng, w & XALLOC__PREV_USED); /* one unlinked free block */
+        xalloc__carve(h, b, n);
         return true;
     }
     /* Shrink: the tail goes back as a free block if it can be one, alone or
@@ -1602,14 +1632,11 @@ static bool xalloc__resize(xalloc_heap *h, unsigned char *b, uint32_t n)
 static void *xalloc__realloc(xalloc_heap *h, void *ptr, size_t align, size_t size)
 {
     unsigned char *b = (unsigned char *)ptr;
-    void *q;
+    void *q = NULL;
     uint32_t n;
     size_t old;
     if (!XALLOC__FULL_CHECK(h) || !xalloc__valid(h, ptr)) return NULL;
-    if (size == 0) {
-        xalloc__free_block(h, b);
-        return NULL;
-    }
+    if (size == 0) goto release; /* a free */
     n = xalloc__req_gran(h, size);
     old = xalloc__usable(b);
     if (n && ((uintptr_t)b & (align - 1)) == 0 && xalloc__resize(h, b, n)) {
@@ -1621,20 +1648,17 @@ static void *xalloc__realloc(xalloc_heap *h, void *ptr, size_t align, size_t siz
             XALLOC__ON_RESIZE(h, b, now);
             if (now < old) XALLOC__HIDE(b + now, old - now);
         }
-        h->allocs++;
-        h->frees++;
+        h->outcomes[0]++; /* and a free: live stays */
         if (h->trace) {
             h->trace(h->hooks.user, XALLOC_TRACE_FREE, b, old);
             h->trace(h->hooks.user, XALLOC_TRACE_ALLOC, b, size);
         }
         return b;
     }
-    q = xalloc__alloc_any(h, align, size);
-    if (!q) {
-        h->failures++;
-        return NULL;
-    }
+    q = xalloc__counted(h, xalloc__alloc_any(h, align, size));
+    if (!q) return NULL;
     xalloc__copy((unsigned char *)q, b, old < size ? old : size);
+release:
     xalloc__free_block(h, b);
     return q;
 }
@@ -1662,8 +1686,8 @@ static size_t xalloc__largest_free(xalloc_heap *h)
     unsigned char *f;
     (void)XALLOC__FLUSHED(h);
     if (!h->fl_map) return 0;
-    fl = xalloc__log2_32(h->fl_map);
-    c = fl * XALLOC__SL + xalloc__log2_32(h->sl_map[fl]);
+    fl = 31u - xalloc__ctz32(h->fl_map); /* the highest non-empty bin */
+    c = fl * XALLOC__SL + 31u - xalloc__ctz32(h->sl_map[fl]);
     for (f = h->bins[c]; f; f = xalloc__nxt(f)) {
         uint32_t g = xalloc__gran(xalloc__hdr(f));
         if (g > best) best = g;
@@ -1682,18 +1706,23 @@ XALLOC_DEF size_t xalloc_max_alloc(xalloc_heap *h)
 
 static void xalloc__stats(xalloc_heap *h, xalloc_stats *o)
 {
+    const xalloc__region *r;
     o->largest_free = xalloc__largest_free(h); /* flushes the quick lists */
-    o->region_bytes = h->region_bytes;
+    o->region_bytes = 0;
+    o->regions = 0;
+    for (r = &h->region; r; r = r->next) {
+        o->region_bytes += r->bytes;
+        o->regions++;
+    }
     o->block_bytes = h->block_bytes;
     o->used_bytes = h->used;
     o->free_bytes = h->block_bytes - h->used;
     o->peak_used_bytes = h->peak;
     o->free_blocks = h->free_blocks;
     o->live_blocks = h->live;
-    o->regions = h->nregions;
-    o->allocs = h->allocs;
-    o->frees = h->frees;
-    o->failures = h->failures;
+    o->allocs = h->outcomes[0];
+    o->frees = h->outcomes[0] - h->live;
+    o->failures = h->outcomes[1];
 }
 
 XALLOC_DEF void xalloc_stats_get(xalloc_heap *h, xalloc_stats *o)
@@ -1748,7 +1777,7 @@ static const char *xalloc__check_locked(const xalloc_heap *h)
 {
     const xalloc__region *r;
     const char *why;
-    size_t used = 0, nfree = 0, nquick = 0, live = 0, entries = 0;
+    size_t used = 0, nfree = 0, nquick = 0, quick_bytes = 0, live = 0, entries = 0;
     uintptr_t block_sum = 0, list_sum = 0;
     uint32_t fl, c;
     for (r = &h->region; r; r = r->next) {
@@ -1782,6 +1811,7 @@ static const char *xalloc__check_locked(const xalloc_heap *h)
 #endif
                 block_sum += xalloc__mix(b);
                 nquick++;
+                quick_bytes += xalloc__bytes(n);
                 break;
             case 0:
                 if (!(w & XALLOC__PREV_USED)) return "adjacent free blocks";
@@ -1799,19 +1829,19 @@ static const char *xalloc__check_locked(const xalloc_heap *h)
             b += xalloc__bytes(n);
         }
     }
-    if (used != h->used || used > h->block_bytes || live != h->live || nfree != h->free_blocks || nquick != h->quick_blocks)
+    if (used != h->used || used > h->block_bytes || live != h->live || nfree != h->free_blocks || quick_bytes != h->quick_bytes)
         return "counters differ from the blocks";
     for (fl = 0; fl < h->nfl; fl++) {
         uint32_t s, m = 0;
         for (s = 0; s < XALLOC__SL; s++) {
             c = fl * XALLOC__SL + s;
-            if (h->bins[c]) m |= 1u << s;
+            if (h->bins[c]) m |= XALLOC__BIT(s);
             if ((why = xalloc__check_list(h, h->bins[c], c, 0, &entries, nfree, &list_sum)) != NULL) return why;
         }
-        if (h->sl_map[fl] != m || ((h->fl_map >> fl) & 1u) != (m != 0)) return "bitmaps disagree with the bins";
+        if (h->sl_map[fl] != m || !(h->fl_map & XALLOC__BIT(fl)) != !m) return "bitmaps disagree with the bins";
     }
     /* nfl <= 30 - XALLOC_SL_LOG2 (29-bit granule counts): the shift is defined */
-    if (h->fl_map >> h->nfl) return "bitmaps disagree with the bins";
+    if ((h->fl_map & ~0u >> h->nfl) || h->sl_map[h->nfl]) return "bitmaps disagree with the bins";
 #if XALLOC_QUICK > 0
     for (c = 0; c < h->nquick; c++) {
         size_t before = entries;
@@ -1908,7 +1938,7 @@ XALLOC_DEF void xalloc_dump(xalloc_heap *h, xalloc_print_fn print, void *user)
         xalloc__put_u(&l, r->bytes);
         xalloc__put_end(&l, print, user);
     }
-    for (c = 0; c < h->nbins; c++) {
+    for (c = 0; c < h->nfl * XALLOC__SL; c++) {
         const unsigned char *f;
         size_t k = 0, bytes = 0;
         for (f = h->bins[c]; f; f = xalloc__nxt(f), k++) bytes += xalloc__bytes(xalloc__gran(xalloc__hdr(f)));
