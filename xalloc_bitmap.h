@@ -126,6 +126,9 @@
  *                          code (one unit, one summary word, aligned blocks):
  *                          same results, less code, slower one-unit calls
  *                          (default: 1 under -Os, else 0)
+ *   XALLOC_NO_INTROSPECTION  leave out xbitmap_check, xbitmap_walk and
+ *                          xbitmap_dump (not declared either; stats and
+ *                          state stay); not with XALLOC_DEBUG 4
  *   XALLOC_DEBUG           0..4, see below (default 1)
  *   XALLOC_STATIC, XALLOC_ASSERT, XALLOC_NO_BUILTINS as in every header
  *
@@ -168,8 +171,10 @@
  *   ranges[]   the reserved ranges, sorted, merged (no two overlap or
  *              touch), at most XBITMAP_MAX_RESERVED.
  *   A change to a word of bits[] changes Q[o] for the orders between the
- *   word's largest free aligned block before and after; a word that fills
- *   or empties changes the block orders above it while blocks stay whole.
+ *   word's largest free aligned block before and after (one unit: at most
+ *   one order, that of the free aligned block around it); a word that
+ *   fills or empties changes the block orders above it while blocks stay
+ *   whole.
  *
  * INVARIANTS (all checked by xbitmap_check)
  *   - bits past count are 0; reserved units are 0 in bits[];
@@ -196,29 +201,40 @@
  *   XBITMAP_MAX_RESERVED shrinks the record (16 bytes per range at W = 64).
  *
  * SPEED (bench/bench_bitmap.c, `make bench`; gcc -O2, XALLOC_DEBUG=1, one
- * core of a 2-core Xeon VM shared with other jobs; median ns per call over
- * 11 runs; two runs, at load averages of about 3 and 4.7)
+ * core of a 2-core AMD EPYC VM shared with other jobs; ns per call: the
+ * median over 5 runs of the benchmark, each the median of 5, and the range)
  *   A map of 2^22 units, half of it used by random single units and short
  *   runs, one aligned 512-unit window in eight wholly free:
- *     one unit (first fit from the hint):   alloc 8.0-8.7, free 10.1-11.3
- *     one unit from a random start:         alloc 26-31,   free 19-21
- *     512 units at 512:                     alloc 40-44,   free 40-43
+ *     one unit (first fit from the hint):   alloc 6.8 (6.3-12), free 6.0 (5.8-11)
+ *     one unit from a random start:         alloc 31 (29-90),    free 13 (12-18)
+ *     512 units at 512:                     alloc 42 (41-56),    free 38 (38-54)
  *   The same pattern over 2^32 units (585 MiB of metadata, so most calls
- *   miss the caches): one unit: alloc 8.1-8.7, free 10.3-11.6; 512 units
- *   at 512: alloc 184-192, free 450-465; failing searches (512 at 512,
- *   1024 at 1 and 513 at 1 with no free window left, 65536 at 65536): 28
- *   to 32 ns; the worst case, a request one unit longer than the longest
- *   free run: 30-32 ms.
- *   Rerun: make bench (BENCH_QUICK=1: 2^28 units; BENCH_RUNS=n).
+ *   miss the caches): one unit: alloc 6.8 (6.6-11), free 6.0 (5.7-11);
+ *   512 units at 512: alloc 166 (162-196), free 357 (337-459); failing
+ *   searches (512 at 512, 1024 at 1 and 513 at 1 with no free window left,
+ *   65536 at 65536): 30 to 31 ns; the worst case, a request one unit
+ *   longer than the longest free run: 20-24 ms.
+ *   A one-unit call finds the one per-word order that can change without
+ *   walking up the orders (xbitmap__order_at), and a free then updates
+ *   one summary word; the walk cost a branch per order, mispredicted about
+ *   once in two frees (valgrind --branch-sim), 4-5 ns of the 10-12.
+ *   Rerun: make bench (BENCH_QUICK=1: 2^28 units; BENCH_RUNS=n;
+ *   BENCH_MAPS=small or big: one map only).
  *
  * CODE SIZE (arm-none-eabi-gcc -Os -mthumb -mcpu=cortex-m4
  * -ffunction-sections, XALLOC_DEBUG=0; tools/size.sh, `make size`)
- *   -Os (XBITMAP_SMALL 1): everything 8.2 KiB; what a program calling init,
- *   alloc, alloc_run and free links in (--gc-sections): 4.2 KiB. With
- *   XBITMAP_SMALL 0: 9.1 and 5.1 KiB. Roughly: summary upkeep 1.7 KiB, run
- *   search 1 KiB, reserved ranges 1 KiB, check/walk/dump/stats 2 KiB.
- *   XBITMAP_SMALL 1 costs speed: one unit alloc and free about 1.6 times
- *   slower, 512-unit runs 1.7 times (same machine as SPEED, -O2).
+ *   -Os (XBITMAP_SMALL 1): everything 7.2 KiB (7,382 bytes); what a
+ *   program calling init, alloc, alloc_run and free links in
+ *   (--gc-sections): 3.4 KiB (3,511). With XBITMAP_SMALL 0: 8.3 and 4.5
+ *   KiB (8,478 and 4,639). With XALLOC_NO_INTROSPECTION: everything 4.8
+ *   KiB (4,935). Roughly: summary upkeep 1 KiB, search (runs
+ *   and, under XBITMAP_SMALL, one unit) 1.3 KiB, reserved ranges 1 KiB,
+ *   check/walk/dump/stats 2 KiB, set-up 0.7 KiB, the texts of errors and
+ *   of the check 0.9 KiB.
+ *   XBITMAP_SMALL 1 costs speed (same machine as SPEED, -O2, 2^22 units):
+ *   one unit alloc about 32 ns and free 23 (5 and 3.5 times slower: one
+ *   unit is a run of one, a summary bit a range of one), 512-unit runs
+ *   about 76 ns each way (1.9 times).
  *
  * THREADS
  *   A map is not thread-safe by itself; set desc.hooks.lock/unlock (for
@@ -444,11 +460,13 @@ XALLOC_DEF bool          xbitmap_reserve(xbitmap *b, xbitmap_index index, xbitma
 XALLOC_DEF bool          xbitmap_release(xbitmap *b, xbitmap_index index, xbitmap_index n);
 XALLOC_DEF xbitmap_kind  xbitmap_state(xbitmap *b, xbitmap_index index);
 XALLOC_DEF void          xbitmap_stats_get(xbitmap *b, xbitmap_stats *out);
+#ifndef XALLOC_NO_INTROSPECTION
 /* NULL when every invariant holds, else a static text naming the first one
  * that broke (also reported through the error hook as XALLOC_E_CORRUPT). */
 XALLOC_DEF const char   *xbitmap_check(xbitmap *b);
 XALLOC_DEF void          xbitmap_walk(xbitmap *b, xbitmap_walk_fn fn, void *user);
 XALLOC_DEF void          xbitmap_dump(xbitmap *b, xalloc_print_fn print, void *user);
+#endif
 
 #ifdef __cplusplus
 }
@@ -909,6 +927,10 @@ XBITMAP__HOT void xbitmap__tup(const xbitmap__tower *t, xbitmap__word *p, xbitma
 /* the same from level 1 (level 0 done): bit j of level 1 */
 #define xbitmap__tup1(t, j, set) xbitmap__tup((t), (t)->up, XBITMAP__NW((t)->n0), 1, (j), (set))
 
+#if XBITMAP_SMALL
+/* The same from level 0 (bit x of the bottom level): a range of one. */
+#define xbitmap__tbit(t, x, set) ((void)xbitmap__trange_long((t), (x), (x), (set)))
+#else
 /* The same from level 0: bit x of the bottom level. */
 XBITMAP__HOT void xbitmap__tbit(const xbitmap__tower *t, xbitmap_index x, bool set)
 {
@@ -916,6 +938,7 @@ XBITMAP__HOT void xbitmap__tbit(const xbitmap__tower *t, xbitmap_index x, bool s
     *w = set ? old | XBITMAP__BIT(x) : old & ~XBITMAP__BIT(x);
     if (set ? old == 0 : *w == 0) xbitmap__tup1(t, x >> XBITMAP__LW, set);
 }
+#endif
 #define xbitmap__tset(t, x) xbitmap__tbit((t), (x), true)
 #define xbitmap__tclr(t, x) xbitmap__tbit((t), (x), false)
 
@@ -997,24 +1020,6 @@ XBITMAP__HOT xbitmap_index xbitmap__next(const xbitmap__tower *t, xbitmap_index 
     return XBITMAP__NONE;
 }
 
-/* Bottom bits [0, nset) set, the rest (and the padding words) zero, and the
- * levels above to match. */
-static void xbitmap__fill(xbitmap__word *w, xbitmap_index nw, xbitmap_index nset, unsigned sh) /* nw + 1 words */
-{
-    xbitmap_index j, full = nset >> XBITMAP__LW;
-    for (j = 0; j <= nw; j++)
-        w[j << sh] = j < full ? XBITMAP__ALL
-                   : j == full && (nset & XBITMAP__M) ? XBITMAP__ALL >> (XBITMAP__W - (nset & XBITMAP__M)) : 0;
-}
-static void xbitmap__tfill(xbitmap__tower *t, xbitmap_index nset)
-{
-    xbitmap_index nb = t->n0;
-    xbitmap__word *p = t->base;
-    unsigned l;
-    for (l = 0; l < t->nlev; p = XBITMAP__LNEXT(t, l, p, nb), nb = XBITMAP__NW(nb), nset = XBITMAP__NW(nset), l++)
-        xbitmap__fill(p, XBITMAP__NW(nb), nset, l ? 0 : t->sh);
-}
-
 /* ---- the bitmap and its summaries ------------------------------------------- */
 static inline bool xbitmap__isfree(const xbitmap *h, xbitmap_index u)
 {
@@ -1042,43 +1047,46 @@ static void xbitmap__climb_from(xbitmap *h, unsigned k, xbitmap_index i, bool fr
 }
 #define xbitmap__climb(h, i, fr) xbitmap__climb_from((h), XBITMAP__LW, (i), (fr))
 
-/* Word i of bits[] went from old to nw (old != nw: never both full): the
- * per-word orders between the largest free aligned block before and after
- * flip; if the word filled or emptied and `climb`, the block orders above
- * follow. O(log W * L), plus xbitmap__climb. */
-static void xbitmap__word_changed(xbitmap *h, xbitmap_index i, xbitmap__word old, xbitmap__word nw, bool climb)
+/* Word i of bits[] went from old to nw (old != nw): the per-word orders
+ * between the largest free aligned block before and after flip. The block
+ * orders above are the caller's (xbitmap__climb if the word filled or
+ * emptied). O(log W * L). */
+static void xbitmap__word_changed(xbitmap *h, xbitmap_index i, xbitmap__word old, xbitmap__word nw)
 {
     int mo = xbitmap__maxord(old), mn = xbitmap__maxord(nw), o;
     for (o = mn + 1; o <= mo; o++) xbitmap__tclr(&h->tw[o], i);
     for (o = mo + 1; o <= mn; o++) xbitmap__tset(&h->tw[o], i);
-    if (climb && (mo == (int)XBITMAP__LW || mn == (int)XBITMAP__LW)) xbitmap__climb(h, i, mn > mo);
 }
 
 #if !XBITMAP_SMALL
-/* Unit b of word i became free (fr) or not; more/less: the word with b free
- * and without. Only orders whose aligned block around b is free in `more`
- * can flip, and of those the ones `less` has no free block of: [lo, o].
- * f holds the free blocks of `less` of the order reached; once it has none
- * (lo set) the loop has ended: a larger free block around b in `more`
- * would hold a free sibling block of that order in `less`.
- * O(o), o the order of the free block around b: O(1) but in wide free
- * areas; then xbitmap__climb if the word filled or emptied. */
-XBITMAP__HOT void xbitmap__bit_changed(xbitmap *h, xbitmap_index i, unsigned b, xbitmap__word more, xbitmap__word less, bool fr)
+/* Order of the free aligned block around unit b of w (b free in w): the
+ * largest o with the aligned 2^o units around b all free. That block
+ * holds a unit q iff q ^ b < 2^o, so o is floor(log2) of the least q ^ b
+ * over the units q that are not free (or W, if all are): and the least is
+ * that of the nearest such unit below b or above it. O(1), no loop. */
+XBITMAP__HOT unsigned xbitmap__order_at(xbitmap__word w, unsigned b)
 {
-    unsigned o = 0, lo = less ? XBITMAP__LW + 1 : 0; /* LW + 1: none yet */
-    xbitmap__word f = less;
-    while (o < h->pw) {
-        unsigned sz = 2u << o; /* the block of order o + 1 */
-        xbitmap__word m = (XBITMAP__ALL >> (XBITMAP__W - sz)) << (b & ~(sz - 1));
-        if ((more & m) != m) break;
-        o++;
-        if (!(f &= (f >> (sz >> 1)) & xbitmap__pat[o])) lo = o;
-    }
-    for (; lo <= o; lo++) {
-        if (fr) xbitmap__tset(&h->tw[lo], i);
-        else xbitmap__tclr(&h->tw[lo], i);
-    }
-    if (o == XBITMAP__LW) xbitmap__climb(h, i, fr); /* more is a full word, less is not */
+    xbitmap__word below = ~w & (XBITMAP__BIT(b) - 1u), above = ~w & (XBITMAP__ALL << b);
+    unsigned d = XBITMAP__W, e;
+    if (below) d = b ^ xbitmap__log2(below);
+    if (above && (e = b ^ xbitmap__ctz(above)) < d) d = e;
+    return xbitmap__log2(d);
+}
+
+/* Unit b of word i became free (fr) or not; w: the word with b free. Of
+ * the per-word orders only o = xbitmap__order_at(w, b) can flip: below
+ * it, the other half of each aligned block around b is a free block of
+ * that order both before and after; above it, no block around b is free.
+ * Q[o] gets word i on a free (a no-op if it had it), and loses it on an
+ * allocation unless the word still holds another free 2^o block. O(1)
+ * but for that fold (O(o)) and xbitmap__climb if the word filled or
+ * emptied (o == log2 W). */
+XBITMAP__HOT void xbitmap__bit_changed(xbitmap *h, xbitmap_index i, unsigned b, xbitmap__word w, bool fr)
+{
+    unsigned o = xbitmap__order_at(w, b);
+    if (fr) xbitmap__tset(&h->tw[o], i);
+    else if (!xbitmap__fold(w & ~XBITMAP__BIT(b), o)) xbitmap__tclr(&h->tw[o], i);
+    if (o == XBITMAP__LW) xbitmap__climb(h, i, fr);
 }
 #endif
 
@@ -1091,34 +1099,30 @@ XBITMAP__HOT void xbitmap__bit_changed(xbitmap *h, xbitmap_index i, unsigned b, 
  * Stops at the first order where nothing changed. O(n/W + O*L). */
 XBITMAP__HOT void xbitmap__mark_dir(xbitmap *h, xbitmap_index p, xbitmap_index n, bool fr)
 {
-    xbitmap_index i0 = p >> XBITMAP__LW, i1 = (p + n - 1) >> XBITMAP__LW, a, b, i;
+    xbitmap_index i0 = p >> XBITMAP__LW, i1 = (p + n - 1) >> XBITMAP__LW, a, e, i;
     xbitmap__word hm = XBITMAP__ALL << (p & XBITMAP__M), tm = XBITMAP__ALL >> (XBITMAP__M - ((p + n - 1) & XBITMAP__M));
     unsigned o;
-    if (i0 == i1) {
-        xbitmap__word old = h->bits[i0], nw = fr ? old | (hm & tm) : old & ~(hm & tm);
-        if (nw != old) {
-            h->bits[i0] = nw;
-            xbitmap__word_changed(h, i0, old, nw, true);
+    if (i0 == i1) tm = hm &= tm; /* one word: both ends are it */
+    for (i = i0;; i = i1) {      /* the end words not wholly in the range */
+        xbitmap__word m = i == i0 ? hm : tm, old = h->bits[i], nw = fr ? old | m : old & ~m;
+        if (m != XBITMAP__ALL) {
+            if (nw != old) {
+                h->bits[i] = nw;
+                xbitmap__word_changed(h, i, old, nw);
+                /* inside one word, the blocks around it change only if it filled or emptied */
+                if (!XBITMAP_SMALL && i0 == i1 && (nw == XBITMAP__ALL || old == XBITMAP__ALL)) xbitmap__climb(h, i, fr);
+            }
+            if (!XBITMAP_SMALL && i0 == i1) return;
         }
-        return;
+        if (i == i1) break;
     }
-    a = hm == XBITMAP__ALL ? i0 : i0 + 1; /* whole words a..b (maybe none) */
-    b = tm == XBITMAP__ALL ? i1 : i1 - 1;
-    if (a != i0) {
-        xbitmap__word old = h->bits[i0], nw = fr ? old | hm : old & ~hm;
-        h->bits[i0] = nw;
-        xbitmap__word_changed(h, i0, old, nw, false);
-    }
-    if (b != i1) {
-        xbitmap__word old = h->bits[i1], nw = fr ? old | tm : old & ~tm;
-        h->bits[i1] = nw;
-        xbitmap__word_changed(h, i1, old, nw, false);
-    }
-    if (a <= b) { /* whole words: every per-word order gets the same bits */
+    a = hm == XBITMAP__ALL ? i0 : i0 + 1; /* whole words [a, e), maybe none */
+    e = tm == XBITMAP__ALL ? i1 + 1 : i1;
+    if (a < e) { /* whole words: every per-word order gets the same bits */
         xbitmap_index j = a >> XBITMAP__LW;
-        for (i = a; i <= b; i++) h->bits[i] = fr ? XBITMAP__ALL : 0;
-        if (!XBITMAP_SMALL && j == b >> XBITMAP__LW) { /* one group: word j of each order */
-            xbitmap__word m = (XBITMAP__ALL << (a & XBITMAP__M)) & (XBITMAP__ALL >> (XBITMAP__M - (b & XBITMAP__M)));
+        for (i = a; i < e; i++) h->bits[i] = fr ? XBITMAP__ALL : 0;
+        if (!XBITMAP_SMALL && j == (e - 1) >> XBITMAP__LW) { /* one group: word j of each order */
+            xbitmap__word m = (XBITMAP__ALL << (a & XBITMAP__M)) & (XBITMAP__ALL >> (XBITMAP__M - ((e - 1) & XBITMAP__M)));
             xbitmap__word *g = &XBITMAP__L0(&h->tw[0], j);
             for (o = 0; o <= h->pw; o++) {
                 xbitmap__word old = g[o], nw = fr ? old | m : old & ~m;
@@ -1126,7 +1130,7 @@ XBITMAP__HOT void xbitmap__mark_dir(xbitmap *h, xbitmap_index p, xbitmap_index n
                 if ((old == 0) != (nw == 0)) xbitmap__tup1(&h->tw[o], j, fr);
             }
         } else {
-            for (o = 0; o <= h->pw; o++) xbitmap__trange(&h->tw[o], a, b, fr);
+            for (o = 0; o <= h->pw; o++) xbitmap__trange(&h->tw[o], a, e - 1, fr);
         }
     }
     if (!XBITMAP_SMALL && !(n & (n - 1)) && !(p & (n - 1))) {
@@ -1149,12 +1153,12 @@ XBITMAP__HOT void xbitmap__mark_dir(xbitmap *h, xbitmap_index p, xbitmap_index n
             if (!xbitmap__trange(t, x0, x1, false)) break;
             continue;
         }
-        /* The shift test guards words a..b too few to hold one block of this
+        /* The shift test guards words [a, e) too few to hold one block of this
          * order; cppcheck's value flow finds it true on every path it follows. */
         // cppcheck-suppress knownConditionTrueFalse
-        if (a <= b && ((b + 1) >> d) > 0) { /* blocks inside words a..b (inside the map: xb <= x1) */
+        if (a < e && (e >> d) > 0) { /* blocks inside words [a, e) (inside the map: xb <= x1) */
             xa = (a + ((xbitmap_index)1 << d) - 1) >> d;
-            xb = ((b + 1) >> d) - 1;
+            xb = (e >> d) - 1;
             if (xa <= xb) changed = xbitmap__trange(t, xa, xb, true);
         }
         /* the end blocks (each overlaps units that were not free, so it was
@@ -1325,8 +1329,11 @@ static void xbitmap__report(const xbitmap *h, xalloc_error e, xbitmap_index at, 
 static inline void xbitmap__lock(const xbitmap *h)   { if (h->hooks.lock) h->hooks.lock(h->hooks.user); }
 static inline void xbitmap__unlock(const xbitmap *h) { if (h->hooks.lock) h->hooks.unlock(h->hooks.user); }
 
-static const char *xbitmap__check_locked(const xbitmap *h);
 #if XALLOC_DEBUG >= 4
+#ifdef XALLOC_NO_INTROSPECTION
+#error "XALLOC_DEBUG 4 runs xbitmap_check on every call: it needs the introspection (drop XALLOC_NO_INTROSPECTION)"
+#endif
+static const char *xbitmap__check_locked(const xbitmap *h);
 static bool xbitmap__full_check(const xbitmap *h)
 {
     const char *why = xbitmap__check_locked(h);
@@ -1408,17 +1415,16 @@ static xbitmap_index xbitmap__reserved_in(const xbitmap *h, xbitmap_index p, xbi
     return XBITMAP__NONE;
 }
 
-/* rmap bit of word i from the ranges. */
-static void xbitmap__rfix(xbitmap *h, xbitmap_index i)
+/* Whether word i of bits[] holds reserved units, from the ranges: its
+ * rmap bit. O(R). */
+static bool xbitmap__rword(const xbitmap *h, xbitmap_index i)
 {
     unsigned k;
     for (k = 0; k < h->nranges; k++)
-        if (h->ranges[k].start >> XBITMAP__LW <= i && (h->ranges[k].end - 1) >> XBITMAP__LW >= i) {
-            xbitmap__tset(&h->rt, i);
-            return;
-        }
-    xbitmap__tclr(&h->rt, i);
+        if (h->ranges[k].start >> XBITMAP__LW <= i && (h->ranges[k].end - 1) >> XBITMAP__LW >= i) return true;
+    return false;
 }
+#define xbitmap__rfix(h, i) xbitmap__tbit(&(h)->rt, (i), xbitmap__rword((h), (i)))
 
 /* ---- set-up ----------------------------------------------------------------- */
 /* Metadata words for count units: bits[], the group array (at a multiple
@@ -1470,10 +1476,11 @@ XALLOC_DEF xbitmap *xbitmap_init(void *meta, size_t meta_bytes, xbitmap_index co
     size_t need = xbitmap_meta_size(count);
     unsigned char *m = (unsigned char *)meta;
     xbitmap *h;
-    unsigned o, pw;
-    xbitmap_index full, rem;
-    if (!meta || !need || meta_bytes < need || (desc && (unsigned)desc->policy > XBITMAP_BEST_FIT)) {
-        if (desc && desc->hooks.error)
+    size_t words, j;
+    static const xbitmap_desc defaults = { { NULL, NULL, NULL, NULL }, XBITMAP_FIRST_FIT, NULL, NULL, false };
+    if (!desc) desc = &defaults;
+    if (!meta || !need || meta_bytes < need || (unsigned)desc->policy > XBITMAP_BEST_FIT) {
+        if (desc->hooks.error)
             desc->hooks.error(desc->hooks.user, XALLOC_E_BADARG, (uintptr_t)meta,
                               !need ? "count is 0 or too large" : meta_bytes < need || !meta
                               ? "no metadata buffer of xbitmap_meta_size(count) bytes" : "unknown policy");
@@ -1484,38 +1491,44 @@ XALLOC_DEF xbitmap *xbitmap_init(void *meta, size_t meta_bytes, xbitmap_index co
     h->count = count;
     h->nwords = XBITMAP__NW(count);
     h->omax = xbitmap__log2(count);
-    h->pw = pw = h->omax < XBITMAP__LW ? h->omax : XBITMAP__LW;
+    h->pw = h->omax < XBITMAP__LW ? h->omax : XBITMAP__LW;
     h->tw = (xbitmap__tower *)(void *)(m + XBITMAP__RUP(sizeof(xbitmap)));
     m += XBITMAP__RUP(sizeof(xbitmap)) + XBITMAP__RUP((h->omax + 1) * sizeof(xbitmap__tower));
     h->bits = (xbitmap__word *)(void *)(m + ((64u - ((uintptr_t)m & 63u)) & 63u));
-    (void)xbitmap__layout(count, h, h->bits);
+    words = xbitmap__layout(count, h, h->bits);
     h->nranges = 0;
     h->nres = 0;
     h->hint = 0;
-    h->policy = desc ? desc->policy : XBITMAP_FIRST_FIT;
-    h->random = desc ? desc->random : NULL;
-    h->random_user = desc ? desc->random_user : NULL;
-    h->hooks.error = desc ? desc->hooks.error : NULL;
-    h->hooks.lock = desc && desc->hooks.unlock ? desc->hooks.lock : NULL;
-    h->hooks.unlock = desc ? desc->hooks.unlock : NULL;
-    h->hooks.user = desc ? desc->hooks.user : NULL;
+    h->policy = desc->policy;
+    h->random = desc->random;
+    h->random_user = desc->random_user;
+    h->hooks.error = desc->hooks.error;
+    h->hooks.lock = desc->hooks.unlock ? desc->hooks.lock : NULL; /* both or neither */
+    h->hooks.unlock = desc->hooks.unlock;
+    h->hooks.user = desc->hooks.user;
     h->allocs = h->frees = h->failures = 0;
     h->meta_bytes = need;
-    /* Every bitmap is a prefix of ones: all free, or (start_used) none. */
-    full = desc && desc->start_used ? 0 : count >> XBITMAP__LW;
-    rem = desc && desc->start_used ? 0 : count & XBITMAP__M;
-    xbitmap__fill(h->bits, h->nwords, full << XBITMAP__LW | rem, 0);
-    for (o = 0; o <= h->omax; o++)
-        xbitmap__tfill(&h->tw[o], o <= pw ? full + (xbitmap_index)(rem && xbitmap__log2(rem) >= o)
-                                  : full ? count >> o : 0);
-    xbitmap__tfill(&h->rt, 0);
-    h->nfree = full || rem ? count : 0;
-    h->nruns = h->nfree ? 1 : 0;
+    /* Every word zero (all units allocated, every summary and padding word
+     * empty), then, unless start_used, every unit freed as by xbitmap_free. */
+    for (j = 0; j < words; j++) h->bits[j] = 0;
+    h->nfree = h->nruns = 0;
+    if (!desc->start_used) {
+        xbitmap__mark(h, 0, count, true);
+        h->nfree = count;
+        h->nruns = 1;
+    }
     return h;
 }
 
 /* ---- allocation ------------------------------------------------------------- */
-/* One unit: the first free unit from the search start. O(L) + fix-up. */
+static xbitmap_index xbitmap__alloc_run(xbitmap *h, xbitmap_index n, xbitmap_index align, xbitmap_policy pol);
+
+#if XBITMAP_SMALL
+/* One unit: a run of one, first fit from the search start, found by the
+ * general search (the hint then moves only if the unit was at it).
+ * O(L) + fix-up. */
+#define xbitmap__alloc1(h) xbitmap__alloc_run((h), 1, 1, XBITMAP_FIRST_FIT)
+#else
 /* The word holding the first free unit after word i (wrapping around if s,
  * the search start, is not 0), or NONE. O(L). */
 XBITMAP__COLD xbitmap_index xbitmap__next_word(const xbitmap *h, xbitmap_index i, xbitmap_index s)
@@ -1525,6 +1538,7 @@ XBITMAP__COLD xbitmap_index xbitmap__next_word(const xbitmap *h, xbitmap_index i
     return i;
 }
 
+/* One unit: the first free unit from the search start. O(L) + fix-up. */
 static xbitmap_index xbitmap__alloc1(xbitmap *h)
 {
     xbitmap_index s = xbitmap__start(h), i = s >> XBITMAP__LW, p;
@@ -1538,24 +1552,19 @@ static xbitmap_index xbitmap__alloc1(xbitmap *h)
     }
     b = xbitmap__ctz(w);
     p = (i << XBITMAP__LW) | b;
-#if XBITMAP_SMALL
-    xbitmap__take(h, p, 1);
-#else
-    {
-    xbitmap__word old = h->bits[i];
-    h->nruns += (xbitmap_index)xbitmap__nbrs1(h, i, b, old) - 1u;
-    h->bits[i] = old & ~XBITMAP__BIT(b);
-    xbitmap__bit_changed(h, i, b, old, old & ~XBITMAP__BIT(b), false);
+    w = h->bits[i];
+    h->nruns += (xbitmap_index)xbitmap__nbrs1(h, i, b, w) - 1u;
+    h->bits[i] = w & ~XBITMAP__BIT(b);
+    xbitmap__bit_changed(h, i, b, w, false);
     h->nfree--;
     h->allocs++;
-    }
-#endif
     if (h->hint == p || (!h->random && h->hint < p)) h->hint = p + 1; /* nothing free in [hint, p] */
     return p;
 none:
     h->failures++;
     return XBITMAP__NONE;
 }
+#endif
 
 XALLOC_DEF xbitmap_index xbitmap_alloc(xbitmap *h)
 {
@@ -1566,7 +1575,8 @@ XALLOC_DEF xbitmap_index xbitmap_alloc(xbitmap *h)
     return p;
 }
 
-static xbitmap_index xbitmap__alloc_run(xbitmap *h, xbitmap_index n, xbitmap_index align)
+/* pol: desc.policy, or first fit for one unit */
+static xbitmap_index xbitmap__alloc_run(xbitmap *h, xbitmap_index n, xbitmap_index align, xbitmap_policy pol)
 {
     xbitmap__req r;
     xbitmap_index s, hi = h->count, p;
@@ -1588,14 +1598,14 @@ static xbitmap_index xbitmap__alloc_run(xbitmap *h, xbitmap_index n, xbitmap_ind
     }
     r.exact = r.al >= r.k;
     r.c = r.exact ? r.k : r.k - 1;
-    r.tries = h->policy == XBITMAP_BEST_FIT ? XBITMAP_BEST_FIT_TRIES : 0;
+    r.tries = pol == XBITMAP_BEST_FIT ? XBITMAP_BEST_FIT_TRIES : 0;
     r.best = XBITMAP__NONE;
     r.bestlen = 0;
     s = xbitmap__start(h);
     p = s < hi ? xbitmap__pass(h, &r, s, hi) : XBITMAP__NONE;
-    if (p == XBITMAP__NONE && h->random && s && (h->policy != XBITMAP_BEST_FIT || r.tries)) /* wrap around (below the hint nothing is free) */
+    if (p == XBITMAP__NONE && h->random && s && (pol != XBITMAP_BEST_FIT || r.tries)) /* wrap around (below the hint nothing is free) */
         p = xbitmap__pass(h, &r, 0, s < hi ? s : hi);
-    if (h->policy == XBITMAP_BEST_FIT) p = r.best;
+    if (pol == XBITMAP_BEST_FIT) p = r.best;
     if (p == XBITMAP__NONE) {
         h->failures++;
         return XBITMAP__NONE;
@@ -1608,7 +1618,7 @@ XALLOC_DEF xbitmap_index xbitmap_alloc_run(xbitmap *h, xbitmap_index n, xbitmap_
 {
     xbitmap_index p = XBITMAP__NONE;
     xbitmap__lock(h);
-    if (XBITMAP__FULL_CHECK(h)) p = xbitmap__alloc_run(h, n, align);
+    if (XBITMAP__FULL_CHECK(h)) p = xbitmap__alloc_run(h, n, align, h->policy);
     xbitmap__unlock(h);
     return p;
 }
@@ -1648,7 +1658,7 @@ static bool xbitmap__free(xbitmap *h, xbitmap_index p, xbitmap_index n)
 #endif
         h->nruns += 1u - (xbitmap_index)xbitmap__nbrs1(h, i, b, old);
         h->bits[i] = old | XBITMAP__BIT(b);
-        xbitmap__bit_changed(h, i, b, old | XBITMAP__BIT(b), old, true);
+        xbitmap__bit_changed(h, i, b, old | XBITMAP__BIT(b), true);
         h->nfree++;
         if (p < h->hint) h->hint = p;
         h->frees++;
@@ -1692,107 +1702,89 @@ XALLOC_DEF bool xbitmap_free(xbitmap *h, xbitmap_index p, xbitmap_index n)
     return ok;
 }
 
-/* Reserved units stay 0 in bits[]; the free units of [p, e) become 0 too. */
-static bool xbitmap__reserve(xbitmap *h, xbitmap_index p, xbitmap_index n)
+/* Reserve (res) or release [p, e = p+n). Reserved units are 0 in bits[],
+ * as allocated ones are; ranges[] tells them apart. Reserving: every unit
+ * outside the ranges must be free; the ranges that overlap or touch
+ * [p, e) merge with it into one. Releasing: [p, e) must lie in one range,
+ * which keeps the parts on either side. Both then mark the units, count
+ * the free units and runs that changed, and replace ranges first..last-1
+ * by the nadd new ones. O(n/W + R) + fix-up. */
+static bool xbitmap__reserve(xbitmap *h, xbitmap_index p, xbitmap_index n, bool res)
 {
-    xbitmap_index e, pos, u, nf, runs, lim;
-    unsigned k, first, last;
+    xbitmap__range *r = h->ranges, add[2];
+    xbitmap_index e, u, lim, nf, runs;
+    unsigned first, last, k, nadd = 0;
     if (!xbitmap__range_ok(h, p, n)) return false;
     e = p + n;
-    for (pos = p, k = 0; k < h->nranges && h->ranges[k].start < e; k++) {
-        if (h->ranges[k].end <= pos) continue;
-        if ((u = xbitmap__scan(h, pos, h->ranges[k].start, XBITMAP__ALL)) < h->ranges[k].start) goto allocated;
-        pos = h->ranges[k].end;
+    for (first = 0; first < h->nranges && r[first].end < p; first++) { }
+    for (last = first; last < h->nranges && r[last].start <= e; last++) { }
+    if (res) {
+        for (u = p, k = first;; u = r[k++].end) { /* the gaps between the ranges */
+            lim = k < last ? r[k].start : e;
+            if ((u = xbitmap__scan(h, u, lim, XBITMAP__ALL)) < lim) {
+                xbitmap__report(h, XALLOC_E_BADARG, u, "cannot reserve an allocated unit");
+                return false;
+            }
+            if (k == last) break;
+        }
+        add[0].start = last > first && r[first].start < p ? r[first].start : p;
+        add[0].end = last > first && r[last - 1].end > e ? r[last - 1].end : e;
+        nadd = 1;
+    } else {
+        if (first == h->nranges || r[first].start > p || r[first].end < e) {
+            xbitmap__report(h, XALLOC_E_BADARG, first < h->nranges && r[first].start <= p ? r[first].end : p,
+                            "unit is not reserved");
+            return false;
+        }
+        last = first + 1;
+        if (r[first].start < p) {
+            add[nadd].start = r[first].start;
+            add[nadd++].end = p;
+        }
+        if (e < r[first].end) {
+            add[nadd].start = e;
+            add[nadd++].end = r[first].end;
+        }
     }
-    if ((u = xbitmap__scan(h, pos, e, XBITMAP__ALL)) < e) goto allocated;
-    /* ranges first..last overlap or touch [p, e) and merge with it */
-    for (first = 0; first < h->nranges && h->ranges[first].end < p; first++) { }
-    for (last = first; last < h->nranges && h->ranges[last].start <= e; last++) { }
-    if (last == first && h->nranges == XBITMAP_MAX_RESERVED) {
+    if (h->nranges - (last - first) + nadd > XBITMAP_MAX_RESERVED) {
         xbitmap__report(h, XALLOC_E_BADARG, p, "too many reserved ranges (XBITMAP_MAX_RESERVED)");
         return false;
     }
     lim = e < h->count ? e + 1 : e;
     nf = xbitmap__tally(h, p, e, false);
     runs = xbitmap__tally(h, p, lim, true);
-    xbitmap__mark(h, p, n, false);
-    h->nruns -= runs - xbitmap__tally(h, p, lim, true);
-    h->nfree -= nf;
-    h->nres += nf;
-    if (last > first) { /* merge ranges first..last-1 into one */
-        if (h->ranges[first].start < p) p = h->ranges[first].start;
-        if (h->ranges[last - 1].end > e) e = h->ranges[last - 1].end;
+    xbitmap__mark(h, p, n, !res);
+    h->nruns += xbitmap__tally(h, p, lim, true) - runs;
+    nf = xbitmap__tally(h, p, e, false) - nf; /* free units gained (wraps when lost) */
+    h->nfree += nf;
+    h->nres -= nf;
+    xbitmap__rsplice(r, &h->nranges, first, last - first, nadd);
+    for (k = 0; k < nadd; k++) {
+        r[first + k].start = add[k].start;
+        r[first + k].end = add[k].end;
     }
-    xbitmap__rsplice(h->ranges, &h->nranges, first, last - first, 1);
-    h->ranges[first].start = p;
-    h->ranges[first].end = e;
-    xbitmap__trange(&h->rt, p >> XBITMAP__LW, (e - 1) >> XBITMAP__LW, true);
-    if (h->hint >= p && h->hint < e) h->hint = e;
+    xbitmap__trange(&h->rt, p >> XBITMAP__LW, (e - 1) >> XBITMAP__LW, res);
+    xbitmap__rfix(h, p >> XBITMAP__LW); /* the end words may hold other ranges */
+    xbitmap__rfix(h, (e - 1) >> XBITMAP__LW);
+    if (!res && p < h->hint) h->hint = p;
+    if (res && h->hint >= add[0].start && h->hint < add[0].end) h->hint = add[0].end;
     return true;
-allocated:
-    xbitmap__report(h, XALLOC_E_BADARG, u, "cannot reserve an allocated unit");
-    return false;
 }
 
 XALLOC_DEF bool xbitmap_reserve(xbitmap *h, xbitmap_index p, xbitmap_index n)
 {
     bool ok = false;
     xbitmap__lock(h);
-    if (XBITMAP__FULL_CHECK(h)) ok = xbitmap__reserve(h, p, n);
+    if (XBITMAP__FULL_CHECK(h)) ok = xbitmap__reserve(h, p, n, true);
     xbitmap__unlock(h);
     return ok;
-}
-
-static bool xbitmap__release(xbitmap *h, xbitmap_index p, xbitmap_index n)
-{
-    xbitmap_index e, pos, runs, lim;
-    unsigned k;
-    bool left, right;
-    if (!xbitmap__range_ok(h, p, n)) return false;
-    e = p + n;
-    for (k = 0; k < h->nranges && h->ranges[k].end < e; k++) { }
-    if (k == h->nranges || h->ranges[k].start > p) {
-        for (pos = p, k = 0; k < h->nranges && h->ranges[k].start <= pos; k++)
-            if (h->ranges[k].end > pos) pos = h->ranges[k].end;
-        xbitmap__report(h, XALLOC_E_BADARG, pos, "unit is not reserved");
-        return false;
-    }
-    left = h->ranges[k].start < p;
-    right = e < h->ranges[k].end;
-    if (left && right && h->nranges == XBITMAP_MAX_RESERVED) {
-        xbitmap__report(h, XALLOC_E_BADARG, p, "too many reserved ranges (XBITMAP_MAX_RESERVED)");
-        return false;
-    }
-    lim = e < h->count ? e + 1 : e;
-    runs = xbitmap__tally(h, p, lim, true);
-    xbitmap__mark(h, p, n, true);
-    h->nruns += xbitmap__tally(h, p, lim, true) - runs;
-    h->nfree += n;
-    h->nres -= n;
-    {   /* ranges[k] becomes [start, p) and/or [e, end), or goes */
-        xbitmap_index rs = h->ranges[k].start, re = h->ranges[k].end;
-        xbitmap__rsplice(h->ranges, &h->nranges, k, 1, (unsigned)left + (unsigned)right);
-        if (left) {
-            h->ranges[k].start = rs;
-            h->ranges[k++].end = p;
-        }
-        if (right) {
-            h->ranges[k].start = e;
-            h->ranges[k].end = re;
-        }
-    }
-    xbitmap__trange(&h->rt, p >> XBITMAP__LW, (e - 1) >> XBITMAP__LW, false);
-    xbitmap__rfix(h, p >> XBITMAP__LW);
-    xbitmap__rfix(h, (e - 1) >> XBITMAP__LW);
-    if (p < h->hint) h->hint = p;
-    return true;
 }
 
 XALLOC_DEF bool xbitmap_release(xbitmap *h, xbitmap_index p, xbitmap_index n)
 {
     bool ok = false;
     xbitmap__lock(h);
-    if (XBITMAP__FULL_CHECK(h)) ok = xbitmap__release(h, p, n);
+    if (XBITMAP__FULL_CHECK(h)) ok = xbitmap__reserve(h, p, n, false);
     xbitmap__unlock(h);
     return ok;
 }
@@ -1856,6 +1848,7 @@ XALLOC_DEF void xbitmap_stats_get(xbitmap *h, xbitmap_stats *o)
     xbitmap__unlock(h);
 }
 
+#ifndef XALLOC_NO_INTROSPECTION
 /* A tower's levels agree with each other, and nothing is set past the end
  * of a level. O(words of the tower). */
 static const char *xbitmap__tcheck(const xbitmap__tower *t)
@@ -1923,12 +1916,8 @@ static const char *xbitmap__check_locked(const xbitmap *h)
     for (o = 0; o <= h->omax; o++)
         if ((why = xbitmap__tcheck(&h->tw[o])) != NULL) return why;
     if ((why = xbitmap__tcheck(&h->rt)) != NULL) return why;
-    for (i = 0; i < h->nwords; i++) {
-        bool want = false;
-        for (k = 0; k < h->nranges && !want; k++)
-            want = h->ranges[k].start >> XBITMAP__LW <= i && (h->ranges[k].end - 1) >> XBITMAP__LW >= i;
-        if (xbitmap__tget(&h->rt, i) != want) return "reserved-word bits wrong";
-    }
+    for (i = 0; i < h->nwords; i++)
+        if (xbitmap__tget(&h->rt, i) != xbitmap__rword(h, i)) return "reserved-word bits wrong";
     return NULL;
 }
 
@@ -1968,12 +1957,31 @@ out:
     xbitmap__unlock(h);
 }
 
+/* Lines of dump output: text[0], v[0], text[1], ..., v[nv - 1], text[nv];
+ * a text that starts with a newline ends the line before it. */
+static void xbitmap__put_lines(xalloc__line *l, const char *const *text, const uint64_t *v, unsigned nv,
+                               xalloc_print_fn print, void *user)
+{
+    unsigned k;
+    for (k = 0;; k++) {
+        const char *t = text[k];
+        if (*t == '\n') {
+            xalloc__put_end(l, print, user);
+            t++;
+        }
+        xalloc__put_str(l, t);
+        if (k == nv) break;
+        xalloc__put_u(l, v[k]);
+    }
+    xalloc__put_end(l, print, user);
+}
+
 XALLOC_DEF void xbitmap_dump(xbitmap *h, xalloc_print_fn print, void *user)
 {
-    /* a number after each label; a label that starts with a newline ends
-     * the line before it */
-    static const char *const label[] = { "xbitmap: units ", ", free ", ", used ", ", reserved ", "\n  free runs ",
-        ", largest ", ", next-free hint ", "\n  allocs ", ", frees ", ", failures ", ", metadata bytes " };
+    static const char *const head[] = { "xbitmap: units ", ", free ", ", used ", ", reserved ", "\n  free runs ",
+        ", largest ", ", next-free hint ", "\n  allocs ", ", frees ", ", failures ", ", metadata bytes ", "" };
+    static const char *const order[] = { "  order ", " (", " units): ", " free aligned blocks" };
+    static const char *const range[] = { "  reserved ", "..", " (", " units)" };
     xbitmap_stats s;
     xalloc__line l;
     uint64_t v[11];
@@ -1992,16 +2000,7 @@ XALLOC_DEF void xbitmap_dump(xbitmap *h, xalloc_print_fn print, void *user)
     v[9] = s.failures;
     v[10] = s.meta_bytes;
     l.len = 0;
-    for (k = 0; k < 11; k++) {
-        const char *t = label[k];
-        if (*t == '\n') {
-            xalloc__put_end(&l, print, user);
-            t++;
-        }
-        xalloc__put_str(&l, t);
-        xalloc__put_u(&l, v[k]);
-    }
-    xalloc__put_end(&l, print, user);
+    xbitmap__put_lines(&l, head, v, 11, print, user);
     for (o = 0; o <= h->omax; o++) { /* free aligned blocks of each order */
         xbitmap_index n = 0, i;
         if (o <= h->pw) {
@@ -2010,27 +2009,20 @@ XALLOC_DEF void xbitmap_dump(xbitmap *h, xalloc_print_fn print, void *user)
             for (i = 0; i < XBITMAP__NW(h->tw[o].n0); i++) n += xbitmap__popcount(XBITMAP__L0(&h->tw[o], i));
         }
         if (!n) continue;
-        xalloc__put_str(&l, "  order ");
-        xalloc__put_u(&l, o);
-        xalloc__put_str(&l, " (");
-        xalloc__put_u(&l, (xbitmap_index)1 << o);
-        xalloc__put_str(&l, " units): ");
-        xalloc__put_u(&l, n);
-        xalloc__put_str(&l, " free aligned blocks");
-        xalloc__put_end(&l, print, user);
+        v[0] = o;
+        v[1] = (xbitmap_index)1 << o;
+        v[2] = n;
+        xbitmap__put_lines(&l, order, v, 3, print, user);
     }
     for (k = 0; k < h->nranges; k++) {
-        xalloc__put_str(&l, "  reserved ");
-        xalloc__put_u(&l, h->ranges[k].start);
-        xalloc__put_str(&l, "..");
-        xalloc__put_u(&l, h->ranges[k].end - 1);
-        xalloc__put_str(&l, " (");
-        xalloc__put_u(&l, h->ranges[k].end - h->ranges[k].start);
-        xalloc__put_str(&l, " units)");
-        xalloc__put_end(&l, print, user);
+        v[0] = h->ranges[k].start;
+        v[1] = h->ranges[k].end - 1;
+        v[2] = h->ranges[k].end - h->ranges[k].start;
+        xbitmap__put_lines(&l, range, v, 3, print, user);
     }
     xbitmap__unlock(h);
 }
+#endif /* XALLOC_NO_INTROSPECTION */
 
 #ifdef __cplusplus
 }

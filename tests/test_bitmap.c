@@ -692,6 +692,58 @@ static void unlock_fn(void *u) { (void)u; unlocks++; depth--; }
 static bool stop_after_one(void *user, idx s, idx n, xbitmap_kind k) { (void)s; (void)n; (void)k; ++*(int *)user; return false; }
 static void print_line(void *user, const char *line) { strncat((char *)user, line, 4000 - strlen((char *)user)); }
 
+/* One unit freed and allocated at every position of a word, in many
+ * patterns of the units around it (aligned blocks of one order, free or
+ * used, with some units flipped): the one-unit paths update only the
+ * per-word order of the free aligned block around the unit, and the
+ * check says whether that was enough. A fixed "random" start makes
+ * xbitmap_alloc take the unit asked for, whatever lies below it. */
+static idx start_at;
+static idx fixed_start(void *user) { (void)user; return start_at; }
+static void set_unit(fix *f, idx u, unsigned char v)
+{
+    if (f->sh[u] == v) return;
+    XT_CHECK(v ? xbitmap_alloc_at(f->b, u, 1) : xbitmap_free(f->b, u, 1));
+    f->sh[u] = v;
+}
+static void test_one_unit_every_position(void)
+{
+    fix f;
+    xbitmap_desc d;
+    idx count = 4 * W, u, q;
+    int pat;
+    memset(&d, 0, sizeof d);
+    d.random = fixed_start;
+    XT_CHECK(make_desc(&f, count, &d, 0));
+    if (!f.b) return;
+    for (pat = 0; pat < 200; pat++) {
+        idx bs = (idx)1 << (xt_rand() % 8);
+        unsigned flips = (unsigned)(xt_rand() % 4);
+        for (q = 0; q < count; q += bs) {
+            unsigned char v = (unsigned char)(xt_rand() % 2);
+            for (u = q; u < q + bs && u < count; u++) set_unit(&f, u, v ^ (unsigned char)(flips && xt_rand() % 16 < flips));
+        }
+        for (u = W; u < 2 * W; u++) {
+            unsigned char v = f.sh[u];
+            if (v) {
+                XT_CHECK(xbitmap_free(f.b, u, 1));
+                f.sh[u] = 0;
+            }
+            XT_CHECK(agrees(&f));
+            start_at = u;
+            XT_CHECK(xbitmap_alloc(f.b) == u);
+            f.sh[u] = 1;
+            XT_CHECK(agrees(&f));
+            if (!v) {
+                XT_CHECK(xbitmap_free(f.b, u, 1));
+                f.sh[u] = 0;
+                XT_CHECK(agrees(&f));
+            }
+        }
+    }
+    unmake(&f);
+}
+
 static void test_lock_hooks_walk_dump(void)
 {
     xbitmap_desc d;
@@ -1142,6 +1194,7 @@ int main(int argc, char **argv)
     XT_RUN(test_best_fit);
     XT_RUN(test_hint);
     XT_RUN(test_deep_towers);
+    XT_RUN(test_one_unit_every_position);
     XT_RUN(test_lock_hooks_walk_dump);
     XT_RUN(test_threads_spinlock);
     XT_RUN(test_quiet_and_release_edges);
