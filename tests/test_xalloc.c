@@ -1392,10 +1392,13 @@ static void test_check_names_record_damage(void)
     XT_CHECK(says(xalloc_check(h), "quick list count wrong"));
     h->qcount[cb]--;
 #endif
-    h->sl_map[0] ^= 1u << 3;
+    h->sl_map[0] ^= XALLOC__BIT(3);             /* bin 3's bit */
     XT_CHECK(says(xalloc_check(h), "bitmaps disagree with the bins"));
-    h->sl_map[0] ^= 1u << 3;
-    h->fl_map ^= 1u;
+    h->sl_map[0] ^= XALLOC__BIT(3);
+    h->fl_map ^= XALLOC__BIT(0);                /* level 0's bit, its bins unchanged */
+    XT_CHECK(says(xalloc_check(h), "bitmaps disagree with the bins"));
+    h->fl_map ^= XALLOC__BIT(0);
+    h->fl_map ^= 1u;                            /* level 31: past the table */
     XT_CHECK(says(xalloc_check(h), "bitmaps disagree with the bins"));
     h->fl_map ^= 1u;
     h->fl_map |= 0x80000000u >> h->nfl; /* a bit past the table (bit 31-f: level f) */
