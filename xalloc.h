@@ -1418,7 +1418,7 @@ XALLOC_DEF xalloc_heap *xalloc_init(void *mem, size_t size, const xalloc_desc *d
         h->nquick = nquick;
         h->max_gran = max_gran;
         h->bins = (unsigned char **)(void *)(h + 1);
-        h->quick = h->bins + nfl * XALLOC__SL;
+        h->quick = h->bins + (size_t)nfl * XALLOC__SL;
         h->sl_map = (uint32_t *)(void *)(h->quick + nquick);
         h->qcount = (uint8_t *)(h->sl_map + nfl + 1);
         if (desc) {

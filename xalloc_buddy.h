@@ -1253,7 +1253,7 @@ static xbuddy *xbuddy__setup(xbuddy *b, const xbuddy_desc *d, unsigned flags)
     b->low = b->rec = b->head = NULL;
     if (flags & XBUDDY__META) b->low = z, b->rec = z + b->maxo + 1;
     else b->head = z;
-    b->res = z + (flags & XBUDDY__META ? 2u : 1u) * (b->maxo + 1);
+    b->res = z + (size_t)(flags & XBUDDY__META ? 2u : 1u) * (b->maxo + 1);
     b->hw = (xbuddy__w *)(void *)(b->res + 2 * b->maxres);
     b->sum = b->hw + b->nwords;
     for (z = b->adj; z < (size_t *)(void *)(b->sum + b->lev[b->nlev]); z++) *z = 0;
