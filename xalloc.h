@@ -65,8 +65,9 @@
  *   XALLOC_ASSERT(x)   internal sanity asserts (default: none)
  *   XALLOC_MEMSET / XALLOC_MEMCPY   libc-compatible replacements
  *   XALLOC_NO_BUILTINS portable bit scans instead of compiler builtins
- *   XALLOC_NO_INTROSPECTION  leave out xalloc_check, xalloc_walk and
- *                      xalloc_dump (not declared either; stats stay), for the
+ *   XALLOC_NO_INTROSPECTION  leave out the debugging aids: xalloc_check,
+ *                      xalloc_walk, xalloc_dump (not declared either) and the
+ *                      trace hook (desc has no `trace`); stats stay. For the
  *                      smallest firmware build; not with XALLOC_DEBUG 4
  *
  * DEBUG LEVELS (XALLOC_DEBUG)
@@ -164,13 +165,12 @@
  *   inside the heap is then reported by the tool as it would be for malloc.
  *
  * CODE SIZE (.text with .rodata, Cortex-M4, arm-none-eabi-gcc 12 -Os
- * -ffunction-sections, XALLOC_DEBUG 0; `make size` measures the default build)
- *   whole implementation: 4.9 KiB (XALLOC_QUICK 0: 4.4 KiB); with
- *   XALLOC_NO_INTROSPECTION 2.8 KiB (XALLOC_QUICK 0: 2.4 KiB). A program that
- *   calls only init, alloc and free links 1.4 KiB (XALLOC_QUICK 0: 1065
- *   bytes, of which the lock hooks take about 65, the counters behind
- *   xalloc_stats_get 55, init's error report 50 and the trace hook 50).
- *   XALLOC_DEBUG 1 adds about 0.5 KiB.
+ * -ffunction-sections, XALLOC_DEBUG 0; `make size` measures these)
+ *   whole implementation: 4.9 KiB; with XALLOC_NO_INTROSPECTION (no check,
+ *   walk, dump or trace hook) 2.7 KiB. A program that calls only init, alloc
+ *   and free links 1.4 KiB; 1011 bytes with XALLOC_QUICK 0 and
+ *   XALLOC_NO_INTROSPECTION (the smallest build). XALLOC_DEBUG 1 adds about
+ *   0.5 KiB.
  *
  * DEPENDENCIES
  *   None: stddef.h, stdint.h, stdbool.h, limits.h. No division on any path
@@ -341,13 +341,16 @@ typedef struct xalloc_heap xalloc_heap; /* lives at the start of the first regio
 
 typedef enum xalloc_trace_op { XALLOC_TRACE_ALLOC = 1, XALLOC_TRACE_FREE = 2 } xalloc_trace_op;
 /* Trace hook: every successful allocation and every free (a realloc is a
- * free of the old block and an allocation of the new, even in place). */
+ * free of the old block and an allocation of the new, even in place).
+ * A debugging aid: not with XALLOC_NO_INTROSPECTION (desc has no `trace`). */
 typedef void (*xalloc_trace_fn)(void *user, xalloc_trace_op op, void *ptr, size_t size);
 
 /* Description for xalloc_init; zero (or NULL) means defaults. */
 typedef struct xalloc_desc {
     xalloc_hooks    hooks;     /* error, lock, unlock, user                   */
+#ifndef XALLOC_NO_INTROSPECTION
     xalloc_trace_fn trace;     /* alloc/free trace (NULL: none), gets hooks.user */
+#endif
     size_t          max_block; /* largest block, in bytes; sizes the class table
                                   (0: the first region's size). Regions added
                                   later are cut into segments of at most this. */
@@ -760,7 +763,9 @@ struct xalloc_heap {
      * realloc counts one of each), and the free path pays for no 64-bit add. */
     uint64_t        outcomes[2];
     xalloc_hooks    hooks;
+#ifndef XALLOC_NO_INTROSPECTION
     xalloc_trace_fn trace;
+#endif
 };
 
 /* ---- block access: the only code that knows the block format -------------- */
@@ -1084,6 +1089,12 @@ static bool xalloc__valid(const xalloc_heap *h, const void *ptr)
 }
 
 /* ---- entry and exit of every public call ----------------------------------- */
+/* The trace hook, where there is one (not with XALLOC_NO_INTROSPECTION). */
+#ifndef XALLOC_NO_INTROSPECTION
+#define XALLOC__TRACE(h, op, p, n) do { if ((h)->trace) (h)->trace((h)->hooks.user, (op), (p), (n)); } while (0)
+#else
+#define XALLOC__TRACE(h, op, p, n) ((void)sizeof(p), (void)sizeof(n)) /* no evaluation */
+#endif
 static inline void xalloc__lock(const xalloc_heap *h)   { if (h->hooks.lock) h->hooks.lock(h->hooks.user); }
 static inline void xalloc__unlock(const xalloc_heap *h) { if (h->hooks.lock) h->hooks.unlock(h->hooks.user); }
 #if XALLOC_DEBUG >= 4
@@ -1163,7 +1174,7 @@ XALLOC__HOT void *xalloc__finish(xalloc_heap *h, unsigned char *b, size_t req)
 #endif
     XALLOC__ON_ALLOC(h, b, xalloc__usable(b)); /* what usable_size promises */
     h->live++; /* allocs: counted by the public call (xalloc__counted) */
-    if (h->trace) h->trace(h->hooks.user, XALLOC_TRACE_ALLOC, b, req);
+    XALLOC__TRACE(h, XALLOC_TRACE_ALLOC, b, req);
     return b;
 }
 
@@ -1265,7 +1276,7 @@ static void xalloc__flush(xalloc_heap *h)
 XALLOC__HOT void xalloc__free_block(xalloc_heap *h, unsigned char *b)
 {
     uint32_t w = xalloc__hdr(b), n = xalloc__gran(w);
-    if (h->trace) h->trace(h->hooks.user, XALLOC_TRACE_FREE, b, xalloc__usable(b));
+    XALLOC__TRACE(h, XALLOC_TRACE_FREE, b, xalloc__usable(b));
     XALLOC__ON_FREE(h, b);
     XALLOC__HIDE(b, xalloc__bytes(n) - XALLOC__HDR);
     h->used -= xalloc__bytes(n);
@@ -1428,7 +1439,9 @@ XALLOC_DEF xalloc_heap *xalloc_init(void *mem, size_t size, const xalloc_desc *d
                 h->hooks.unlock = desc->hooks.unlock;
             }
             h->hooks.user = desc->hooks.user;
+#ifndef XALLOC_NO_INTROSPECTION
             h->trace = desc->trace;
+#endif
         }
         XALLOC__POOL_CREATE(h);
         ok = xalloc__add(h, &h->region, (unsigned char *)mem, size, h->qcount + nquick);
@@ -1649,10 +1662,8 @@ static void *xalloc__realloc(xalloc_heap *h, void *ptr, size_t align, size_t siz
             if (now < old) XALLOC__HIDE(b + now, old - now);
         }
         h->outcomes[0]++; /* and a free: live stays */
-        if (h->trace) {
-            h->trace(h->hooks.user, XALLOC_TRACE_FREE, b, old);
-            h->trace(h->hooks.user, XALLOC_TRACE_ALLOC, b, size);
-        }
+        XALLOC__TRACE(h, XALLOC_TRACE_FREE, b, old);
+        XALLOC__TRACE(h, XALLOC_TRACE_ALLOC, b, size);
         return b;
     }
     q = xalloc__counted(h, xalloc__alloc_any(h, align, size));

