@@ -220,8 +220,8 @@
  *   the buddy's links and its neighbours' lines). About 205 instructions
  *   per operation (cachegrind; 256 before): alloc 75, free 130.
  *   Fragmentation (sizes 16 B..2 KiB, 45 % frees, until the first failure):
- *   live requested bytes reach 68.7 % (128 KiB) and 71.0 % (16 MiB) of the
- *   region, medians of 9 seeds: power-of-two rounding costs about 28 %.
+ *   live requested bytes reach 68.5 % (128 KiB) and 71.1 % (16 MiB) of the
+ *   region, medians of 101 seeds: power-of-two rounding costs about 28 %.
  *
  * CODE SIZE (.text + .rodata, Cortex-M4, arm-none-eabi-gcc 12 -Os
  * -ffunction-sections, XALLOC_DEBUG 0; `make size`)

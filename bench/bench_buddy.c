@@ -17,7 +17,7 @@
  * (in-band, so the bitmap counts against the region; 16-byte minimum
  * block), allocate (log-uniform 16 B..2 KiB) and free at random (45 of 100
  * operations free a random live block) until the first failure; print
- * requested live bytes / region size, median and minimum over 9 seeds.
+ * requested live bytes / region size, median, p10 and minimum over 101 seeds.
  * Metadata: bytes xbuddy_meta_size asks for a 4 GiB range of 4 KiB pages.
  *
  * Usage: bench_buddy [pow2 | --help]. With "pow2" only the first line (pow2,

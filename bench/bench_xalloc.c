@@ -11,7 +11,7 @@
  * Fragmentation: in a 128 KiB and a 16 MiB region, allocate (log-uniform
  * 16 B..2 KiB) and free at random (45 of 100 operations free a random live
  * block) until the first failure; print requested live bytes / region size.
- * Median and minimum over 9 seeds. */
+ * Median, 10th percentile and minimum over 101 seeds. */
 #include "bench.h"
 #define XALLOC_IMPLEMENTATION
 #include "xalloc.h"
@@ -116,12 +116,71 @@ static void speed(const trace *t)
            bench_quantile_ns(lat, t->nops, 0.99), bench_quantile_ns(lat, t->nops, 0.9999), t->nops, runs);
 }
 
-/* Live requested bytes at the first failure, as a fraction of the region. */
 /* The heap under the shared fragmentation figure (bench.h). */
 static void *frag_make(size_t region) { return xalloc_init(arena, region, NULL); }
 static void *frag_alloc(void *h, size_t n) { return xalloc_alloc((xalloc_heap *)h, n); }
 static void frag_free(void *h, void *p) { xalloc_free((xalloc_heap *)h, p); }
 static const bench_allocator heap_frag = { frag_make, frag_alloc, frag_free };
+
+/* A reference for the same figure: exact best fit (the smallest hole that
+ * fits, the lowest address among equals) over the bare region, with no
+ * tables: what placement alone reaches on this workload, a ceiling for any
+ * allocator that places blocks by best fit. ref_gran 0: no per-block cost
+ * at all; else each block also pays the heap's 4-byte header and rounding
+ * to ref_gran bytes (at least two granules, as the heap's smallest block).
+ * Not an allocator: it hands out offsets + 1 as pointers and keeps its
+ * holes, sorted by address, in a side array (O(holes) per call). */
+enum { REF_MAX = 1 << 20, REF_HOLES = 1 << 16 };
+static struct { size_t at, len; } ref_hole[REF_HOLES];
+static size_t ref_holes, ref_gran;
+static uint32_t ref_len[REF_MAX + 1]; /* by offset: length of the block there */
+static void *ref_make(size_t region)
+{
+    if (region > REF_MAX) { fprintf(stderr, "reference: region too large\n"); exit(2); }
+    ref_hole[0].at = 0;
+    ref_hole[0].len = region;
+    ref_holes = 1;
+    return ref_hole;
+}
+static void *ref_alloc(void *a, size_t n)
+{
+    size_t i, best = ref_holes, at;
+    (void)a;
+    if (ref_gran) {
+        n = (n + 4 + ref_gran - 1) & ~(ref_gran - 1);
+        if (n < 2 * ref_gran) n = 2 * ref_gran;
+    }
+    for (i = 0; i < ref_holes; i++)
+        if (ref_hole[i].len >= n && (best == ref_holes || ref_hole[i].len < ref_hole[best].len)) best = i;
+    if (best == ref_holes) return NULL;
+    at = ref_hole[best].at;
+    ref_hole[best].at += n;
+    ref_hole[best].len -= n;
+    if (!ref_hole[best].len) { memmove(&ref_hole[best], &ref_hole[best + 1], (ref_holes - best - 1) * sizeof ref_hole[0]); ref_holes--; }
+    ref_len[at] = (uint32_t)n;
+    return (void *)(uintptr_t)(at + 1);
+}
+static void ref_free(void *a, void *p)
+{
+    size_t at = (size_t)(uintptr_t)p - 1, len = ref_len[at], i = 0;
+    (void)a;
+    while (i < ref_holes && ref_hole[i].at < at) i++;          /* first hole after the block */
+    if (i > 0 && ref_hole[i - 1].at + ref_hole[i - 1].len == at) { /* joins the hole before */
+        ref_hole[--i].len += len;
+    } else {
+        if (ref_holes == REF_HOLES) { fprintf(stderr, "reference: too many holes\n"); exit(2); }
+        memmove(&ref_hole[i + 1], &ref_hole[i], (ref_holes - i) * sizeof ref_hole[0]);
+        ref_hole[i].at = at;
+        ref_hole[i].len = len;
+        ref_holes++;
+    }
+    if (i + 1 < ref_holes && ref_hole[i].at + ref_hole[i].len == ref_hole[i + 1].at) { /* and the one after */
+        ref_hole[i].len += ref_hole[i + 1].len;
+        memmove(&ref_hole[i + 1], &ref_hole[i + 2], (ref_holes - i - 2) * sizeof ref_hole[0]);
+        ref_holes--;
+    }
+}
+static const bench_allocator ref_frag = { ref_make, ref_alloc, ref_free };
 
 
 int main(void)
@@ -140,5 +199,11 @@ int main(void)
     speed(&embedded);
     bench_frag_report(&heap_frag, 128u << 10, "128KiB");
     bench_frag_report(&heap_frag, 16u << 20, "16MiB");
+    printf("reference, exact best fit and no tables (not an allocator; see the source):\n");
+    printf("  no per-block cost:                ");
+    bench_frag_report(&ref_frag, 128u << 10, "128KiB");
+    ref_gran = XALLOC_ALIGNMENT;
+    printf("  4-byte header, %2zu-byte rounding: ", (size_t)XALLOC_ALIGNMENT);
+    bench_frag_report(&ref_frag, 128u << 10, "128KiB");
     return 0;
 }
