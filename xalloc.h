@@ -169,7 +169,7 @@
  * -ffunction-sections, XALLOC_DEBUG 0; `make size` measures these)
  *   whole implementation: 4.9 KiB; with XALLOC_NO_INTROSPECTION (no check,
  *   walk, dump or trace hook) 2.7 KiB. A program that calls only init, alloc
- *   and free links 1.4 KiB; 1011 bytes with XALLOC_QUICK 0 and
+ *   and free links 1.4 KiB; 985 bytes with XALLOC_QUICK 0 and
  *   XALLOC_NO_INTROSPECTION (the smallest build). XALLOC_DEBUG 1 adds about
  *   0.5 KiB.
  *
@@ -1363,19 +1363,15 @@ static unsigned char *xalloc__lay_out(xalloc_heap *h, unsigned char *p, const un
     return p;
 }
 
-/* Set up region record r over [mem, mem+size) whose metadata ends at
- * `meta_end` (<= mem + size: both callers check it); false if no smallest
- * block fits. */
-static bool xalloc__add(xalloc_heap *h, xalloc__region *r, unsigned char *mem, size_t size, unsigned char *meta_end)
+/* Set up region record r over [mem, mem+size), its blocks over [first,
+ * end): both G-aligned payload addresses, at least a smallest block apart
+ * (the caller has checked). */
+static void xalloc__add(xalloc_heap *h, xalloc__region *r, unsigned char *mem, size_t size, uintptr_t first, uintptr_t end)
 {
-    uintptr_t first = ((uintptr_t)meta_end + XALLOC__HDR + XALLOC__G - 1) & ~(uintptr_t)(XALLOC__G - 1);
-    uintptr_t end = ((uintptr_t)mem + size) & ~(uintptr_t)(XALLOC__G - 1);
-    if (first > end || end - first < xalloc__bytes(XALLOC__MIN_GRAN)) return false;
     r->mem = mem;
     r->first = (unsigned char *)first;
     r->bytes = size;
     r->end = xalloc__lay_out(h, r->first, (unsigned char *)end);
-    return true;
 }
 
 static inline uintptr_t xalloc__align_up(uintptr_t a, uintptr_t to) { return (a + to - 1) & ~(to - 1); }
@@ -1411,13 +1407,14 @@ XALLOC_DEF xalloc_heap *xalloc_init(void *mem, size_t size, const xalloc_desc *d
     xalloc_heap *h = (xalloc_heap *)a;
     uint32_t nfl, nquick, max_gran;
     size_t meta;
-    bool ok;
     max_gran = xalloc__max_gran_for(desc && desc->max_block ? desc->max_block : size);
     meta = xalloc__meta_size(max_gran, &nfl, &nquick);
     /* After the alignment gap: the record and its tables, then (G-aligned,
-     * after its header) a smallest block. Exactly xalloc__add's condition
-     * (a is G-aligned), tested before anything is written, so a region
-     * that is too small is left untouched. All terms are small: no wrap. */
+     * after its header) a smallest block; tested before anything is
+     * written, so a region that is too small is left untouched. All terms
+     * are small: no wrap. The block space then ends at mem + size rounded
+     * down to G, at least a smallest block after the first payload (which
+     * plus a smallest block is G-aligned). */
     if (mem && size >= (a - (uintptr_t)mem) + xalloc__align_up(meta + XALLOC__HDR, XALLOC__G) +
                            xalloc__bytes(XALLOC__MIN_GRAN)) {
         XALLOC__SHOW(mem, size); /* an earlier heap here may have hidden parts */
@@ -1445,9 +1442,8 @@ XALLOC_DEF xalloc_heap *xalloc_init(void *mem, size_t size, const xalloc_desc *d
 #endif
         }
         XALLOC__POOL_CREATE(h);
-        ok = xalloc__add(h, &h->region, (unsigned char *)mem, size, h->qcount + nquick);
-        XALLOC_ASSERT(ok); /* tested above */
-        (void)ok;
+        xalloc__add(h, &h->region, (unsigned char *)mem, size, a + xalloc__align_up(meta + XALLOC__HDR, XALLOC__G),
+                    ((uintptr_t)mem + size) & ~(uintptr_t)(XALLOC__G - 1));
         return h;
     }
     if (desc && desc->hooks.error) desc->hooks.error(desc->hooks.user, XALLOC_E_BADARG, (uintptr_t)mem, "region too small");
@@ -1458,14 +1454,19 @@ XALLOC_DEF bool xalloc_add_region(xalloc_heap *h, void *mem, size_t size)
 {
     uintptr_t a = xalloc__align_up((uintptr_t)mem, XALLOC__P);
     xalloc__region *r = (xalloc__region *)a, *last;
+    /* the record, then (G-aligned, after its header) a smallest block, all
+     * below the top of the address space */
+    uintptr_t first = xalloc__align_up(a + sizeof *r + XALLOC__HDR, XALLOC__G);
+    uintptr_t end = ((uintptr_t)mem + size) & ~(uintptr_t)(XALLOC__G - 1);
     bool ok;
     if (!h) return false;
     xalloc__lock(h);
-    ok = mem && a - (uintptr_t)mem <= size && size - (a - (uintptr_t)mem) >= sizeof *r;
+    ok = mem && (uintptr_t)mem + size >= (uintptr_t)mem && first > (uintptr_t)mem && first <= end &&
+         end - first >= xalloc__bytes(XALLOC__MIN_GRAN);
     for (last = &h->region; ok && last; last = last->next) /* no overlap */
         ok = (unsigned char *)mem >= last->mem + last->bytes || last->mem >= (unsigned char *)mem + size;
-    ok = ok && xalloc__add(h, r, (unsigned char *)mem, size, (unsigned char *)(r + 1));
     if (ok) {
+        xalloc__add(h, r, (unsigned char *)mem, size, first, end);
         r->next = NULL;
         for (last = &h->region; last->next; last = last->next) { }
         last->next = r;

@@ -196,6 +196,21 @@ static void test_add_region(void)
     XT_CHECK(heap_ok(h));
     xalloc_free(h, a);
     XT_CHECK(heap_ok(h));
+    /* the smallest region add_region takes, at every start: it holds a
+     * smallest block (a 1-byte request lands in it once the first region is
+     * full), and one byte less is refused */
+    for (i = 0; i < (int)G; i++) {
+        unsigned char *at = arena + 200000 + i;
+        size_t sz, bound = sizeof(void *) - 1 + sizeof(xalloc__region) + 4 + G - 1 + G * XALLOC__MIN_GRAN;
+        h = xalloc_init(arena, 8192, &d);
+        XT_CHECK(h != NULL);
+        if (!h) return;
+        for (sz = 1; sz <= bound && !xalloc_add_region(h, at, sz); sz++) { }
+        XT_CHECK_MSG(sz <= bound, "start +%d: no region up to %zu bytes taken", i, bound);
+        while ((b = xalloc_alloc(h, 1)) != NULL && !((unsigned char *)b > at && (unsigned char *)b < at + sz)) { }
+        XT_CHECK_MSG(b != NULL, "start +%d, %zu bytes: no block handed out from it", i, sz);
+        XT_CHECK(heap_ok(h));
+    }
 }
 
 static void test_segments(void)
@@ -972,6 +987,11 @@ static void test_region_edges(void)
     XT_CHECK(xalloc_add_region(h, arena, 65536));           /* wholly below the first region */
     XT_CHECK(!xalloc_add_region(h, arena + 65536 - 16, 4096)); /* overlaps the second */
     XT_CHECK(errs[XALLOC_E_BADARG] == 2);
+    /* past the top of the address space: refused before anything is read
+     * or written there */
+    XT_CHECK(!xalloc_add_region(h, (void *)(UINTPTR_MAX - 4095), 8192));
+    XT_CHECK(!xalloc_add_region(h, (void *)(UINTPTR_MAX - 15), 8));
+    XT_CHECK(errs[XALLOC_E_BADARG] == 4);
     p = xalloc_alloc(h, 60000);
     q = xalloc_alloc(h, 60000);
     XT_CHECK(p && q && ((unsigned char *)p < arena + 65536) != ((unsigned char *)q < arena + 65536));
