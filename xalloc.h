@@ -23,18 +23,26 @@
  * free blocks in one size class, R = number of regions)
  *   xalloc_init(mem, size, desc)     -> heap or NULL (region too small, bad
  *                                       arguments)                       [O(size/max_block)]
- *   xalloc_add_region(h, mem, size)  -> false if too small               [O(size/max_block)]
+ *   xalloc_add_region(h, mem, size)  -> false if too small or overlapping
+ *                                                                  [O(size/max_block + R)]
+ *                                       (init and add_region: O(size) at
+ *                                       level >= 2 and under a sanitizer) 
  *   xalloc_alloc(h, size)            -> NULL when nothing fits            [O(1), fallback O(n)]
  *   xalloc_calloc(h, count, size)    -> zeroed; NULL on overflow          [+ O(size)]
  *   xalloc_aligned_alloc(h, a, size) -> a: any power of two, else NULL    [O(1), fallback O(free blocks)]
  *   xalloc_realloc(h, p, size)       -> in place when it can; on failure
- *                                       NULL and p intact; size 0 frees p  [O(1) + copy]
+ *                                       NULL and p intact; size 0 frees p
+ *                                       [O(1) in place, else an alloc + copy]
  *   xalloc_realloc_aligned(h, p, a, size)  keeps alignment a               [same]
  *   xalloc_free(h, p)                -> NULL is a no-op                    [O(1)]
  *   xalloc_usable_size(h, p)         -> bytes the caller may use at p       [O(1)]
+ *   (free, realloc and usable_size also check p at level >= 1: O(R))
  *   xalloc_max_alloc(h)              -> largest size that would succeed now [O(n) + flush]
  *   xalloc_overhead(size)            -> bytes of a region of `size` that
- *                                       never become block space            [O(1)]
+ *                                       never become block space, with
+ *                                       max_block at least `size` (each
+ *                                       segment more costs a 1-granule
+ *                                       fence)                               [O(1)]
  *   xalloc_stats_get / xalloc_reset_peak                                  [O(n + R) + flush]
  *   xalloc_check(h)                  -> NULL, or which invariant broke     [O(heap)]
  *   xalloc_walk(h, fn, user)         -> fn per block, address order        [O(heap)]
@@ -46,8 +54,10 @@
  *   alignment, overrun canary, write after free) is reported through
  *   desc->hooks.error with an xalloc_error code and the pointer; the call
  *   then does nothing (free) or returns NULL/0, and every live block is left
- *   as it was. Running out of memory is not an error: the call returns NULL
- *   and stats.failures counts it.
+ *   as it was. One exception: a write after free (level >= 2) is found when
+ *   the memory is handed out again; it is reported, and the block still
+ *   handed out (its bytes are the caller's to fill). Running out of memory
+ *   is not an error: the call returns NULL and stats.failures counts it.
  *
  * CONFIGURATION (define before including; the same in every file)
  *   XALLOC_ALIGNMENT   default alignment and granule: 2*sizeof(void*)
@@ -57,7 +67,7 @@
  *   XALLOC_QUICK       blocks kept per class on a quick list (default 8; 0:
  *                      no quick lists, the smallest and most predictable build)
  *   XALLOC_QUICK_CLASSES  classes with a quick list (default 128: blocks up to
- *                      16 KiB at G=16)
+ *                      32 KiB at G=16)
  *   XALLOC_VALGRIND    1: tell valgrind memcheck about blocks (needs
  *                      <valgrind/memcheck.h>); ASan is detected by itself
  *   XALLOC_DEBUG       0..4, see below (default 1)
@@ -76,13 +86,16 @@
  *      (double free), a sane size, the next block's prev-used bit and the
  *      previous free block's footer (back-links). Catches every double free
  *      of a block that is still free and every pointer outside the heap;
- *      interior pointers and overwritten headers with high probability.
+ *      interior pointers, stale pointers into memory freed since (whose old
+ *      bytes may read as a header) and overwritten headers with high
+ *      probability; level 2 poisons free memory and catches the stale ones.
  *   2  + freed memory filled with XALLOC_POISON_BYTE; the fill is checked
  *      when the memory is handed out again (write after free)   [O(size)]
  *   3  + a canary after each block's requested size and the size itself,
  *      checked on free (overruns of even one byte); usable size becomes the
  *      requested size                                           [O(slack)]
- *   4  + xalloc_check() on every call                           [O(heap)]
+ *   4  + xalloc_check() on every call that allocates or frees
+ *      (alloc, calloc, aligned_alloc, realloc*, free)            [O(heap)]
  *
  * BLOCK LAYOUT (G = XALLOC_ALIGNMENT, P = sizeof(void *))
  *   A block is addressed by its payload pointer b, which is G-aligned. Its
@@ -99,8 +112,8 @@
  *   A free block's footer repeats its granule count, so the block after it
  *   can find its start; a used block needs no footer, its successor's
  *   PREV_USED bit says so. Overhead of a used block: 4 bytes, plus rounding
- *   up to G. Smallest block: 4 + 2P + 4 rounded up to G (32 bytes on 64-bit,
- *   16 on 32-bit). A block on a quick list is USED|QUICK, its first word
+ *   up to G. Smallest block: 4 + 2P + 4 rounded up to G, and at least two
+ *   granules (32 bytes on 64-bit, 16 on 32-bit; 2G when G >= 32). A block on a quick list is USED|QUICK, its first word
  *   the list link.
  *
  *   The heap record sits at the start of the first region, followed by its
@@ -176,7 +189,11 @@
  * DEPENDENCIES
  *   None: stddef.h, stdint.h, stdbool.h, limits.h. No division on any path
  *   (shifts by the constant granule), no 64-bit multiply or variable shift
- *   on 32-bit targets; a Cortex-M0 build has no undefined symbol.
+ *   on 32-bit targets; built with -ffreestanding (or -fno-builtin), as
+ *   `make cross` does with gcc and clang, a Cortex-M0 object has no
+ *   undefined symbol. Without it a compiler may turn the byte loops of the
+ *   XALLOC_MEMSET/XALLOC_MEMCPY fallbacks into memset/memcpy calls: define
+ *   those macros then, if the platform has no libc.
  *
  * LICENSE: MIT or public domain (Unlicense), at the end of this file.
  */
@@ -326,10 +343,33 @@ static inline void xalloc_spin_unlock(void *lock)
 #define XALLOC_CANARY_BYTE 0xCA
 #endif
 
-/* A region of this size is accepted by xalloc_init at any start address
- * (the heap's record and class tables, a smallest block, the sentinel and
- * alignment slack; tests/test_xalloc.c checks it on every build). */
-#define XALLOC_MIN_REGION (200 * sizeof(void *) + 512)
+/* A region of this size is accepted by xalloc_init at any start address,
+ * in every configuration: the heap's record and class tables, a smallest
+ * block and alignment slack (tests/test_xalloc.c checks it on every build,
+ * and tests/test_xalloc_configs.c in others). 1926 bytes on 64-bit with
+ * the defaults. The tables grow with the region, so the constant is the
+ * room needed by a region twice a first estimate (XALLOC__MR_GUESS), which
+ * is at least the room its own size needs as long as it stays below twice
+ * the guess (a static assert in the implementation makes sure). */
+#define XALLOC__MR_G      ((size_t)(XALLOC_ALIGNMENT))
+#define XALLOC__MR_SL     ((size_t)1 << (XALLOC_SL_LOG2))
+#define XALLOC__MR_P      sizeof(void *)
+#define XALLOC__MR_REC    (48 + 20 * XALLOC__MR_P) /* >= sizeof(xalloc_heap): asserted */
+#define XALLOC__MR_BLOCK  (XALLOC__MR_G * ((8 + 2 * XALLOC__MR_P + XALLOC__MR_G - 1) / XALLOC__MR_G < 2 ? 2 : \
+                                          (8 + 2 * XALLOC__MR_P + XALLOC__MR_G - 1) / XALLOC__MR_G))
+#define XALLOC__MR_LOG2_4(x)  ((x) >= 8 ? 3 : (x) >= 4 ? 2 : (x) >= 2 ? 1 : 0)
+#define XALLOC__MR_LOG2_8(x)  ((x) >= 16 ? 4 + XALLOC__MR_LOG2_4((x) >> 4) : XALLOC__MR_LOG2_4(x))
+#define XALLOC__MR_LOG2(x)    ((x) >= 256 ? 8 + XALLOC__MR_LOG2_8((x) >> 8) : XALLOC__MR_LOG2_8(x)) /* x < 2^16 */
+/* first-level classes for blocks of up to g granules (as xalloc__class) */
+#define XALLOC__MR_NFL(g) ((g) >= XALLOC__MR_SL ? XALLOC__MR_LOG2(g) - (XALLOC_SL_LOG2) + 2 : 1)
+#define XALLOC__MR_NQ(g)  ((XALLOC_QUICK) == 0 ? 0 : XALLOC__MR_NFL(g) * XALLOC__MR_SL < (size_t)(XALLOC_QUICK_CLASSES) \
+                           ? XALLOC__MR_NFL(g) * XALLOC__MR_SL : (size_t)(XALLOC_QUICK_CLASSES))
+/* room for a region of s bytes: alignment gap, record, tables, header, a smallest block */
+#define XALLOC__MR_ROOM(s) (XALLOC__MR_REC + XALLOC__MR_NFL((s) / XALLOC__MR_G) * (XALLOC__MR_SL * XALLOC__MR_P + 4) + 4 + \
+                            XALLOC__MR_NQ((s) / XALLOC__MR_G) * (XALLOC__MR_P + 1) + 4 + 2 * (XALLOC__MR_G - 1) + \
+                            XALLOC__MR_BLOCK)
+#define XALLOC__MR_GUESS  (200 * XALLOC__MR_P + 512 + 4 * XALLOC__MR_G)
+#define XALLOC_MIN_REGION XALLOC__MR_ROOM(2 * XALLOC__MR_GUESS)
 /* Bytes a used block costs beyond the caller's request, before rounding up
  * to XALLOC_ALIGNMENT (XALLOC_DEBUG >= 3 adds 4 more). */
 #define XALLOC_BLOCK_OVERHEAD 4
@@ -587,19 +627,23 @@ XALLOC__PRIV uint64_t xalloc__divmod64(uint64_t n, uint64_t d, uint64_t *rem)
 
 /* n / 10 and n % 10 by shifts and adds (Hacker's Delight's divu10
  * widened to 64 bits): about 15 operations where divmod64 takes 64 rounds;
- * the estimate is low by at most one ten, which the loop corrects (once
- * at most in 2e8 tests). For the decimal digits of the dumps. */
+ * the estimate is low by at most one ten, which one step corrects. No
+ * 64-bit multiply or division for a compiler to rebuild: clang turns a
+ * correcting loop back into a division, and q * 10 in 64 bits into a
+ * multiply, both libgcc calls on 32-bit targets (on Cortex-M0 at least).
+ * For the decimal digits of the dumps. */
 XALLOC__PRIV uint64_t xalloc__divmod10(uint64_t n, uint32_t *rem)
 {
-    uint64_t q = (n >> 1) + (n >> 2), r;
+    uint64_t q = (n >> 1) + (n >> 2);
+    uint32_t r;
     q += q >> 4;
     q += q >> 8;
     q += q >> 16;
     q += q >> 32;
     q >>= 3;
-    r = n - ((q << 3) + (q << 1));
-    while (r > 9) { q++; r -= 10; }
-    *rem = (uint32_t)r;
+    r = (uint32_t)n - (uint32_t)q * 10u; /* n - 10q < 20: its low 32 bits are all of it */
+    if (r > 9) { q++; r -= 10; }
+    *rem = r;
     return q;
 }
 
@@ -691,7 +735,6 @@ extern "C" {
 #define XALLOC__SHIFT      3u                        /* granules start at bit 3  */
 #define XALLOC__MAX_GRAN   ((uint32_t)0x1FFFFFFFu)   /* 29-bit granule count     */
 #define XALLOC__SL         (1u << XALLOC_SL_LOG2)     /* classes per power of two */
-/* Smallest block: header, two links, footer. */
 /* Smallest block: header, two links, footer; and never one granule, which
  * is a fence's size. */
 #define XALLOC__MIN_FIT    ((uint32_t)((XALLOC__HDR + 2 * XALLOC__P + 4 + XALLOC__G - 1) >> XALLOC__GLOG2))
@@ -718,6 +761,7 @@ typedef char xalloc__assert_align[((XALLOC__G & (XALLOC__G - 1)) == 0 && XALLOC_
 typedef char xalloc__assert_sl[(XALLOC_SL_LOG2 >= 1 && XALLOC_SL_LOG2 <= 5) ? 1 : -1];
 typedef char xalloc__assert_ptr[(XALLOC__P <= XALLOC__G) ? 1 : -1];
 typedef char xalloc__assert_quick[(XALLOC_QUICK >= 0 && XALLOC_QUICK <= 255) ? 1 : -1];
+typedef char xalloc__assert_min_region[(XALLOC_MIN_REGION <= 2 * XALLOC__MR_GUESS && 2 * XALLOC__MR_GUESS / XALLOC__MR_G < 65536) ? 1 : -1];
 #if defined(XALLOC_NO_INTROSPECTION) && XALLOC_DEBUG >= 4
 #error "XALLOC_DEBUG 4 runs xalloc_check on every call: it needs the introspection (drop XALLOC_NO_INTROSPECTION)"
 #endif
@@ -768,6 +812,7 @@ struct xalloc_heap {
     xalloc_trace_fn trace;
 #endif
 };
+typedef char xalloc__assert_rec[(sizeof(struct xalloc_heap) <= XALLOC__MR_REC) ? 1 : -1]; /* XALLOC_MIN_REGION counts on it */
 
 /* ---- block access: the only code that knows the block format -------------- */
 /* Under ASan/valgrind everything in the block space but the caller's bytes
@@ -1363,6 +1408,17 @@ static unsigned char *xalloc__lay_out(xalloc_heap *h, unsigned char *p, const un
     return p;
 }
 
+/* The room test of init and add_region: [mem, mem+size) ends below the top
+ * of the address space, and holds what comes before `first` (records and
+ * tables, up to the first block's G-aligned payload address: no wrap
+ * either) and then, up to `end` (mem + size rounded down to G), a smallest
+ * block. */
+static inline bool xalloc__room(const void *mem, size_t size, uintptr_t first, uintptr_t end)
+{
+    return mem && (uintptr_t)mem + size > (uintptr_t)mem && first > (uintptr_t)mem && first <= end &&
+           end - first >= xalloc__bytes(XALLOC__MIN_GRAN);
+}
+
 /* Set up region record r over [mem, mem+size), its blocks over [first,
  * end): both G-aligned payload addresses, at least a smallest block apart
  * (the caller has checked). */
@@ -1403,7 +1459,7 @@ XALLOC_DEF size_t xalloc_overhead(size_t region_size)
 
 XALLOC_DEF xalloc_heap *xalloc_init(void *mem, size_t size, const xalloc_desc *desc)
 {
-    uintptr_t a = xalloc__align_up((uintptr_t)mem, XALLOC__G);
+    uintptr_t a = xalloc__align_up((uintptr_t)mem, XALLOC__G), first, end;
     xalloc_heap *h = (xalloc_heap *)a;
     uint32_t nfl, nquick, max_gran;
     size_t meta;
@@ -1411,12 +1467,10 @@ XALLOC_DEF xalloc_heap *xalloc_init(void *mem, size_t size, const xalloc_desc *d
     meta = xalloc__meta_size(max_gran, &nfl, &nquick);
     /* After the alignment gap: the record and its tables, then (G-aligned,
      * after its header) a smallest block; tested before anything is
-     * written, so a region that is too small is left untouched. All terms
-     * are small: no wrap. The block space then ends at mem + size rounded
-     * down to G, at least a smallest block after the first payload (which
-     * plus a smallest block is G-aligned). */
-    if (mem && size >= (a - (uintptr_t)mem) + xalloc__align_up(meta + XALLOC__HDR, XALLOC__G) +
-                           xalloc__bytes(XALLOC__MIN_GRAN)) {
+     * written, so a region that is too small is left untouched. */
+    first = a + xalloc__align_up(meta + XALLOC__HDR, XALLOC__G);
+    end = ((uintptr_t)mem + size) & ~(uintptr_t)(XALLOC__G - 1);
+    if (xalloc__room(mem, size, first, end)) {
         XALLOC__SHOW(mem, size); /* an earlier heap here may have hidden parts */
         /* The record and its tables start all zero: counters 0, lists empty
          * (a null pointer is all zero bits on every target this supports).
@@ -1442,11 +1496,10 @@ XALLOC_DEF xalloc_heap *xalloc_init(void *mem, size_t size, const xalloc_desc *d
 #endif
         }
         XALLOC__POOL_CREATE(h);
-        xalloc__add(h, &h->region, (unsigned char *)mem, size, a + xalloc__align_up(meta + XALLOC__HDR, XALLOC__G),
-                    ((uintptr_t)mem + size) & ~(uintptr_t)(XALLOC__G - 1));
+        xalloc__add(h, &h->region, (unsigned char *)mem, size, first, end);
         return h;
     }
-    if (desc && desc->hooks.error) desc->hooks.error(desc->hooks.user, XALLOC_E_BADARG, (uintptr_t)mem, "region too small");
+    if (desc && desc->hooks.error) desc->hooks.error(desc->hooks.user, XALLOC_E_BADARG, (uintptr_t)mem, "bad region");
     return NULL;
 }
 
@@ -1454,18 +1507,17 @@ XALLOC_DEF bool xalloc_add_region(xalloc_heap *h, void *mem, size_t size)
 {
     uintptr_t a = xalloc__align_up((uintptr_t)mem, XALLOC__P);
     xalloc__region *r = (xalloc__region *)a, *last;
-    /* the record, then (G-aligned, after its header) a smallest block, all
-     * below the top of the address space */
+    /* the record, then (G-aligned, after its header) a smallest block */
     uintptr_t first = xalloc__align_up(a + sizeof *r + XALLOC__HDR, XALLOC__G);
     uintptr_t end = ((uintptr_t)mem + size) & ~(uintptr_t)(XALLOC__G - 1);
     bool ok;
     if (!h) return false;
     xalloc__lock(h);
-    ok = mem && (uintptr_t)mem + size >= (uintptr_t)mem && first > (uintptr_t)mem && first <= end &&
-         end - first >= xalloc__bytes(XALLOC__MIN_GRAN);
+    ok = xalloc__room(mem, size, first, end);
     for (last = &h->region; ok && last; last = last->next) /* no overlap */
         ok = (unsigned char *)mem >= last->mem + last->bytes || last->mem >= (unsigned char *)mem + size;
     if (ok) {
+        XALLOC__SHOW(mem, size); /* an earlier heap here may have hidden parts */
         xalloc__add(h, r, (unsigned char *)mem, size, first, end);
         r->next = NULL;
         for (last = &h->region; last->next; last = last->next) { }
@@ -1582,8 +1634,7 @@ XALLOC_DEF void *xalloc_aligned_alloc(xalloc_heap *h, size_t align, size_t size)
 {
     void *p = NULL;
     xalloc__lock(h);
-    if (XALLOC__FULL_CHECK(h) && !xalloc__bad_align(h, align)) p = xalloc__alloc_any(h, align, size);
-    xalloc__counted(h, p);
+    if (XALLOC__FULL_CHECK(h) && !xalloc__bad_align(h, align)) p = xalloc__counted(h, xalloc__alloc_any(h, align, size));
     xalloc__unlock(h);
     return p;
 }
@@ -1650,11 +1701,24 @@ static void *xalloc__realloc(xalloc_heap *h, void *ptr, size_t align, size_t siz
     void *q = NULL;
     uint32_t n;
     size_t old;
+    bool stay;
     if (!XALLOC__FULL_CHECK(h) || !xalloc__valid(h, ptr)) return NULL;
     if (size == 0) goto release; /* a free */
     n = xalloc__req_gran(h, size);
     old = xalloc__usable(b);
-    if (n && ((uintptr_t)b & (align - 1)) == 0 && xalloc__resize(h, b, n)) {
+    stay = n && ((uintptr_t)b & (align - 1)) == 0; /* b may be resized in place */
+    if (!stay || !xalloc__resize(h, b, n)) {
+        /* Elsewhere; before it fails, alloc_any merges the quick lists
+         * back, and the block after b may have been on one: then b can
+         * grow in place after all (no false out-of-memory). */
+        q = xalloc__alloc_any(h, align, size);
+        if (q || !stay || !xalloc__resize(h, b, n)) {
+            if (!xalloc__counted(h, q)) return NULL;
+            xalloc__copy((unsigned char *)q, b, old < size ? old : size);
+            goto release;
+        }
+    }
+    {
 #if XALLOC_DEBUG >= 3
         xalloc__canary_set(b, size);
 #endif
@@ -1668,9 +1732,6 @@ static void *xalloc__realloc(xalloc_heap *h, void *ptr, size_t align, size_t siz
         XALLOC__TRACE(h, XALLOC_TRACE_ALLOC, b, size);
         return b;
     }
-    q = xalloc__counted(h, xalloc__alloc_any(h, align, size));
-    if (!q) return NULL;
-    xalloc__copy((unsigned char *)q, b, old < size ? old : size);
 release:
     xalloc__free_block(h, b);
     return q;
@@ -1790,7 +1851,7 @@ static const char *xalloc__check_locked(const xalloc_heap *h)
 {
     const xalloc__region *r;
     const char *why;
-    size_t used = 0, nfree = 0, nquick = 0, quick_bytes = 0, live = 0, entries = 0;
+    size_t used = 0, nfree = 0, nquick = 0, quick_bytes = 0, free_bytes = 0, live = 0, entries = 0;
     uintptr_t block_sum = 0, list_sum = 0;
     uint32_t fl, c;
     for (r = &h->region; r; r = r->next) {
@@ -1834,6 +1895,7 @@ static const char *xalloc__check_locked(const xalloc_heap *h)
 #endif
                 block_sum += xalloc__mix(b);
                 nfree++;
+                free_bytes += xalloc__bytes(n);
                 prev_used = 0;
                 break;
             default:
@@ -1842,7 +1904,8 @@ static const char *xalloc__check_locked(const xalloc_heap *h)
             b += xalloc__bytes(n);
         }
     }
-    if (used != h->used || used > h->block_bytes || live != h->live || nfree != h->free_blocks || quick_bytes != h->quick_bytes)
+    if (used != h->used || live != h->live || nfree != h->free_blocks || quick_bytes != h->quick_bytes ||
+        used + quick_bytes + free_bytes != h->block_bytes || h->peak < used || h->outcomes[0] < live)
         return "counters differ from the blocks";
     for (fl = 0; fl < h->nfl; fl++) {
         uint32_t s, m = 0;

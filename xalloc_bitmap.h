@@ -65,7 +65,8 @@
  *                                        [O(1) + largest run: O(L + run/W) per
  *                                        free run holding a free aligned block
  *                                        of half the largest order; O(count/W) worst]
- *   xbitmap_check(b)                  -> NULL or the broken invariant    [O(count/W * log W)]
+ *   xbitmap_check(b)                  -> NULL or the broken invariant
+ *                                        [O(count/W * (log W + R))]
  *   xbitmap_walk(b, fn, user)         -> free, used and reserved runs in
  *                                        index order                     [O(count/W + runs)]
  *   xbitmap_dump(b, print, user)      -> counts, free aligned blocks per
@@ -90,21 +91,25 @@
  *   Placement (desc.policy):
  *   - XBITMAP_FIRST_FIT (default): the lowest fit at or after the search
  *     start (the hint, or a random unit), wrapping around.
- *   - XBITMAP_BEST_FIT: looks at the first fit in each of up to
- *     XBITMAP_BEST_FIT_TRIES free runs, in that order, and takes the one in
- *     the shortest run (a hole before a wide free area, which keeps wide
- *     areas whole); runs are measured up to max(n, 64 W) units on each side
- *     of the fit, longer ones count as equally long. Stops early at a run
- *     of exactly n. Cost: that many first-fit searches, plus O(max(n, 64 W)
- *     / W) per fit looked at.
+ *   - XBITMAP_BEST_FIT: looks at up to XBITMAP_BEST_FIT_TRIES fits, in
+ *     first-fit order, and takes the one in the shortest run (a hole
+ *     before a wide free area, which keeps wide areas whole). A fit's run
+ *     is measured up to max(n, 64 W) units on each side of it; a longer
+ *     run counts as that long, and the search goes on from where the
+ *     measure stopped, so one long run may supply several of the fits
+ *     looked at (a short hole past a run of millions of free units may go
+ *     unseen: finding the run's end would cost O(run/W)). Stops early at a
+ *     run of exactly n. Cost: that many first-fit searches, plus
+ *     O(max(n, 64 W) / W) per fit looked at.
  *   The search start is the next-free hint (a bound below which no unit is
  *     free: allocations move it up, frees and releases down, so first fit
  *     from it is first fit from 0), or, with desc.random, a random unit.
  *   xbitmap_alloc is always first fit from the search start.
  *
  * ERRORS
- *   Reported through desc->hooks.error with the unit index as `ptr`; the
- *   call then returns false or XBITMAP_NONE and changes nothing.
+ *   Reported through desc->hooks.error with the unit index as `ptr` (for
+ *   alloc_run's bad arguments: the bad alignment, or the count); the call
+ *   then returns false or XBITMAP_NONE and changes nothing.
  *     XALLOC_E_BADARG      n == 0; align not a power of two; n larger
  *                          than the map; reserve over allocated units;
  *                          release of units that are not reserved; more
@@ -112,7 +117,9 @@
  *     XALLOC_E_FOREIGN     units past the end of the map (free, alloc_at,
  *                          reserve, release)
  *     XALLOC_E_DOUBLE_FREE free of a unit that is free (ptr: the first one)
- *     XALLOC_E_RESERVED    free of a reserved unit (ptr: the first one)
+ *     XALLOC_E_RESERVED    free of a reserved unit (ptr: the first one);
+ *                          a range with both reserved and free units
+ *                          reports this, whichever comes first
  *     XALLOC_E_CORRUPT     xbitmap_check found a broken invariant
  *   No room is not an error: XBITMAP_NONE (or false from alloc_at) and
  *   stats.failures counts it.
@@ -136,9 +143,12 @@
  *   0  free checks only the bounds: freeing free or reserved units
  *      corrupts the counts
  *   1  free also rejects free and reserved units: O(n/W) for the free
- *      units, O(1) via a bit per word for the reserved ones (the default)
+ *      units; for the reserved ones a bit per word with any reserved unit,
+ *      O(1) for a range inside one such word, O(L) across words, plus O(R)
+ *      where a word has reserved units (the default)
  *   2, 3  as 1: the allocator hands out no memory to poison or guard
- *   4  + xbitmap_check() on every call                          [O(meta)]
+ *   4  + xbitmap_check() on every call that changes the map or allocates
+ *      (not state, stats_get or dump)                            [O(meta)]
  *
  * DESCRIPTION (xbitmap_desc; zero or NULL gives the defaults)
  *   hooks        error, lock, unlock, user: as in every xalloc header
@@ -659,19 +669,23 @@ XALLOC__PRIV uint64_t xalloc__divmod64(uint64_t n, uint64_t d, uint64_t *rem)
 
 /* n / 10 and n % 10 by shifts and adds (Hacker's Delight's divu10
  * widened to 64 bits): about 15 operations where divmod64 takes 64 rounds;
- * the estimate is low by at most one ten, which the loop corrects (once
- * at most in 2e8 tests). For the decimal digits of the dumps. */
+ * the estimate is low by at most one ten, which one step corrects. No
+ * 64-bit multiply or division for a compiler to rebuild: clang turns a
+ * correcting loop back into a division, and q * 10 in 64 bits into a
+ * multiply, both libgcc calls on 32-bit targets (on Cortex-M0 at least).
+ * For the decimal digits of the dumps. */
 XALLOC__PRIV uint64_t xalloc__divmod10(uint64_t n, uint32_t *rem)
 {
-    uint64_t q = (n >> 1) + (n >> 2), r;
+    uint64_t q = (n >> 1) + (n >> 2);
+    uint32_t r;
     q += q >> 4;
     q += q >> 8;
     q += q >> 16;
     q += q >> 32;
     q >>= 3;
-    r = n - ((q << 3) + (q << 1));
-    while (r > 9) { q++; r -= 10; }
-    *rem = (uint32_t)r;
+    r = (uint32_t)n - (uint32_t)q * 10u; /* n - 10q < 20: its low 32 bits are all of it */
+    if (r > 9) { q++; r -= 10; }
+    *rem = r;
     return q;
 }
 
@@ -756,7 +770,8 @@ typedef xbitmap_index xbitmap__word;            /* words are as wide as indices 
 #define XBITMAP__M    ((xbitmap_index)(XBITMAP__W - 1))
 #define XBITMAP__ALL  ((xbitmap__word) ~(xbitmap__word)0)
 #define XBITMAP__NONE XBITMAP_NONE
-/* Levels a tower can have at XBITMAP_MAX_COUNT (9 at W = 64, 6 at 32). */
+/* Levels a tower can have at XBITMAP_MAX_COUNT: 10 at W = 64 (2^56 bits,
+ * a W-th of them per level up, to one word), 7 at W = 32. */
 #define XBITMAP__MAXLEV (XBITMAP__W == 64 ? 10 : 7)
 #define XBITMAP__BIT(x) ((xbitmap__word)1 << ((x) & XBITMAP__M))
 /* words holding nb bits */
@@ -1120,7 +1135,7 @@ XBITMAP__HOT void xbitmap__mark_dir(xbitmap *h, xbitmap_index p, xbitmap_index n
     e = tm == XBITMAP__ALL ? i1 + 1 : i1;
     if (a < e) { /* whole words: every per-word order gets the same bits */
         xbitmap_index j = a >> XBITMAP__LW;
-        for (i = a; i < e; i++) h->bits[i] = fr ? XBITMAP__ALL : 0;
+        XALLOC_MEMSET(h->bits + (size_t)a, fr ? 0xFF : 0, (size_t)(e - a) * sizeof(xbitmap__word)); /* all ones or zeros */
         if (!XBITMAP_SMALL && j == (e - 1) >> XBITMAP__LW) { /* one group: word j of each order */
             xbitmap__word m = (XBITMAP__ALL << (a & XBITMAP__M)) & (XBITMAP__ALL >> (XBITMAP__M - ((e - 1) & XBITMAP__M)));
             xbitmap__word *g = &XBITMAP__L0(&h->tw[0], j);
@@ -1134,7 +1149,7 @@ XBITMAP__HOT void xbitmap__mark_dir(xbitmap *h, xbitmap_index p, xbitmap_index n
         }
     }
     if (!XBITMAP_SMALL && !(n & (n - 1)) && !(p & (n - 1))) {
-        /* a whole aligned block of 2^k units (k > log2 W: a smaller one
+        /* a whole aligned block of 2^k units (k >= log2 W: a smaller one
          * fits in one word, done above), so of whole words: the blocks
          * inside it at each order up to k, then the blocks around it */
         unsigned k = xbitmap__log2(n);
@@ -1429,13 +1444,16 @@ static bool xbitmap__rword(const xbitmap *h, xbitmap_index i)
 /* ---- set-up ----------------------------------------------------------------- */
 /* Metadata words for count units: bits[], the group array (at a multiple
  * of 8 words), then each tower's levels; with h, also points the towers at
- * them (base: the word array, at a 64-byte boundary). */
-static size_t xbitmap__layout(xbitmap_index count, xbitmap *h, xbitmap__word *base)
+ * them (base: the word array, at a 64-byte boundary). Counted in
+ * xbitmap_index, which is as wide as a count: with 64-bit words on a
+ * 32-bit target the total may exceed SIZE_MAX (xbitmap_meta_size then
+ * says 0); with h it fits, as init checked. */
+static xbitmap_index xbitmap__layout(xbitmap_index count, xbitmap *h, xbitmap__word *base)
 {
     xbitmap_index nwords = XBITMAP__NW(count);
     unsigned omax = xbitmap__log2(count), o;
-    size_t words = ((size_t)nwords + 1 + XBITMAP__GROUP - 1) & ~(size_t)(XBITMAP__GROUP - 1), groups = words;
-    words += ((size_t)XBITMAP__NW(nwords) + 1) * XBITMAP__GROUP;
+    xbitmap_index words = (nwords + 1 + XBITMAP__GROUP - 1) & ~(xbitmap_index)(XBITMAP__GROUP - 1), groups = words;
+    words += (XBITMAP__NW(nwords) + 1) * XBITMAP__GROUP;
     for (o = 0; o <= omax + 1; o++) { /* order omax + 1: rmap, group slot 7 */
         xbitmap__tower *t = o <= omax ? (h ? &h->tw[o] : NULL) : (h ? &h->rt : NULL);
         bool grouped = o <= XBITMAP__LW || o > omax;
@@ -1445,13 +1463,13 @@ static size_t xbitmap__layout(xbitmap_index count, xbitmap *h, xbitmap__word *ba
             t->n0 = nb;
             t->up = NULL;
             t->sh = grouped ? 3u : 0u;
-            t->base = grouped ? base + groups + (o <= omax ? o : 7u) : base + words;
+            t->base = grouped ? base + (size_t)groups + (o <= omax ? o : 7u) : base + (size_t)words;
         }
         for (l = 0;; l++) {
             xbitmap_index nw = XBITMAP__NW(nb);
-            if (t && l == 1) t->up = base + words;
-            if (t) t->top = l || !grouped ? base + words : t->base;
-            if (l || !grouped) words += (size_t)nw + 1;
+            if (t && l == 1) t->up = base + (size_t)words;
+            if (t) t->top = l || !grouped ? base + (size_t)words : t->base;
+            if (l || !grouped) words += nw + 1;
             if (nw <= 1) break;
             nb = nw;
         }
@@ -1465,10 +1483,14 @@ static size_t xbitmap__layout(xbitmap_index count, xbitmap *h, xbitmap__word *ba
 
 XALLOC_DEF size_t xbitmap_meta_size(xbitmap_index count)
 {
+    size_t fixed;
+    xbitmap_index words;
     if (count == 0 || count > XBITMAP_MAX_COUNT) return 0;
-    return XBITMAP__ALIGN - 1 + XBITMAP__RUP(sizeof(xbitmap)) +
-           XBITMAP__RUP((xbitmap__log2(count) + 1) * sizeof(xbitmap__tower)) + 63 + /* words at 64 */
-           xbitmap__layout(count, NULL, NULL) * sizeof(xbitmap__word);
+    fixed = XBITMAP__ALIGN - 1 + XBITMAP__RUP(sizeof(xbitmap)) +
+            XBITMAP__RUP((xbitmap__log2(count) + 1) * sizeof(xbitmap__tower)) + 63; /* words at 64 */
+    words = xbitmap__layout(count, NULL, NULL);
+    if (words > (SIZE_MAX - fixed) / sizeof(xbitmap__word)) return 0; /* more than the address space */
+    return fixed + (size_t)words * sizeof(xbitmap__word);
 }
 
 XALLOC_DEF xbitmap *xbitmap_init(void *meta, size_t meta_bytes, xbitmap_index count, const xbitmap_desc *desc)
@@ -1476,7 +1498,7 @@ XALLOC_DEF xbitmap *xbitmap_init(void *meta, size_t meta_bytes, xbitmap_index co
     size_t need = xbitmap_meta_size(count);
     unsigned char *m = (unsigned char *)meta;
     xbitmap *h;
-    size_t words, j;
+    size_t words;
     static const xbitmap_desc defaults = { { NULL, NULL, NULL, NULL }, XBITMAP_FIRST_FIT, NULL, NULL, false };
     if (!desc) desc = &defaults;
     if (!meta || !need || meta_bytes < need || (unsigned)desc->policy > XBITMAP_BEST_FIT) {
@@ -1495,7 +1517,7 @@ XALLOC_DEF xbitmap *xbitmap_init(void *meta, size_t meta_bytes, xbitmap_index co
     h->tw = (xbitmap__tower *)(void *)(m + XBITMAP__RUP(sizeof(xbitmap)));
     m += XBITMAP__RUP(sizeof(xbitmap)) + XBITMAP__RUP((h->omax + 1) * sizeof(xbitmap__tower));
     h->bits = (xbitmap__word *)(void *)(m + ((64u - ((uintptr_t)m & 63u)) & 63u));
-    words = xbitmap__layout(count, h, h->bits);
+    words = (size_t)xbitmap__layout(count, h, h->bits); /* fits: meta_size said so */
     h->nranges = 0;
     h->nres = 0;
     h->hint = 0;
@@ -1510,7 +1532,7 @@ XALLOC_DEF xbitmap *xbitmap_init(void *meta, size_t meta_bytes, xbitmap_index co
     h->meta_bytes = need;
     /* Every word zero (all units allocated, every summary and padding word
      * empty), then, unless start_used, every unit freed as by xbitmap_free. */
-    for (j = 0; j < words; j++) h->bits[j] = 0;
+    XALLOC_MEMSET(h->bits, 0, words * sizeof(xbitmap__word));
     h->nfree = h->nruns = 0;
     if (!desc->start_used) {
         xbitmap__mark(h, 0, count, true);
@@ -1582,7 +1604,7 @@ static xbitmap_index xbitmap__alloc_run(xbitmap *h, xbitmap_index n, xbitmap_ind
     xbitmap_index s, hi = h->count, p;
     if (align == 0) align = 1;
     if (n == 0 || (align & (align - 1))) {
-        xbitmap__report(h, XALLOC_E_BADARG, n, n ? "alignment is not a power of two" : "zero units");
+        xbitmap__report(h, XALLOC_E_BADARG, n ? align : 0, n ? "alignment is not a power of two" : "zero units");
         return XBITMAP__NONE;
     }
     if (n > h->count) {
@@ -1900,7 +1922,7 @@ static const char *xbitmap__check_locked(const xbitmap *h)
     for (i = 0; i < h->nwords; i += XBITMAP__W) {
         xbitmap__word want[XBITMAP__LW + 1];
         xbitmap_index j;
-        for (o = 0; o <= h->pw; o++) want[o] = 0;
+        XALLOC_MEMSET(want, 0, sizeof want);
         for (j = i; j < h->nwords && j - i < XBITMAP__W; j++) {
             int mo = xbitmap__maxord(h->bits[j]);
             for (o = 0; (int)o <= mo; o++) want[o] |= XBITMAP__BIT(j);

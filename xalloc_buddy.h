@@ -628,19 +628,23 @@ XALLOC__PRIV uint64_t xalloc__divmod64(uint64_t n, uint64_t d, uint64_t *rem)
 
 /* n / 10 and n % 10 by shifts and adds (Hacker's Delight's divu10
  * widened to 64 bits): about 15 operations where divmod64 takes 64 rounds;
- * the estimate is low by at most one ten, which the loop corrects (once
- * at most in 2e8 tests). For the decimal digits of the dumps. */
+ * the estimate is low by at most one ten, which one step corrects. No
+ * 64-bit multiply or division for a compiler to rebuild: clang turns a
+ * correcting loop back into a division, and q * 10 in 64 bits into a
+ * multiply, both libgcc calls on 32-bit targets (on Cortex-M0 at least).
+ * For the decimal digits of the dumps. */
 XALLOC__PRIV uint64_t xalloc__divmod10(uint64_t n, uint32_t *rem)
 {
-    uint64_t q = (n >> 1) + (n >> 2), r;
+    uint64_t q = (n >> 1) + (n >> 2);
+    uint32_t r;
     q += q >> 4;
     q += q >> 8;
     q += q >> 16;
     q += q >> 32;
     q >>= 3;
-    r = n - ((q << 3) + (q << 1));
-    while (r > 9) { q++; r -= 10; }
-    *rem = (uint32_t)r;
+    r = (uint32_t)n - (uint32_t)q * 10u; /* n - 10q < 20: its low 32 bits are all of it */
+    if (r > 9) { q++; r -= 10; }
+    *rem = r;
     return q;
 }
 

@@ -6,8 +6,9 @@
 # them and runs every target.
 #
 #   make cross      bare metal: each header's implementation for Cortex-M0/M4
-#                   (arm-none-eabi-gcc), RV64/RV32 (riscv64-unknown-elf-gcc)
-#                   and the host (gcc, clang, g++, clang++), -O0/-O2/-Os,
+#                   (arm-none-eabi-gcc), RV64/RV32 (riscv64-unknown-elf-gcc),
+#                   the host (gcc, clang, g++, clang++) and clang for
+#                   Cortex-M0/M4, RV32 and i386 (objects), -O0/-O2/-Os,
 #                   every level, WSTRICT, -ffreestanding: `nm -u` empty; the
 #                   header's freestanding program tests/freestanding/<name>.c
 #                   linked -nostdlib with no undefined symbol, and run under
@@ -79,7 +80,7 @@ port_flavour = $(foreach l,$(LEVELS),$(eval $(call port_test_rule,$1,$2,$3,$(l))
 portability: cross langs qemu sanitize valgrind analyze size
 
 # ---- bare metal --------------------------------------------------------------
-CROSS_TARGETS := m0 m4 rv64 rv32 gcc clang g++ clang++
+CROSS_TARGETS := m0 m4 rv64 rv32 gcc clang g++ clang++ clang-m0 clang-m4 clang-rv32 clang-i386
 cross:
 	@$(call port_need,arm-none-eabi-gcc,gcc-arm-none-eabi)
 	@$(call port_need,riscv64-unknown-elf-gcc,gcc-riscv64-unknown-elf)

@@ -162,6 +162,18 @@ static void test_meta_size_and_init_errors(void)
     memset(&d, 0, sizeof d);
     d.hooks.error = on_error;
     XT_CHECK(xbitmap_meta_size(0) == 0);
+    {   /* every count up to the maximum: either a size that holds at least
+         * the unit bits, or 0 when that much metadata exceeds the address
+         * space (64-bit words on a 32-bit target: from 2^35 units) */
+        unsigned k;
+        for (k = 0; k < sizeof(xbitmap_index) * 8 && ((xbitmap_index)1 << k) <= XBITMAP_MAX_COUNT; k++) {
+            xbitmap_index c = (xbitmap_index)1 << k;
+            size_t m = xbitmap_meta_size(c);
+            if (m) XT_CHECK_MSG((xbitmap_index)m >= c / 8, "2^%u units: %zu bytes", k, m);
+            else XT_CHECK_MSG(c / 8 >= (xbitmap_index)(SIZE_MAX / 2), "2^%u units: no size given", k);
+            if (c / 8 > (xbitmap_index)SIZE_MAX) XT_CHECK_MSG(m == 0, "2^%u units: %zu bytes on a %zu-bit size_t", k, m, sizeof(size_t) * 8);
+        }
+    }
     XT_CHECK(xbitmap_meta_size(XBITMAP_MAX_COUNT) > 0 || XBITMAP_WORD_BITS == 64); /* 2^56 overflows no size_t maths */
     if (XBITMAP_MAX_COUNT < NONE) XT_CHECK(xbitmap_meta_size(XBITMAP_MAX_COUNT + 1) == 0);
     XT_CHECK(xbitmap_meta_size(NONE) == (XBITMAP_MAX_COUNT == NONE ? xbitmap_meta_size(NONE) : 0));
