@@ -17,6 +17,10 @@ CXX     ?= c++
 O       := build
 HEADERS := $(wildcard xalloc*.h)
 TESTS   := $(wildcard tests/test_*.c)
+# What a test program may include besides its source and the headers: a
+# variant (test_slab_nomag.c, test_xalloc_configs.c, ...) is a few defines
+# and an #include of another test's source.
+TEST_DEPS := tests/xtest.h tests/san_probe.h $(TESTS)
 LEVELS  := 0 1 2 3 4
 CFLAGS_TEST := -std=c99 -O2 -g -I. -Itests -Wall -Wextra -Werror -fno-strict-aliasing -pthread
 # The headers themselves are held to this, in C and C++:
@@ -31,19 +35,19 @@ EXTRA_TEST_BINS :=
 .PHONY: all test demo bench size check-prelude warnings clean
 all: test
 
-$(O)/tests/%_d0: tests/%.c $(HEADERS) tests/xtest.h
+$(O)/tests/%_d0: tests/%.c $(HEADERS) $(TEST_DEPS)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS_TEST) -DXALLOC_DEBUG=0 $< -o $@
-$(O)/tests/%_d1: tests/%.c $(HEADERS) tests/xtest.h
+$(O)/tests/%_d1: tests/%.c $(HEADERS) $(TEST_DEPS)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS_TEST) -DXALLOC_DEBUG=1 $< -o $@
-$(O)/tests/%_d2: tests/%.c $(HEADERS) tests/xtest.h
+$(O)/tests/%_d2: tests/%.c $(HEADERS) $(TEST_DEPS)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS_TEST) -DXALLOC_DEBUG=2 $< -o $@
-$(O)/tests/%_d3: tests/%.c $(HEADERS) tests/xtest.h
+$(O)/tests/%_d3: tests/%.c $(HEADERS) $(TEST_DEPS)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS_TEST) -DXALLOC_DEBUG=3 $< -o $@
-$(O)/tests/%_d4: tests/%.c $(HEADERS) tests/xtest.h
+$(O)/tests/%_d4: tests/%.c $(HEADERS) $(TEST_DEPS)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS_TEST) -DXALLOC_DEBUG=4 $< -o $@
 

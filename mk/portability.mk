@@ -60,7 +60,7 @@ port_need = command -v $1 >/dev/null 2>&1 || { echo "make $@: needs $1 (Debian p
 
 # Unit-test build rules for one flavour: $(call port_test_rule,DIR,CC-VAR,FLAGS-VAR,LEVEL)
 define port_test_rule
-$1/%_d$4: tests/%.c $$(HEADERS) tests/xtest.h
+$1/%_d$4: tests/%.c $$(HEADERS) $$(TEST_DEPS)
 	@mkdir -p $$(@D)
 	$$($2) $$(CFLAGS_TEST) $$($3) -DXALLOC_DEBUG=$4 $$< -o $$@
 endef
