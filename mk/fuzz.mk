@@ -10,7 +10,7 @@
 #                     one at a time under nice; prints executions, coverage,
 #                     crashes and hangs per harness; fails if any crash or
 #                     hang was saved (they are in $(O)/fuzz/out/<name>/)
-#   make fuzz-ci      the same, FUZZ_CI_SECONDS (default 20) per harness;
+#   make fuzz-ci      the same, FUZZ_CI_SECONDS (default 10) per harness;
 #                     installs nothing (.ci/run installs afl++)
 #   make fuzz-build   builds every harness three ways (AFL++, libFuzzer with
 #                     ASan+UBSan, replay): a check that each source still does
@@ -19,7 +19,7 @@
 
 FUZZ_NAMES      := $(patsubst fuzz/fuzz_%.c,%,$(wildcard fuzz/fuzz_*.c))
 FUZZ_SECONDS    ?= 60
-FUZZ_CI_SECONDS ?= 20
+FUZZ_CI_SECONDS ?= 10
 FUZZ_REPLAYS    := $(addprefix $(O)/fuzz/replay/fuzz_,$(FUZZ_NAMES))
 EXTRA_TEST_BINS += $(FUZZ_REPLAYS)
 

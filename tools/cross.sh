@@ -16,9 +16,9 @@
 #         gcc clang (the host, C), g++ clang++ (the host, C++: objects only,
 #         -O2 only: `make warnings` already builds C++ at every level),
 #         clang-m0 clang-m4 clang-rv32 clang-i386 (clang for 32-bit targets,
-#         objects only, -O2 and -Os: clang rebuilds divisions and multiplies from shifts
-#         and adds where gcc does not, and on these targets a 64-bit one is
-#         a libgcc call).
+#         objects only, -O2, levels 0 and 4 or CROSS_CLANG_LEVELS: clang
+#         rebuilds divisions and multiplies from shifts and adds where gcc
+#         does not, and on these targets a 64-bit one is a libgcc call).
 # Images and objects go to $O/port/cross/<name>/<target>/. Exit 1 on any
 # failure, after trying everything; missing tools are named with their
 # Debian package.
@@ -45,10 +45,10 @@ gcc|clang)
       [ "$(uname -m)" = x86_64 ] || link=no ;;   # start.c has x86-64 startup only
 g++)  cc=g++; nm=nm; pkg=g++; lang=c++; std=-std=c++11; link=no; OPTS=${CROSS_OPTS:--O2} ;;
 clang++) cc=clang++; nm=nm; pkg=clang; lang=c++; std=-std=c++17; link=no; OPTS=${CROSS_OPTS:--O2} ;;
-clang-m0)   cc="clang --target=thumbv6m-none-eabi -mcpu=cortex-m0"; nm=nm; pkg=clang; link=no; OPTS=${CROSS_OPTS:--O2 -Os} ;;
-clang-m4)   cc="clang --target=thumbv7em-none-eabi -mcpu=cortex-m4"; nm=nm; pkg=clang; link=no; OPTS=${CROSS_OPTS:--O2 -Os} ;;
-clang-rv32) cc="clang --target=riscv32-unknown-elf -march=rv32imac"; nm=nm; pkg=clang; link=no; OPTS=${CROSS_OPTS:--O2 -Os} ;;
-clang-i386) cc="clang --target=i386-unknown-linux-gnu -fno-pic"; nm=nm; pkg=clang; link=no; OPTS=${CROSS_OPTS:--O2 -Os} ;;
+clang-m0)   cc="clang --target=thumbv6m-none-eabi -mcpu=cortex-m0"; nm=nm; pkg=clang; link=no; OPTS=${CROSS_OPTS:--O2}; LEVELS=${CROSS_CLANG_LEVELS:-0 4} ;;
+clang-m4)   cc="clang --target=thumbv7em-none-eabi -mcpu=cortex-m4"; nm=nm; pkg=clang; link=no; OPTS=${CROSS_OPTS:--O2}; LEVELS=${CROSS_CLANG_LEVELS:-0 4} ;;
+clang-rv32) cc="clang --target=riscv32-unknown-elf -march=rv32imac"; nm=nm; pkg=clang; link=no; OPTS=${CROSS_OPTS:--O2}; LEVELS=${CROSS_CLANG_LEVELS:-0 4} ;;
+clang-i386) cc="clang --target=i386-unknown-linux-gnu -fno-pic"; nm=nm; pkg=clang; link=no; OPTS=${CROSS_OPTS:--O2}; LEVELS=${CROSS_CLANG_LEVELS:-0 4} ;;
 *)    echo "tools/cross.sh: unknown target $target"; exit 2 ;;
 esac
 set -- $cc
