@@ -163,7 +163,7 @@ static void test_stress(void)
     }
     XT_CHECK_MSG(bad == 0, "%zu violations (seed %llu)", bad, (unsigned long long)xt_seed);
     XT_CHECK_MSG(false_oom == 0, "%zu false out-of-memory (seed %llu)", false_oom, (unsigned long long)xt_seed);
-    XT_CHECK(failures > 0); /* the mix fills the heap */
+    XT_CHECK(failures > 0 || ops < 20000); /* the mix fills the heap (not in the 2000 operations of a slow level-4 run) */
     for (k = 0; k < nlive; k++) { XT_CHECK(intact(live[k].p, live[k].size, live[k].seed)); xalloc_free(h, live[k].p); }
     xalloc_stats_get(h, &st);
     XT_CHECK(st.used_bytes == 0 && st.live_blocks == 0 && st.free_bytes == first.free_bytes);
