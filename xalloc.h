@@ -737,8 +737,7 @@ extern "C" {
 #define XALLOC__SL         (1u << XALLOC_SL_LOG2)     /* classes per power of two */
 /* Smallest block: header, two links, footer; and never one granule, which
  * is a fence's size. */
-#define XALLOC__MIN_FIT    ((uint32_t)((XALLOC__HDR + 2 * XALLOC__P + 4 + XALLOC__G - 1) >> XALLOC__GLOG2))
-#define XALLOC__MIN_GRAN   (XALLOC__MIN_FIT < 2u ? 2u : XALLOC__MIN_FIT)
+#define XALLOC__MIN_GRAN   ((uint32_t)(XALLOC__MR_BLOCK >> XALLOC__GLOG2)) /* one definition, beside XALLOC_MIN_REGION */
 /* Extra bytes a used block carries at level 3: the requested size. */
 #define XALLOC__TAIL       (XALLOC_DEBUG >= 3 ? 4u : 0u)
 
