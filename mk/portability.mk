@@ -9,7 +9,7 @@
 #                   (arm-none-eabi-gcc), RV64/RV32 (riscv64-unknown-elf-gcc),
 #                   the host (gcc, clang, g++, clang++) and clang for
 #                   Cortex-M0/M4, RV32 and i386 (objects), -O0/-O2/-Os,
-#                   every level, WSTRICT, -ffreestanding: `nm -u` empty; the
+#                   PORT_LEVELS, WSTRICT, -ffreestanding: `nm -u` empty; the
 #                   header's freestanding program tests/freestanding/<name>.c
 #                   linked -nostdlib with no undefined symbol, and run under
 #                   qemu-user where present (tools/cross.sh)
@@ -18,10 +18,11 @@
 #                   C++11/C++17, every level, extern and XALLOC_STATIC
 #                   (tools/langs.sh; `make warnings` does each header alone)
 #   make qemu       the unit tests (every tests/test_*.c but the sanitizer
-#                   tests and HOST_ONLY_TESTS, every level) and the C include tests, -static,
+#                   tests and HOST_ONLY_TESTS, at PORT_LEVELS) and the C
+#                   include tests, -static,
 #                   under qemu-arm (32-bit ARM) and qemu-s390x (big-endian
 #                   64-bit)
-#   make sanitize   the unit tests and include tests under clang
+#   make sanitize   the unit tests (at PORT_LEVELS) and include tests under clang
 #                   -fsanitize=address,undefined -fno-sanitize-recover=all,
 #                   plus $(SANITIZE_EXTRA_BINS)
 #   make valgrind   the unit tests once (XALLOC_DEBUG=$(VALGRIND_LEVELS)),
@@ -52,6 +53,12 @@ PORT_JOBS ?= 2
 # runs below set XTEST_SLOW=1 in the environment, which a test may read to
 # cut its stress iterations (the unit tests themselves stay the same).
 PORT_SLOW := XTEST_SLOW=1
+# The debug levels that make cross, qemu and sanitize build (`make test` and
+# `make langs` build every level). Each level adds checks to the one below and level 3 is level 2
+# plus canaries or red zones, so levels 1 and 3 between them run the code
+# level 2 does; `make test` runs level 2 itself. Leaving it out here saves a
+# fifth of these three steps, the longest in CI.
+PORT_LEVELS ?= 0 1 3 4
 INCLUDE_SRC := tests/include/main.c tests/include/other.c
 
 # $(call port_need,COMMAND,DEBIAN-PACKAGE): fail with a clear message unless
@@ -74,7 +81,7 @@ $1/include_static: $$(INCLUDE_SRC) $$(HEADERS)
 	@mkdir -p $$(@D)
 	$$($2) -std=c99 -I. $$(WSTRICT) $$($3) -DXALLOC_STATIC $$(INCLUDE_SRC) -o $$@
 endef
-port_flavour = $(foreach l,$(LEVELS),$(eval $(call port_test_rule,$1,$2,$3,$(l))))$(eval $(call port_include_rules,$1,$2,$3))
+port_flavour = $(foreach l,$(PORT_LEVELS),$(eval $(call port_test_rule,$1,$2,$3,$(l))))$(eval $(call port_include_rules,$1,$2,$3))
 
 .PHONY: cross langs qemu sanitize valgrind analyze portability
 portability: cross langs qemu sanitize valgrind analyze size
@@ -86,7 +93,7 @@ cross:
 	@$(call port_need,riscv64-unknown-elf-gcc,gcc-riscv64-unknown-elf)
 	@$(MAKE) -k --no-print-directory $(addprefix port-cross-,$(CROSS_TARGETS))
 port-cross-%:
-	@O='$(O)' WSTRICT='$(WSTRICT)' LEVELS='$(LEVELS)' sh tools/cross.sh $*
+	@O='$(O)' WSTRICT='$(WSTRICT)' LEVELS='$(PORT_LEVELS)' sh tools/cross.sh $*
 
 langs:
 	@O='$(O)' WSTRICT='$(WSTRICT)' LEVELS='$(LEVELS)' sh tools/langs.sh
@@ -103,8 +110,8 @@ $(call port_flavour,$(PORT)/qemu-s390x,QEMU_S390X_CC,QEMU_FLAGS)
 # has test_xalloc_configs.c's 8-byte granules by default anyway.
 HOST_ONLY_TESTS := tests/test_xalloc_configs.c
 QEMU_TESTS      := $(filter-out tests/test_sanitize_% $(HOST_ONLY_TESTS),$(TESTS))
-QEMU_ARM_BINS   := $(call PORT_TESTS,$(PORT)/qemu-arm,$(QEMU_TESTS),$(LEVELS)) $(PORT)/qemu-arm/include_c $(PORT)/qemu-arm/include_static
-QEMU_S390X_BINS := $(call PORT_TESTS,$(PORT)/qemu-s390x,$(QEMU_TESTS),$(LEVELS)) $(PORT)/qemu-s390x/include_c $(PORT)/qemu-s390x/include_static
+QEMU_ARM_BINS   := $(call PORT_TESTS,$(PORT)/qemu-arm,$(QEMU_TESTS),$(PORT_LEVELS)) $(PORT)/qemu-arm/include_c $(PORT)/qemu-arm/include_static
+QEMU_S390X_BINS := $(call PORT_TESTS,$(PORT)/qemu-s390x,$(QEMU_TESTS),$(PORT_LEVELS)) $(PORT)/qemu-s390x/include_c $(PORT)/qemu-s390x/include_static
 
 qemu:
 	@$(call port_need,$(QEMU_ARM_CC),gcc-arm-linux-gnueabihf)
@@ -131,7 +138,7 @@ $(call port_flavour,$(PORT)/san,SAN_CC,SAN_FLAGS)
 $(PORT)/san/include_cxx: $(INCLUDE_SRC) $(HEADERS)
 	@mkdir -p $(@D)
 	$(SAN_CXX) -std=c++11 -I. $(WSTRICT) $(SAN_FLAGS) -x c++ tests/include/main.c -x c++ tests/include/other.c -o $@
-SAN_BINS := $(call PORT_TESTS,$(PORT)/san,$(filter-out $(HOST_ONLY_TESTS),$(TESTS)),$(LEVELS)) $(PORT)/san/include_c $(PORT)/san/include_static $(PORT)/san/include_cxx
+SAN_BINS := $(call PORT_TESTS,$(PORT)/san,$(filter-out $(HOST_ONLY_TESTS),$(TESTS)),$(PORT_LEVELS)) $(PORT)/san/include_c $(PORT)/san/include_static $(PORT)/san/include_cxx
 
 sanitize:
 	@$(call port_need,$(SAN_CC),clang)

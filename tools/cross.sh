@@ -2,8 +2,9 @@
 # tools/cross.sh TARGET - the bare-metal proof for one target, every header.
 #
 # For each xalloc*.h (found by name) and TARGET:
-#   1. the implementation alone, compiled at -O0/-O2/-Os and every
-#      XALLOC_DEBUG level with -ffreestanding -fno-stack-protector and the
+#   1. the implementation alone, compiled at -O0/-O2/-Os and each
+#      XALLOC_DEBUG level in LEVELS (default all; make cross passes
+#      PORT_LEVELS, 0 1 3 4) with -ffreestanding -fno-stack-protector and the
 #      Makefile's WSTRICT warnings as errors; `nm -u` of each object must be
 #      empty (no libc call, no libgcc helper, nothing the compiler emitted);
 #   2. (C targets) the header's freestanding program tests/freestanding/<name>.c
