@@ -1059,8 +1059,8 @@ static bool xalloc__in_free(const xalloc_heap *h, const xalloc__region *r, const
     const unsigned char *fb;
     if (end <= b || end > r->end) return false;
     fn = xalloc__prev_footer(end);
-    fb = end - xalloc__bytes(fn);
     if (fn < XALLOC__MIN_GRAN || fn > h->max_gran || (size_t)(end - r->first) < xalloc__bytes(fn)) return false;
+    fb = end - xalloc__bytes(fn); /* formed only once it is known to lie in r */
     return fb < b && xalloc__hdr(fb) == (fn << XALLOC__SHIFT | XALLOC__PREV_USED);
 }
 
@@ -1094,12 +1094,16 @@ static xalloc_error xalloc__check_used(const xalloc_heap *h, const unsigned char
         return XALLOC_E_CORRUPT;
     if (!(w & XALLOC__PREV_USED)) {
         uint32_t pn = xalloc__prev_footer(b), pw;
-        const unsigned char *pb = b - xalloc__bytes(pn);
+        const unsigned char *pb;
+        size_t pbytes;
         if (pn < XALLOC__MIN_GRAN || pn > h->max_gran || (size_t)(b - r->first) < xalloc__bytes(pn))
             return XALLOC_E_CORRUPT;
+        pb = b - xalloc__bytes(pn);
         pw = xalloc__hdr(pb);
+        pbytes = xalloc__bytes(xalloc__gran(pw)); /* what pb's header claims: may be anything */
         if (pw != (pn << XALLOC__SHIFT | XALLOC__PREV_USED))
-            return xalloc__in_free(h, r, b, pb + xalloc__bytes(xalloc__gran(pw))) ? XALLOC_E_DOUBLE_FREE : XALLOC_E_CORRUPT;
+            return (size_t)(r->end - pb) >= pbytes && xalloc__in_free(h, r, b, pb + pbytes) ? XALLOC_E_DOUBLE_FREE
+                                                                                         : XALLOC_E_CORRUPT;
     }
 #if XALLOC_DEBUG >= 3
     if (xalloc__canary_req(b) == SIZE_MAX) return XALLOC_E_OVERRUN;
