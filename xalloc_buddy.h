@@ -51,7 +51,7 @@
  *   xbuddy_reserve(b, a, size)     -> false (nothing changed) if part of the
  *                                     range is allocated or the table is full
  *   xbuddy_release(b, a, size)     -> false if the table is full
- *                                     (both: [O((B in range) * M + R)])
+ *                                     (both: [O((B in range + M) * M + R)])
  *   xbuddy_stats_get(b, &s)        counters, buddyinfo, fragmentation  [O(M)]
  *   xbuddy_check(b)                NULL or the broken invariant [O(B * M + words)]
  *                                  (in-band also walks the free lists)
@@ -747,11 +747,18 @@ typedef char xbuddy__assert_modes[(XBUDDY_MODES >= 1 && XBUDDY_MODES <= 3) ? 1 :
 #if defined(XBUDDY_ADDR64) && XBUDDY_ADDR64 && SIZE_MAX <= 0xFFFFFFFFu
 #define XBUDDY__WIDE 1 /* addresses wider than size_t: no variable 64-bit shifts */
 #endif
-/* Hot helpers are inlined when optimising for speed, left alone for size. */
+/* Hot helpers are inlined when optimising for speed, left alone for size;
+ * a helper with several callers (XBUDDY__ONE) is kept out of line for size,
+ * where gcc would copy it into each. */
 #if (defined(__GNUC__) || defined(__clang__)) && !defined(__OPTIMIZE_SIZE__)
 #define XBUDDY__HOT static inline __attribute__((always_inline))
+#define XBUDDY__ONE static
+#elif defined(__GNUC__) || defined(__clang__)
+#define XBUDDY__HOT static
+#define XBUDDY__ONE static __attribute__((noinline))
 #else
 #define XBUDDY__HOT static
+#define XBUDDY__ONE static
 #endif
 typedef char xbuddy__assert_word[(sizeof(xbuddy__w) == sizeof(size_t)) ? 1 : -1];
 #if defined(XALLOC_NO_INTROSPECTION) && XALLOC_DEBUG >= 4
@@ -1073,23 +1080,41 @@ XBUDDY__HOT void xbuddy__merge(xbuddy *b, size_t Y, unsigned o)
     xbuddy__push(b, o, Y);
 }
 
+/* Split the block of order o holding min block X (taken out of its set or
+ * unmarked by the caller) down to order k <= o: at each order the half not
+ * holding X is freed (pushed: its buddy, on X's path, is not free) if
+ * `fr`, else kept reserved (marked). Its node of order k. */
+XBUDDY__HOT size_t xbuddy__split(xbuddy *b, size_t X, unsigned o, unsigned k, bool fr)
+{
+    while (o > k) {
+        o--;
+        if (fr) xbuddy__push(b, o, (X >> o) ^ 1u);
+        else xbuddy__mark(b, (X >> o) ^ 1u, o);
+    }
+    return X >> k;
+}
+
 /* Take a free block of order >= o: one find-first-set over the mask picks
  * the order, pop one, split it down to o (keep the left half, push the
  * right one), mark it; its X. */
 XBUDDY__HOT size_t xbuddy__take(xbuddy *b, unsigned o)
 {
-    size_t m = b->mask >> o, Y;
+    size_t m = b->mask >> o, X;
     unsigned k;
     if (!m) return SIZE_MAX;
     k = o + xbuddy__ctz((xbuddy__w)m);
-    Y = xbuddy__pop(b, k);
-    while (k > o) {
-        k--;
-        Y <<= 1;
-        xbuddy__push(b, k, Y | 1u);
-    }
-    xbuddy__mark(b, Y, o);
-    return Y << o;
+    X = xbuddy__pop(b, k) << k;
+    xbuddy__mark(b, xbuddy__split(b, X, k, o, true), o);
+    return X;
+}
+
+/* The largest order k <= M whose node at x (aligned there) ends by
+ * end > x: the pieces of [x, end) in maximal aligned blocks. */
+XBUDDY__ONE unsigned xbuddy__piece(const xbuddy *b, size_t x, size_t end)
+{
+    unsigned k = b->maxo;
+    while ((x & (((size_t)1 << k) - 1)) || end - x < (size_t)1 << k) k--;
+    return k;
 }
 
 /* ---- entry and exit of every public call ------------------------------------- */
@@ -1265,7 +1290,7 @@ static xbuddy *xbuddy__setup(xbuddy *b, const xbuddy_desc *d, unsigned flags)
     for (o = 0, z = b->nfree + b->maxo + 1; o <= b->maxo; o++) z[o] = b->low ? SIZE_MAX : XBUDDY__NIL; /* low or head: none */
     XALLOC__POOL_CREATE(b);
     for (x = b->phase; x < b->phase + b->n; x += (size_t)1 << o) {
-        for (o = b->maxo; (x & (((size_t)1 << o) - 1)) || b->phase + b->n - x < (size_t)1 << o; o--) { }
+        o = xbuddy__piece(b, x, b->phase + b->n);
         xbuddy__merge(b, x >> o, o);
     }
 #if XALLOC_DEBUG < 2
@@ -1297,13 +1322,19 @@ XALLOC_DEF xbuddy *xbuddy_init(void *mem, size_t size, const xbuddy_desc *desc)
 }
 
 /* ---- allocation and free ------------------------------------------------------ */
+/* Both allocating calls: a block of order o (-1: none is that large). The
+ * order is computed before the lock, from fields init alone writes. */
 XBUDDY__HOT xbuddy_addr xbuddy__alloc(xbuddy *b, int o)
 {
     size_t X = SIZE_MAX;
-    xbuddy_addr a;
+    xbuddy_addr a = XBUDDY_NONE;
+    xbuddy__lock(b);
     if (o < 0) xbuddy__report(b, XALLOC_E_BADARG, 0, "larger than any block");
     else if (XBUDDY__FULL_CHECK(b)) X = xbuddy__take(b, (unsigned)o);
-    if (X == SIZE_MAX) { b->failures++; return XBUDDY_NONE; }
+    if (X == SIZE_MAX) {
+        b->failures++;
+        goto out;
+    }
     b->used += (size_t)1 << o;
     b->live++;
     b->allocs++;
@@ -1318,25 +1349,19 @@ XBUDDY__HOT xbuddy_addr xbuddy__alloc(xbuddy *b, int o)
     }
 #endif
     if (XBUDDY__INBAND(b)) XALLOC__ON_ALLOC(b, (void *)(uintptr_t)a, (size_t)xbuddy__size(b, (unsigned)o));
+out:
+    xbuddy__unlock(b);
     return a;
 }
 
 XALLOC_DEF xbuddy_addr xbuddy_alloc_order(xbuddy *b, unsigned order)
 {
-    xbuddy_addr a;
-    xbuddy__lock(b);
-    a = xbuddy__alloc(b, order > b->maxo ? -1 : (int)order);
-    xbuddy__unlock(b);
-    return a;
+    return xbuddy__alloc(b, order > b->maxo ? -1 : (int)order);
 }
 
 XALLOC_DEF xbuddy_addr xbuddy_alloc_addr(xbuddy *b, xbuddy_addr size)
 {
-    xbuddy_addr a;
-    xbuddy__lock(b);
-    a = xbuddy__alloc(b, xbuddy__order(b, size));
-    xbuddy__unlock(b);
-    return a;
+    return xbuddy__alloc(b, xbuddy__order(b, size));
 }
 
 XALLOC_DEF void *xbuddy_alloc(xbuddy *b, size_t size)
@@ -1383,38 +1408,20 @@ XALLOC_DEF xbuddy_addr xbuddy_block_size(xbuddy *b, xbuddy_addr addr)
 }
 
 /* ---- reserved ranges ------------------------------------------------------------ */
-/* Split block (Y, o) into maximal aligned pieces each inside or outside
- * [lo, hi): pieces inside it are freed (merging) if `freed_inside`, else
- * reserved; pieces outside get the other fate. A piece aligned to its size
- * inside the block ends inside it too (the block is aligned to its size). */
-static void xbuddy__carve(xbuddy *b, size_t Y, unsigned o, size_t lo, size_t hi, bool freed_inside)
-{
-    size_t x = Y << o, end = x + ((size_t)1 << o), s;
-    unsigned k;
-    for (; x < end; x += s) {
-        for (k = o;; k--) {
-            s = (size_t)1 << k;
-            if (!(x & (s - 1)) && !(x < lo && lo < x + s) && !(x < hi && hi < x + s)) break;
-        }
-        if ((x >= lo && x < hi) == freed_inside) {
-            if (XBUDDY__INBAND(b)) XALLOC__HIDE((void *)(uintptr_t)xbuddy__addr(b, x), (size_t)xbuddy__size(b, k));
-            xbuddy__merge(b, x >> k, k);
-        } else {
-            xbuddy__mark(b, x >> k, k);
-            b->resv += s;
-            if (XBUDDY__INBAND(b)) XALLOC__SHOW((void *)(uintptr_t)xbuddy__addr(b, x), (size_t)xbuddy__size(b, k));
-        }
-    }
-}
-
 /* Reserve (add) or release (!add) [addr, addr + size): the range's min
  * blocks get membership `add`; boundaries inside [lo, hi] give way to one
- * at lo if the membership before lo differs, one at hi if the one at hi does. */
+ * at lo if the membership before lo differs, one at hi if the one at hi does.
+ * The range is walked in pieces: at x, the maximal aligned piece of
+ * [x, hi), or the block at x if that is smaller. A free block (add) or a
+ * reserved one (!add) holding the piece is split down to it, the halves
+ * split off keeping their state (xbuddy__split), and the piece changes
+ * state; anything else is left alone. With add, a first pass over the same
+ * pieces refuses the call if one is allocated. */
 static bool xbuddy__reserve(xbuddy *b, xbuddy_addr addr, xbuddy_addr size, bool add)
 {
     xbuddy_addr mb = xbuddy__size(b, 0), lo_a, hi_a;
-    size_t lo, hi, x, i, j, m, ins[2], k = 0, *r = b->res;
-    unsigned o;
+    size_t lo, hi, x, i, j, m, ins[2], n = 0, *r = b->res;
+    unsigned o, k;
     int fr, pass;
     const char *why = "range wraps around";
     if (size > XBUDDY_NONE - addr) goto refuse;
@@ -1426,50 +1433,64 @@ static bool xbuddy__reserve(xbuddy *b, xbuddy_addr addr, xbuddy_addr size, bool 
     hi = (size_t)xbuddy__shr(hi_a + mb - 1, b->shift) + b->phase;
     i = xbuddy__below(b, lo);
     j = xbuddy__below(b, hi + 1);
-    if ((i & 1u) != add) ins[k++] = lo;
-    if ((j & 1u) != add) ins[k++] = hi;
+    if ((i & 1u) != add) ins[n++] = lo;
+    if ((j & 1u) != add) ins[n++] = hi;
     why = "reserved-range table full";
-    if (b->nres - (j - i) + k > 2 * b->maxres) goto refuse;
+    if (b->nres - (j - i) + n > 2 * b->maxres) goto refuse;
+    why = "range overlaps an allocation";
     for (pass = !add; pass < 2; pass++) /* add: pass 0 looks for allocations, pass 1 acts */
-        for (x = lo; x < hi; x = ((x >> o) + 1) << o) {
-            bool r0 = xbuddy__reserved(b, x);
+        for (x = lo, m = 0; x < hi; x += (size_t)1 << k) {
+            bool rsv;
+            while (m < b->nres && r[m] <= x) m++; /* x is reserved iff m is odd */
+            rsv = (m & 1u) != 0;
             o = xbuddy__locate(b, x, &fr);
-            why = "range overlaps an allocation";
-            if (!pass && !fr && !r0) goto refuse;
-            if (pass && (add ? fr : !fr && r0)) {
-                if (fr) xbuddy__remove(b, o, x >> o);
-                else { xbuddy__mark(b, x >> o, o); b->resv -= (size_t)1 << o; }
-                xbuddy__carve(b, x >> o, o, lo, hi, !add);
+            k = xbuddy__piece(b, x, hi);
+            if (k > o) k = o;
+            if (!pass && !fr && !rsv) goto refuse;
+            if (pass && (add ? fr : !fr && rsv)) {
+                if (add) xbuddy__remove(b, o, x >> o);
+                else xbuddy__mark(b, x >> o, o);
+                xbuddy__split(b, x, o, k, add);
+                if (add) {
+                    xbuddy__mark(b, x >> k, k);
+                    b->resv += (size_t)1 << k;
+                    if (XBUDDY__INBAND(b)) XALLOC__SHOW((void *)(uintptr_t)xbuddy__addr(b, x), (size_t)xbuddy__size(b, k));
+                } else {
+                    b->resv -= (size_t)1 << k;
+                    if (XBUDDY__INBAND(b)) XALLOC__HIDE((void *)(uintptr_t)xbuddy__addr(b, x), (size_t)xbuddy__size(b, k));
+                    xbuddy__merge(b, x >> k, k);
+                }
             }
         }
-    /* splice: res[i, j) becomes ins[0, k) */
+    /* splice: res[i, j) becomes ins[0, n) */
     m = b->nres - j;
-    if (i + k > j) while (m--) r[i + k + m] = r[j + m];
-    else for (x = 0; x < m; x++) r[i + k + x] = r[j + x];
-    for (m = 0; m < k; m++) r[i + m] = ins[m];
-    b->nres += k + i - j;
+    if (i + n > j) while (m--) r[i + n + m] = r[j + m];
+    else for (x = 0; x < m; x++) r[i + n + x] = r[j + x];
+    for (m = 0; m < n; m++) r[i + m] = ins[m];
+    b->nres += n + i - j;
     return true;
 refuse:
     xbuddy__report(b, XALLOC_E_BADARG, addr, why);
     return false;
 }
 
-XALLOC_DEF bool xbuddy_reserve(xbuddy *b, xbuddy_addr addr, xbuddy_addr size)
+XBUDDY__ONE bool xbuddy__set_reserved(xbuddy *b, xbuddy_addr addr, xbuddy_addr size, bool add)
 {
     bool ok = false;
     xbuddy__lock(b);
-    if (XBUDDY__FULL_CHECK(b)) ok = xbuddy__reserve(b, addr, size, true);
+    if (XBUDDY__FULL_CHECK(b)) ok = xbuddy__reserve(b, addr, size, add);
     xbuddy__unlock(b);
     return ok;
 }
 
+XALLOC_DEF bool xbuddy_reserve(xbuddy *b, xbuddy_addr addr, xbuddy_addr size)
+{
+    return xbuddy__set_reserved(b, addr, size, true);
+}
+
 XALLOC_DEF bool xbuddy_release(xbuddy *b, xbuddy_addr addr, xbuddy_addr size)
 {
-    bool ok = false;
-    xbuddy__lock(b);
-    if (XBUDDY__FULL_CHECK(b)) ok = xbuddy__reserve(b, addr, size, false);
-    xbuddy__unlock(b);
-    return ok;
+    return xbuddy__set_reserved(b, addr, size, false);
 }
 
 /* ---- introspection ------------------------------------------------------------- */
