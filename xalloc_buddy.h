@@ -848,50 +848,44 @@ static inline unsigned xbuddy__st(const xbuddy *b, size_t bit)
     return (unsigned)(b->hw[bit >> XBUDDY__WLOG] >> (bit & (XBUDDY__WB - 1))) & 3u;
 }
 
-/* Index: the word of `bit` gained its first H bit; set the summary bits. */
-static void xbuddy__sum_set(xbuddy *b, size_t bit)
-{
-    size_t g = bit >> (XBUDDY__WLOG + b->glog);
-    unsigned l;
-    for (l = 0; l < b->nlev; l++, g >>= XBUDDY__WLOG) {
-        xbuddy__w *w = b->sum + b->lev[l] + (g >> XBUDDY__WLOG), old = *w;
-        *w = old | (xbuddy__w)1 << (g & (XBUDDY__WB - 1));
-        if (old) break;
-    }
-}
-/* Index: the word of `bit` lost its last H bit; clear what became empty. */
-static void xbuddy__sum_clear(xbuddy *b, size_t bit)
+/* Index: the word of `bit`, now or before the change `v`, has no H bit:
+ * it just gained its first one (set) or lost its last one (!set, and then
+ * only if its whole group did). Set or clear its group's summary bit and
+ * go up while a summary word changes between empty and not. */
+static void xbuddy__sum(xbuddy *b, size_t bit, xbuddy__w v, bool set)
 {
     size_t g = bit >> (XBUDDY__WLOG + b->glog), k = g << b->glog, e = k + ((size_t)1 << b->glog);
-    xbuddy__w any = 0;
     unsigned l;
-    for (; k < e && k < b->nwords; k++) any |= b->hw[k];
-    if (any & XBUDDY__EVEN) return;
+    if (v & XBUDDY__EVEN) return;
+    for (; !set && k < e && k < b->nwords; k++) v |= b->hw[k];
+    if (v & XBUDDY__EVEN) return;
     for (l = 0; l < b->nlev; l++, g >>= XBUDDY__WLOG) {
-        xbuddy__w *w = b->sum + b->lev[l] + (g >> XBUDDY__WLOG);
-        if ((*w &= ~((xbuddy__w)1 << (g & (XBUDDY__WB - 1)))) != 0) break;
+        xbuddy__w *w = b->sum + b->lev[l] + (g >> XBUDDY__WLOG), m = (xbuddy__w)1 << (g & (XBUDDY__WB - 1)), old = *w;
+        *w = set ? old | m : old & ~m;
+        if (set ? old : *w) break; /* set: the word had bits before; clear: it has some left */
     }
 }
 /* First set H bit at or after word wi, or SIZE_MAX: the rest of wi's group,
- * then up the index to the next non-empty group and down into it. */
+ * else up the index to the next non-empty group, down into it, and its
+ * words from the first. */
 XBUDDY__HOT size_t xbuddy__find(const xbuddy *b, size_t wi)
 {
-    size_t q = wi >> b->glog, end = (q + 1) << b->glog;
-    unsigned l = 0;
-    for (; wi < end && wi < b->nwords; wi++)
-        if (b->hw[wi] & XBUDDY__EVEN) goto found;
-    for (q++;; l++) { /* climb until a level has a set bit at or after q */
-        size_t w = q >> XBUDDY__WLOG;
-        xbuddy__w m;
-        if (l == b->nlev || b->lev[l] + w >= b->lev[l + 1]) return SIZE_MAX;
-        m = b->sum[b->lev[l] + w] & (~(xbuddy__w)0 << (q & (XBUDDY__WB - 1)));
-        if (m) { q = (w << XBUDDY__WLOG) + xbuddy__ctz(m); break; }
-        q = w + 1;
+    size_t q = wi >> b->glog;
+    unsigned l;
+    for (;;) {
+        for (; wi < (q + 1) << b->glog && wi < b->nwords; wi++)
+            if (b->hw[wi] & XBUDDY__EVEN) return (wi << XBUDDY__WLOG) + xbuddy__ctz(b->hw[wi] & XBUDDY__EVEN);
+        for (q++, l = 0;; l++) { /* climb until a level has a set bit at or after q */
+            size_t w = q >> XBUDDY__WLOG;
+            xbuddy__w m;
+            if (l == b->nlev || b->lev[l] + w >= b->lev[l + 1]) return SIZE_MAX;
+            m = b->sum[b->lev[l] + w] & (~(xbuddy__w)0 << (q & (XBUDDY__WB - 1)));
+            if (m) { q = (w << XBUDDY__WLOG) + xbuddy__ctz(m); break; }
+            q = w + 1;
+        }
+        while (l--) q = (q << XBUDDY__WLOG) + xbuddy__ctz(b->sum[b->lev[l] + q]);
+        wi = q << b->glog;
     }
-    while (l--) q = (q << XBUDDY__WLOG) + xbuddy__ctz(b->sum[b->lev[l] + q]);
-    for (wi = q << b->glog; !(b->hw[wi] & XBUDDY__EVEN); wi++) { }
-found:
-    return (wi << XBUDDY__WLOG) + xbuddy__ctz(b->hw[wi] & XBUDDY__EVEN);
 }
 
 /* ---- the free sets ----------------------------------------------------------- */
@@ -967,16 +961,12 @@ XBUDDY__HOT void xbuddy__list_remove(xbuddy *b, unsigned o, size_t i)
 }
 
 /* Metadata-only half: the index and the hints. The word of `bit` was `old`
- * before the push, is `now` after the removal. */
+ * before the push; a removal only updates the index (xbuddy__sum). */
 XBUDDY__HOT void xbuddy__index_push(xbuddy *b, unsigned o, size_t bit, xbuddy__w old)
 {
-    if (!(old & XBUDDY__EVEN)) xbuddy__sum_set(b, bit);
+    xbuddy__sum(b, bit, old, true);
     if (bit >> XBUDDY__WLOG < b->low[o]) b->low[o] = bit >> XBUDDY__WLOG;
     b->rec[o] = bit >> XBUDDY__WLOG;
-}
-XBUDDY__HOT void xbuddy__index_remove(xbuddy *b, size_t bit, xbuddy__w now)
-{
-    if (!(now & XBUDDY__EVEN)) xbuddy__sum_clear(b, bit);
 }
 /* A free block of order o (one exists): the latest block freed or split
  * off at this order (cache-hot, like the head of a free list) if its word
@@ -1013,7 +1003,7 @@ XBUDDY__HOT void xbuddy__remove(xbuddy *b, unsigned o, size_t Y)
     *w &= ~((xbuddy__w)3 << (bit & (XBUDDY__WB - 1)));
     if (!--b->nfree[o]) b->mask &= ~((size_t)1 << o);
     if (XBUDDY__INBAND(b)) xbuddy__list_remove(b, o, (Y << o) - b->phase);
-    else xbuddy__index_remove(b, bit, *w);
+    else xbuddy__sum(b, bit, *w, false);
 }
 XBUDDY__HOT size_t xbuddy__pop(xbuddy *b, unsigned o)
 {
