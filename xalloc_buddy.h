@@ -1410,7 +1410,7 @@ XALLOC_DEF xbuddy_addr xbuddy_block_size(xbuddy *b, xbuddy_addr addr)
 static bool xbuddy__reserve(xbuddy *b, xbuddy_addr addr, xbuddy_addr size, bool add)
 {
     xbuddy_addr mb = xbuddy__size(b, 0), lo_a, hi_a;
-    size_t lo, hi, x, i, j, m, ins[2], n = 0, *r = b->res;
+    size_t lo, hi, x, i, j, m, n, *r = b->res;
     unsigned o, k;
     int fr, pass;
     const char *why = "range wraps around";
@@ -1423,8 +1423,7 @@ static bool xbuddy__reserve(xbuddy *b, xbuddy_addr addr, xbuddy_addr size, bool 
     hi = (size_t)xbuddy__shr(hi_a + mb - 1, b->shift) + b->phase;
     i = xbuddy__below(b, lo);
     j = xbuddy__below(b, hi + 1);
-    if ((i & 1u) != add) ins[n++] = lo;
-    if ((j & 1u) != add) ins[n++] = hi;
+    n = (size_t)((i & 1u) != add) + (size_t)((j & 1u) != add); /* boundaries at lo, hi */
     why = "reserved-range table full";
     if (b->nres - (j - i) + n > 2 * b->maxres) goto refuse;
     why = "range overlaps an allocation";
@@ -1452,12 +1451,15 @@ static bool xbuddy__reserve(xbuddy *b, xbuddy_addr addr, xbuddy_addr size, bool 
                 }
             }
         }
-    /* splice: res[i, j) becomes ins[0, n) */
-    m = b->nres - j;
-    if (i + n > j) while (m--) r[i + n + m] = r[j + m];
-    else for (x = 0; x < m; x++) r[i + n + x] = r[j + x];
-    for (m = 0; m < n; m++) r[i + m] = ins[m];
+    /* splice: res[i, j) becomes the n new boundaries (a move that works
+     * either way: from the end when the tail moves up) */
+    for (m = 0, x = b->nres - j; m < x; m++) {
+        size_t t = i + n > j ? x - 1 - m : m;
+        r[i + n + t] = r[j + t];
+    }
     b->nres += n + i - j;
+    if ((i & 1u) != add) r[i++] = lo;
+    if ((j & 1u) != add) r[i] = hi;
     return true;
 refuse:
     xbuddy__report(b, XALLOC_E_BADARG, addr, why);
@@ -1486,7 +1488,7 @@ XALLOC_DEF bool xbuddy_release(xbuddy *b, xbuddy_addr addr, xbuddy_addr size)
 /* ---- introspection ------------------------------------------------------------- */
 static void xbuddy__stats(const xbuddy *b, xbuddy_stats *s)
 {
-    unsigned o;
+    unsigned o, q = 0;
     size_t fr = b->n - b->used - b->resv, big = b->mask ? (size_t)1 << xbuddy__log2(b->mask) : 0, num = big, den = fr;
     s->base = b->base;
     s->size = b->bytes;
@@ -1498,7 +1500,11 @@ static void xbuddy__stats(const xbuddy *b, xbuddy_stats *s)
     s->largest_free = xbuddy__shl((xbuddy_addr)big, b->shift);
     for (o = 0; o < XBUDDY_ORDERS; o++) s->free_blocks[o] = o <= b->maxo ? b->nfree[o] : 0;
     while (den >> 20) { num >>= 1; den >>= 1; } /* keep num * 1000 in 32 bits */
-    s->fragmentation = den ? 1000u - (unsigned)xalloc__div64((uint64_t)((uint32_t)num * 1000u), den) : 0u;
+    /* q = num * 1000 / den by shift and subtract: num <= den, so q <= 1000
+     * has 11 bits (and no division, which is a libgcc call on Cortex-M0) */
+    for (num *= 1000u, o = 11; o--;)
+        if (((uint32_t)den << o) <= (uint32_t)num) { num -= (size_t)den << o; q += 1u << o; }
+    s->fragmentation = den ? 1000u - q : 0u;
     s->live_blocks = b->live;
     s->reserved_ranges = b->nres / 2;
     s->meta_bytes = b->meta_bytes;
