@@ -865,27 +865,24 @@ static void xbuddy__sum(xbuddy *b, size_t bit, xbuddy__w v, bool set)
         if (set ? old : *w) break; /* set: the word had bits before; clear: it has some left */
     }
 }
-/* First set H bit at or after word wi, or SIZE_MAX: the rest of wi's group,
- * else up the index to the next non-empty group, down into it, and its
- * words from the first. */
+/* First set H bit at or after word wi, where there is one (so no bound is
+ * checked: each level has a set bit at or after the place the search
+ * reaches): the rest of wi's group, else up the index to a word with a set
+ * bit after the group, down into the group it names, and its words. */
 XBUDDY__HOT size_t xbuddy__find(const xbuddy *b, size_t wi)
 {
     size_t q = wi >> b->glog;
     unsigned l;
-    for (;;) {
-        for (; wi < (q + 1) << b->glog && wi < b->nwords; wi++)
-            if (b->hw[wi] & XBUDDY__EVEN) return (wi << XBUDDY__WLOG) + xbuddy__ctz(b->hw[wi] & XBUDDY__EVEN);
-        for (q++, l = 0;; l++) { /* climb until a level has a set bit at or after q */
-            size_t w = q >> XBUDDY__WLOG;
-            xbuddy__w m;
-            if (l == b->nlev || b->lev[l] + w >= b->lev[l + 1]) return SIZE_MAX;
-            m = b->sum[b->lev[l] + w] & (~(xbuddy__w)0 << (q & (XBUDDY__WB - 1)));
-            if (m) { q = (w << XBUDDY__WLOG) + xbuddy__ctz(m); break; }
-            q = w + 1;
+    while (!(b->hw[wi] & XBUDDY__EVEN)) {
+        if (++wi < (q + 1) << b->glog) continue;
+        for (q++, l = 0;; l++, q = (q >> XBUDDY__WLOG) + 1) { /* climb */
+            xbuddy__w m = b->sum[b->lev[l] + (q >> XBUDDY__WLOG)] & (~(xbuddy__w)0 << (q & (XBUDDY__WB - 1)));
+            if (m) { q = (q & ~(XBUDDY__WB - 1)) + xbuddy__ctz(m); break; }
         }
         while (l--) q = (q << XBUDDY__WLOG) + xbuddy__ctz(b->sum[b->lev[l] + q]);
         wi = q << b->glog;
     }
+    return (wi << XBUDDY__WLOG) + xbuddy__ctz(b->hw[wi] & XBUDDY__EVEN);
 }
 
 /* ---- the free sets ----------------------------------------------------------- */
