@@ -1406,18 +1406,17 @@ XALLOC_DEF xbuddy_addr xbuddy_block_size(xbuddy *b, xbuddy_addr addr)
  * pieces refuses the call if one is allocated. */
 static bool xbuddy__reserve(xbuddy *b, xbuddy_addr addr, xbuddy_addr size, bool add)
 {
-    xbuddy_addr mb = xbuddy__size(b, 0), lo_a, hi_a;
+    xbuddy_addr a = addr < b->base ? b->base : addr, e = addr + size, top = b->base + b->bytes;
     size_t lo, hi, x, i, j, m, n, *r = b->res;
     unsigned o, k;
     int fr, pass;
     const char *why = "range wraps around";
     if (size > XBUDDY_NONE - addr) goto refuse;
-    /* round out to min blocks, clip to the range */
-    lo_a = addr < b->base ? 0 : (addr - b->base) & ~(mb - 1);
-    hi_a = addr + size <= b->base ? 0 : addr + size - b->base > b->bytes ? b->bytes : addr + size - b->base;
-    if (!size || hi_a <= lo_a) return true;
-    lo = (size_t)xbuddy__shr(lo_a, b->shift) + b->phase;
-    hi = (size_t)xbuddy__shr(hi_a + mb - 1, b->shift) + b->phase;
+    /* clip to the range, round out to min blocks */
+    if (e > top) e = top;
+    if (e <= a) return true;
+    lo = (size_t)xbuddy__shr(a - b->base, b->shift) + b->phase;
+    hi = (size_t)xbuddy__shr(e - b->base + xbuddy__size(b, 0) - 1, b->shift) + b->phase;
     i = xbuddy__below(b, lo);
     j = xbuddy__below(b, hi + 1);
     n = (size_t)((i & 1u) != add) + (size_t)((j & 1u) != add); /* boundaries at lo, hi */
