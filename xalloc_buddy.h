@@ -178,17 +178,17 @@
  *   (n/2 + n/4 + ... pairs, 2 bits each), plus 1 bit per 1024 bitmap bits for
  *   the index (1/512 bit per minimum block: this term grows with the range,
  *   so the bound is 2.002 bits per minimum block, not 2), plus a constant:
- *   the handle (344 bytes on 64-bit), 4 words per order (adj, nfree, low,
+ *   the handle (336 bytes on 64-bit), 4 words per order (adj, nfree, low,
  *   rec) and up to one word of slice padding, 2 words per reserved range,
  *   a word of alignment slack. A 4 GiB range of 4 KiB pages on a 64-bit
- *   host: 263,735 bytes = 262,144 (2 bits per page) + 40 (padding of the
- *   small orders' slices) + 272 (index) + 344 (handle) + 928 (21 orders,
+ *   host: 263,727 bytes = 262,144 (2 bits per page) + 40 (padding of the
+ *   small orders' slices) + 272 (index) + 336 (handle) + 928 (21 orders,
  *   16 reserved ranges) + 7 (alignment).
  *   In-band: 2 bits per minimum block (no index: the lists live in the free
  *   blocks) plus the handle, 3 words per order (adj, nfree, head) and the
  *   reserved ranges, carved from the end of the memory given to
  *   xbuddy_init (at most 2^32 - 1 minimum blocks); 256 MiB given, 64-byte
- *   blocks (64-bit host): 1,045,696 bytes, 1,128 of them the constant part
+ *   blocks (64-bit host): 1,045,688 bytes, 1,120 of them the constant part
  *   (the range that is left has 4,177,900 blocks).
  *
  * INVARIANTS (all checked by xbuddy_check)
@@ -773,7 +773,7 @@ struct xbuddy {
     size_t used, resv, live;  /* min blocks used / reserved; live allocations  */
     size_t nres, maxres, meta_bytes, nwords; /* nres: boundaries (2 per range) */
     uint64_t allocs, frees, failures;
-    unsigned shift, maxo, flags, nlev, glog; /* glog: log2 words per index bit */
+    unsigned shift, maxo, flags, nlev;  /* nlev: index levels (0 in-band)      */
     xbuddy__w *hw, *sum;      /* pair bits; the index (metadata-only)         */
     size_t *adj;              /* [M+1]: bit of pair P of order k = adj[k] + 2P */
     size_t *nfree;            /* [M+1]: free blocks per order                  */
@@ -854,7 +854,7 @@ static inline unsigned xbuddy__st(const xbuddy *b, size_t bit)
  * go up while a summary word changes between empty and not. */
 static void xbuddy__sum(xbuddy *b, size_t bit, xbuddy__w v, bool set)
 {
-    size_t g = bit >> (XBUDDY__WLOG + b->glog), k = g << b->glog, e = k + ((size_t)1 << b->glog);
+    size_t g = bit >> (XBUDDY__WLOG + XBUDDY__GLOG), k = g << XBUDDY__GLOG, e = k + ((size_t)1 << XBUDDY__GLOG);
     unsigned l;
     if (v & XBUDDY__EVEN) return;
     for (; !set && k < e && k < b->nwords; k++) v |= b->hw[k];
@@ -871,16 +871,16 @@ static void xbuddy__sum(xbuddy *b, size_t bit, xbuddy__w v, bool set)
  * bit after the group, down into the group it names, and its words. */
 XBUDDY__HOT size_t xbuddy__find(const xbuddy *b, size_t wi)
 {
-    size_t q = wi >> b->glog;
+    size_t q = wi >> XBUDDY__GLOG;
     unsigned l;
     while (!(b->hw[wi] & XBUDDY__EVEN)) {
-        if (++wi < (q + 1) << b->glog) continue;
+        if (++wi < (q + 1) << XBUDDY__GLOG) continue;
         for (q++, l = 0;; l++, q = (q >> XBUDDY__WLOG) + 1) { /* climb */
             xbuddy__w m = b->sum[b->lev[l] + (q >> XBUDDY__WLOG)] & (~(xbuddy__w)0 << (q & (XBUDDY__WB - 1)));
             if (m) { q = (q & ~(XBUDDY__WB - 1)) + xbuddy__ctz(m); break; }
         }
         while (l--) q = (q << XBUDDY__WLOG) + xbuddy__ctz(b->sum[b->lev[l] + q]);
-        wi = q << b->glog;
+        wi = q << XBUDDY__GLOG;
     }
     return (wi << XBUDDY__WLOG) + xbuddy__ctz(b->hw[wi] & XBUDDY__EVEN);
 }
@@ -1217,12 +1217,11 @@ static bool xbuddy__layout(xbuddy *b, xbuddy_addr base, xbuddy_addr size, const 
     b->maxo = o;
     b->phase = A & (((size_t)2 << o) - 1);
     b->nwords = xbuddy__slices(b, NULL);
-    b->glog = meta ? XBUDDY__GLOG : 0;
     b->nlev = 0;
     b->lev[0] = 0;
     /* each level has a 64th of the bits of the one below: at most 10 levels
      * over the 2^57 words of the largest range, inside the table's 12 */
-    for (k = (b->nwords + ((size_t)1 << b->glog) - 1) >> b->glog; meta;) {
+    for (k = (b->nwords + ((size_t)1 << XBUDDY__GLOG) - 1) >> XBUDDY__GLOG; meta;) {
         b->lev[b->nlev + 1] = b->lev[b->nlev] + ((k + XBUDDY__WB - 1) >> XBUDDY__WLOG); /* level nlev: k bits */
         b->nlev++;
         if (k <= XBUDDY__WB) break;
@@ -1576,7 +1575,7 @@ static const char *xbuddy__check_locked(const xbuddy *b)
     }
     for (k = 0; k < b->nlev; k++) { /* each index bit: the words below it are not all empty */
         const xbuddy__w *src = k ? b->sum + b->lev[k - 1] : b->hw;
-        size_t span = k ? 1 : (size_t)1 << b->glog, nsrc = k ? b->lev[k] - b->lev[k - 1] : b->nwords;
+        size_t span = k ? 1 : (size_t)1 << XBUDDY__GLOG, nsrc = k ? b->lev[k] - b->lev[k - 1] : b->nwords;
         for (i = 0; i < (b->lev[k + 1] - b->lev[k]) << XBUDDY__WLOG; i++) {
             xbuddy__w want = 0;
             for (w = i * span; w < (i + 1) * span && w < nsrc; w++) want |= src[w] & (k ? ~(xbuddy__w)0 : XBUDDY__EVEN);

@@ -921,8 +921,8 @@ static void test_find_stops_at_the_end(void)
         bit = b->adj[b->maxo] + 2 * (((size_t)((top - b->base) >> b->shift) + b->phase) >> b->maxo);
         XT_CHECK(xbuddy__find(b, 0) == bit);
         XT_CHECK(xbuddy__find(b, bit >> XBUDDY__WLOG) == bit);
-        groups = (b->nwords + ((size_t)1 << b->glog) - 1) >> b->glog;
-        if (b->nwords & (((size_t)1 << b->glog) - 1)) partial_group = 1;
+        groups = (b->nwords + ((size_t)1 << XBUDDY__GLOG) - 1) >> XBUDDY__GLOG;
+        if (b->nwords & (((size_t)1 << XBUDDY__GLOG) - 1)) partial_group = 1;
         if (groups % 64 == 0) whole_word = 1; else past_top = 1;
         clear_errors();
     }
