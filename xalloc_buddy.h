@@ -733,7 +733,7 @@ typedef uintptr_t xbuddy__w;                        /* bitmap word            */
 #define XBUDDY__GLOG (10u - XBUDDY__WLOG)             /* metadata-only: 1024-bit index groups */
 #define XBUDDY__EVEN ((xbuddy__w)0x5555555555555555ull) /* the H bits of a word */
 #define XBUDDY__LEVELS 12u                            /* index levels, enough for 2^72 bits */
-#define XBUDDY__META   1u                             /* flags: metadata-only   */
+#define XBUDDY__META   1u                             /* setup: metadata-only   */
 #define XBUDDY__NIL    0xFFFFFFFFu                    /* in-band: end of a free list */
 #define XBUDDY__LINKS  (2 * sizeof(uint32_t))         /* in-band: link bytes of a free block */
 #if XBUDDY_MODES == 1
@@ -741,7 +741,7 @@ typedef uintptr_t xbuddy__w;                        /* bitmap word            */
 #elif XBUDDY_MODES == 2
 #define XBUDDY__INBAND(b) ((void)(b), 0)
 #else
-#define XBUDDY__INBAND(b) (!((b)->flags & XBUDDY__META))
+#define XBUDDY__INBAND(b) ((b)->head != NULL)
 #endif
 typedef char xbuddy__assert_modes[(XBUDDY_MODES >= 1 && XBUDDY_MODES <= 3) ? 1 : -1];
 #if defined(XBUDDY_ADDR64) && XBUDDY_ADDR64 && SIZE_MAX <= 0xFFFFFFFFu
@@ -773,7 +773,7 @@ struct xbuddy {
     size_t used, resv, live;  /* min blocks used / reserved; live allocations  */
     size_t nres, maxres, meta_bytes, nwords; /* nres: boundaries (2 per range) */
     uint64_t allocs, frees, failures;
-    unsigned shift, maxo, flags, nlev;  /* nlev: index levels (0 in-band)      */
+    unsigned shift, maxo, nlev;  /* nlev: index levels (0 in-band)             */
     xbuddy__w *hw, *sum;      /* pair bits; the index (metadata-only)         */
     size_t *adj;              /* [M+1]: bit of pair P of order k = adj[k] + 2P */
     size_t *nfree;            /* [M+1]: free blocks per order                  */
@@ -781,7 +781,8 @@ struct xbuddy {
     size_t *low;              /* [M+1]: no H bit of order k in words < low[k]  */
     size_t *rec;              /* [M+1]: word of the latest free block of order k
                                  (read only once order k has had one)          */
-    /* in-band (NULL metadata-only): the free lists */
+    /* in-band (NULL metadata-only, which is how a call tells the modes
+     * apart): the free lists */
     size_t *head;             /* [M+1]: number (X - phase) of the first free
                                  block of order k, XBUDDY__NIL if none         */
     size_t *res;              /* [2*maxres]: reservation boundaries, sorted: X
@@ -1257,7 +1258,6 @@ static xbuddy *xbuddy__setup(xbuddy *b, const xbuddy_desc *d, unsigned flags)
     b->hooks.lock = d && d->hooks.unlock ? d->hooks.lock : NULL;
     b->hooks.unlock = b->hooks.lock ? d->hooks.unlock : NULL;
     b->hooks.user = d ? d->hooks.user : NULL;
-    b->flags = flags;
     b->mask = b->used = b->resv = b->live = b->nres = 0;
     b->allocs = b->frees = b->failures = 0;
     /* after the handle: adj, nfree, then low and rec (metadata-only) or
