@@ -225,10 +225,11 @@
  *
  * CODE SIZE (.text + .rodata, Cortex-M4, arm-none-eabi-gcc 12 -Os
  * -ffunction-sections, XALLOC_DEBUG 0; `make size`)
- *   whole implementation 5.6 KiB (5,750 bytes); a program that calls only
- *   init, alloc and free links 2.26 KiB (2,315 bytes: both modes' free sets,
- *   as the mode is chosen at run time); with XALLOC_NO_INTROSPECTION 3.3 KiB
- *   (3,389 bytes). XALLOC_DEBUG 1 adds about 0.4 KiB.
+ *   whole implementation 5.5 KiB (5,612 bytes); a program that calls only
+ *   init, alloc and free links 2.15 KiB (2,205 bytes: both modes' free sets,
+ *   as the mode is chosen at run time; 1,753 with XBUDDY_MODES 1); with
+ *   XALLOC_NO_INTROSPECTION 3.2 KiB (3,255 bytes). XALLOC_DEBUG 1 adds about
+ *   0.4 KiB.
  *
  * THREADS
  *   Not thread-safe by itself; set desc.hooks.lock/unlock (for example to
