@@ -51,7 +51,7 @@
  *   xbuddy_reserve(b, a, size)     -> false (nothing changed) if part of the
  *                                     range is allocated or the table is full
  *   xbuddy_release(b, a, size)     -> false if the table is full
- *                                     (both: [O((B in range) * M + R)])
+ *                                     (both: [O((B in range + M) * M + R)])
  *   xbuddy_stats_get(b, &s)        counters, buddyinfo, fragmentation  [O(M)]
  *   xbuddy_check(b)                NULL or the broken invariant [O(B * M + words)]
  *                                  (in-band also walks the free lists)
@@ -178,17 +178,17 @@
  *   (n/2 + n/4 + ... pairs, 2 bits each), plus 1 bit per 1024 bitmap bits for
  *   the index (1/512 bit per minimum block: this term grows with the range,
  *   so the bound is 2.002 bits per minimum block, not 2), plus a constant:
- *   the handle (344 bytes on 64-bit), 4 words per order (adj, nfree, low,
+ *   the handle (336 bytes on 64-bit), 4 words per order (adj, nfree, low,
  *   rec) and up to one word of slice padding, 2 words per reserved range,
  *   a word of alignment slack. A 4 GiB range of 4 KiB pages on a 64-bit
- *   host: 263,735 bytes = 262,144 (2 bits per page) + 40 (padding of the
- *   small orders' slices) + 272 (index) + 344 (handle) + 928 (21 orders,
+ *   host: 263,727 bytes = 262,144 (2 bits per page) + 40 (padding of the
+ *   small orders' slices) + 272 (index) + 336 (handle) + 928 (21 orders,
  *   16 reserved ranges) + 7 (alignment).
  *   In-band: 2 bits per minimum block (no index: the lists live in the free
  *   blocks) plus the handle, 3 words per order (adj, nfree, head) and the
  *   reserved ranges, carved from the end of the memory given to
  *   xbuddy_init (at most 2^32 - 1 minimum blocks); 256 MiB given, 64-byte
- *   blocks (64-bit host): 1,045,696 bytes, 1,128 of them the constant part
+ *   blocks (64-bit host): 1,045,688 bytes, 1,120 of them the constant part
  *   (the range that is left has 4,177,900 blocks).
  *
  * INVARIANTS (all checked by xbuddy_check)
@@ -225,10 +225,11 @@
  *
  * CODE SIZE (.text + .rodata, Cortex-M4, arm-none-eabi-gcc 12 -Os
  * -ffunction-sections, XALLOC_DEBUG 0; `make size`)
- *   whole implementation 5.9 KiB (6,020 bytes); a program that calls only
- *   init, alloc and free links 2.35 KiB (2,411 bytes: both modes' free sets,
- *   as the mode is chosen at run time); with XALLOC_NO_INTROSPECTION 3.6 KiB.
- *   XALLOC_DEBUG 1 adds about 0.4 KiB.
+ *   whole implementation 5.5 KiB (5,612 bytes); a program that calls only
+ *   init, alloc and free links 2.15 KiB (2,205 bytes: both modes' free sets,
+ *   as the mode is chosen at run time; 1,753 with XBUDDY_MODES 1); with
+ *   XALLOC_NO_INTROSPECTION 3.2 KiB (3,255 bytes). XALLOC_DEBUG 1 adds about
+ *   0.4 KiB.
  *
  * THREADS
  *   Not thread-safe by itself; set desc.hooks.lock/unlock (for example to
@@ -733,7 +734,7 @@ typedef uintptr_t xbuddy__w;                        /* bitmap word            */
 #define XBUDDY__GLOG (10u - XBUDDY__WLOG)             /* metadata-only: 1024-bit index groups */
 #define XBUDDY__EVEN ((xbuddy__w)0x5555555555555555ull) /* the H bits of a word */
 #define XBUDDY__LEVELS 12u                            /* index levels, enough for 2^72 bits */
-#define XBUDDY__META   1u                             /* flags: metadata-only   */
+#define XBUDDY__META   1u                             /* setup: metadata-only   */
 #define XBUDDY__NIL    0xFFFFFFFFu                    /* in-band: end of a free list */
 #define XBUDDY__LINKS  (2 * sizeof(uint32_t))         /* in-band: link bytes of a free block */
 #if XBUDDY_MODES == 1
@@ -741,17 +742,24 @@ typedef uintptr_t xbuddy__w;                        /* bitmap word            */
 #elif XBUDDY_MODES == 2
 #define XBUDDY__INBAND(b) ((void)(b), 0)
 #else
-#define XBUDDY__INBAND(b) (!((b)->flags & XBUDDY__META))
+#define XBUDDY__INBAND(b) ((b)->head != NULL)
 #endif
 typedef char xbuddy__assert_modes[(XBUDDY_MODES >= 1 && XBUDDY_MODES <= 3) ? 1 : -1];
 #if defined(XBUDDY_ADDR64) && XBUDDY_ADDR64 && SIZE_MAX <= 0xFFFFFFFFu
 #define XBUDDY__WIDE 1 /* addresses wider than size_t: no variable 64-bit shifts */
 #endif
-/* Hot helpers are inlined when optimising for speed, left alone for size. */
+/* Hot helpers are inlined when optimising for speed, left alone for size;
+ * a helper with several callers (XBUDDY__ONE) is kept out of line for size,
+ * where gcc would copy it into each. */
 #if (defined(__GNUC__) || defined(__clang__)) && !defined(__OPTIMIZE_SIZE__)
 #define XBUDDY__HOT static inline __attribute__((always_inline))
+#define XBUDDY__ONE static
+#elif defined(__GNUC__) || defined(__clang__)
+#define XBUDDY__HOT static
+#define XBUDDY__ONE static __attribute__((noinline))
 #else
 #define XBUDDY__HOT static
+#define XBUDDY__ONE static
 #endif
 typedef char xbuddy__assert_word[(sizeof(xbuddy__w) == sizeof(size_t)) ? 1 : -1];
 #if defined(XALLOC_NO_INTROSPECTION) && XALLOC_DEBUG >= 4
@@ -766,7 +774,7 @@ struct xbuddy {
     size_t used, resv, live;  /* min blocks used / reserved; live allocations  */
     size_t nres, maxres, meta_bytes, nwords; /* nres: boundaries (2 per range) */
     uint64_t allocs, frees, failures;
-    unsigned shift, maxo, flags, nlev, glog; /* glog: log2 words per index bit */
+    unsigned shift, maxo, nlev;  /* nlev: index levels (0 in-band)             */
     xbuddy__w *hw, *sum;      /* pair bits; the index (metadata-only)         */
     size_t *adj;              /* [M+1]: bit of pair P of order k = adj[k] + 2P */
     size_t *nfree;            /* [M+1]: free blocks per order                  */
@@ -774,7 +782,8 @@ struct xbuddy {
     size_t *low;              /* [M+1]: no H bit of order k in words < low[k]  */
     size_t *rec;              /* [M+1]: word of the latest free block of order k
                                  (read only once order k has had one)          */
-    /* in-band (NULL metadata-only): the free lists */
+    /* in-band (NULL metadata-only, which is how a call tells the modes
+     * apart): the free lists */
     size_t *head;             /* [M+1]: number (X - phase) of the first free
                                  block of order k, XBUDDY__NIL if none         */
     size_t *res;              /* [2*maxres]: reservation boundaries, sorted: X
@@ -841,49 +850,40 @@ static inline unsigned xbuddy__st(const xbuddy *b, size_t bit)
     return (unsigned)(b->hw[bit >> XBUDDY__WLOG] >> (bit & (XBUDDY__WB - 1))) & 3u;
 }
 
-/* Index: the word of `bit` gained its first H bit; set the summary bits. */
-static void xbuddy__sum_set(xbuddy *b, size_t bit)
+/* Index: the word of `bit`, now or before the change `v`, has no H bit:
+ * it just gained its first one (set) or lost its last one (!set, and then
+ * only if its whole group did). Set or clear its group's summary bit and
+ * go up while a summary word changes between empty and not. */
+static void xbuddy__sum(xbuddy *b, size_t bit, xbuddy__w v, bool set)
 {
-    size_t g = bit >> (XBUDDY__WLOG + b->glog);
+    size_t g = bit >> (XBUDDY__WLOG + XBUDDY__GLOG), k = g << XBUDDY__GLOG, e = k + ((size_t)1 << XBUDDY__GLOG);
     unsigned l;
+    if (v & XBUDDY__EVEN) return;
+    for (; !set && k < e && k < b->nwords; k++) v |= b->hw[k];
+    if (v & XBUDDY__EVEN) return;
     for (l = 0; l < b->nlev; l++, g >>= XBUDDY__WLOG) {
-        xbuddy__w *w = b->sum + b->lev[l] + (g >> XBUDDY__WLOG), old = *w;
-        *w = old | (xbuddy__w)1 << (g & (XBUDDY__WB - 1));
-        if (old) break;
+        xbuddy__w *w = b->sum + b->lev[l] + (g >> XBUDDY__WLOG), m = (xbuddy__w)1 << (g & (XBUDDY__WB - 1)), old = *w;
+        *w = set ? old | m : old & ~m;
+        if (set ? old : *w) break; /* set: the word had bits before; clear: it has some left */
     }
 }
-/* Index: the word of `bit` lost its last H bit; clear what became empty. */
-static void xbuddy__sum_clear(xbuddy *b, size_t bit)
-{
-    size_t g = bit >> (XBUDDY__WLOG + b->glog), k = g << b->glog, e = k + ((size_t)1 << b->glog);
-    xbuddy__w any = 0;
-    unsigned l;
-    for (; k < e && k < b->nwords; k++) any |= b->hw[k];
-    if (any & XBUDDY__EVEN) return;
-    for (l = 0; l < b->nlev; l++, g >>= XBUDDY__WLOG) {
-        xbuddy__w *w = b->sum + b->lev[l] + (g >> XBUDDY__WLOG);
-        if ((*w &= ~((xbuddy__w)1 << (g & (XBUDDY__WB - 1)))) != 0) break;
-    }
-}
-/* First set H bit at or after word wi, or SIZE_MAX: the rest of wi's group,
- * then up the index to the next non-empty group and down into it. */
+/* First set H bit at or after word wi, where there is one (so no bound is
+ * checked: each level has a set bit at or after the place the search
+ * reaches): the rest of wi's group, else up the index to a word with a set
+ * bit after the group, down into the group it names, and its words. */
 XBUDDY__HOT size_t xbuddy__find(const xbuddy *b, size_t wi)
 {
-    size_t q = wi >> b->glog, end = (q + 1) << b->glog;
-    unsigned l = 0;
-    for (; wi < end && wi < b->nwords; wi++)
-        if (b->hw[wi] & XBUDDY__EVEN) goto found;
-    for (q++;; l++) { /* climb until a level has a set bit at or after q */
-        size_t w = q >> XBUDDY__WLOG;
-        xbuddy__w m;
-        if (l == b->nlev || b->lev[l] + w >= b->lev[l + 1]) return SIZE_MAX;
-        m = b->sum[b->lev[l] + w] & (~(xbuddy__w)0 << (q & (XBUDDY__WB - 1)));
-        if (m) { q = (w << XBUDDY__WLOG) + xbuddy__ctz(m); break; }
-        q = w + 1;
+    size_t q = wi >> XBUDDY__GLOG;
+    unsigned l;
+    while (!(b->hw[wi] & XBUDDY__EVEN)) {
+        if (++wi < (q + 1) << XBUDDY__GLOG) continue;
+        for (q++, l = 0;; l++, q = (q >> XBUDDY__WLOG) + 1) { /* climb */
+            xbuddy__w m = b->sum[b->lev[l] + (q >> XBUDDY__WLOG)] & (~(xbuddy__w)0 << (q & (XBUDDY__WB - 1)));
+            if (m) { q = (q & ~(XBUDDY__WB - 1)) + xbuddy__ctz(m); break; }
+        }
+        while (l--) q = (q << XBUDDY__WLOG) + xbuddy__ctz(b->sum[b->lev[l] + q]);
+        wi = q << XBUDDY__GLOG;
     }
-    while (l--) q = (q << XBUDDY__WLOG) + xbuddy__ctz(b->sum[b->lev[l] + q]);
-    for (wi = q << b->glog; !(b->hw[wi] & XBUDDY__EVEN); wi++) { }
-found:
     return (wi << XBUDDY__WLOG) + xbuddy__ctz(b->hw[wi] & XBUDDY__EVEN);
 }
 
@@ -960,16 +960,12 @@ XBUDDY__HOT void xbuddy__list_remove(xbuddy *b, unsigned o, size_t i)
 }
 
 /* Metadata-only half: the index and the hints. The word of `bit` was `old`
- * before the push, is `now` after the removal. */
+ * before the push; a removal only updates the index (xbuddy__sum). */
 XBUDDY__HOT void xbuddy__index_push(xbuddy *b, unsigned o, size_t bit, xbuddy__w old)
 {
-    if (!(old & XBUDDY__EVEN)) xbuddy__sum_set(b, bit);
+    xbuddy__sum(b, bit, old, true);
     if (bit >> XBUDDY__WLOG < b->low[o]) b->low[o] = bit >> XBUDDY__WLOG;
     b->rec[o] = bit >> XBUDDY__WLOG;
-}
-XBUDDY__HOT void xbuddy__index_remove(xbuddy *b, size_t bit, xbuddy__w now)
-{
-    if (!(now & XBUDDY__EVEN)) xbuddy__sum_clear(b, bit);
 }
 /* A free block of order o (one exists): the latest block freed or split
  * off at this order (cache-hot, like the head of a free list) if its word
@@ -1006,7 +1002,7 @@ XBUDDY__HOT void xbuddy__remove(xbuddy *b, unsigned o, size_t Y)
     *w &= ~((xbuddy__w)3 << (bit & (XBUDDY__WB - 1)));
     if (!--b->nfree[o]) b->mask &= ~((size_t)1 << o);
     if (XBUDDY__INBAND(b)) xbuddy__list_remove(b, o, (Y << o) - b->phase);
-    else xbuddy__index_remove(b, bit, *w);
+    else xbuddy__sum(b, bit, *w, false);
 }
 XBUDDY__HOT size_t xbuddy__pop(xbuddy *b, unsigned o)
 {
@@ -1073,23 +1069,41 @@ XBUDDY__HOT void xbuddy__merge(xbuddy *b, size_t Y, unsigned o)
     xbuddy__push(b, o, Y);
 }
 
+/* Split the block of order o holding min block X (taken out of its set or
+ * unmarked by the caller) down to order k <= o: at each order the half not
+ * holding X is freed (pushed: its buddy, on X's path, is not free) if
+ * `fr`, else kept reserved (marked). Its node of order k. */
+XBUDDY__HOT size_t xbuddy__split(xbuddy *b, size_t X, unsigned o, unsigned k, bool fr)
+{
+    while (o > k) {
+        o--;
+        if (fr) xbuddy__push(b, o, (X >> o) ^ 1u);
+        else xbuddy__mark(b, (X >> o) ^ 1u, o);
+    }
+    return X >> k;
+}
+
 /* Take a free block of order >= o: one find-first-set over the mask picks
  * the order, pop one, split it down to o (keep the left half, push the
  * right one), mark it; its X. */
 XBUDDY__HOT size_t xbuddy__take(xbuddy *b, unsigned o)
 {
-    size_t m = b->mask >> o, Y;
+    size_t m = b->mask >> o, X;
     unsigned k;
     if (!m) return SIZE_MAX;
     k = o + xbuddy__ctz((xbuddy__w)m);
-    Y = xbuddy__pop(b, k);
-    while (k > o) {
-        k--;
-        Y <<= 1;
-        xbuddy__push(b, k, Y | 1u);
-    }
-    xbuddy__mark(b, Y, o);
-    return Y << o;
+    X = xbuddy__pop(b, k) << k;
+    xbuddy__mark(b, xbuddy__split(b, X, k, o, true), o);
+    return X;
+}
+
+/* The largest order k <= M whose node at x (aligned there) ends by
+ * end > x: the pieces of [x, end) in maximal aligned blocks. */
+XBUDDY__ONE unsigned xbuddy__piece(const xbuddy *b, size_t x, size_t end)
+{
+    unsigned k = b->maxo;
+    while ((x & (((size_t)1 << k) - 1)) || end - x < (size_t)1 << k) k--;
+    return k;
 }
 
 /* ---- entry and exit of every public call ------------------------------------- */
@@ -1205,12 +1219,11 @@ static bool xbuddy__layout(xbuddy *b, xbuddy_addr base, xbuddy_addr size, const 
     b->maxo = o;
     b->phase = A & (((size_t)2 << o) - 1);
     b->nwords = xbuddy__slices(b, NULL);
-    b->glog = meta ? XBUDDY__GLOG : 0;
     b->nlev = 0;
     b->lev[0] = 0;
     /* each level has a 64th of the bits of the one below: at most 10 levels
      * over the 2^57 words of the largest range, inside the table's 12 */
-    for (k = (b->nwords + ((size_t)1 << b->glog) - 1) >> b->glog; meta;) {
+    for (k = (b->nwords + ((size_t)1 << XBUDDY__GLOG) - 1) >> XBUDDY__GLOG; meta;) {
         b->lev[b->nlev + 1] = b->lev[b->nlev] + ((k + XBUDDY__WB - 1) >> XBUDDY__WLOG); /* level nlev: k bits */
         b->nlev++;
         if (k <= XBUDDY__WB) break;
@@ -1246,7 +1259,6 @@ static xbuddy *xbuddy__setup(xbuddy *b, const xbuddy_desc *d, unsigned flags)
     b->hooks.lock = d && d->hooks.unlock ? d->hooks.lock : NULL;
     b->hooks.unlock = b->hooks.lock ? d->hooks.unlock : NULL;
     b->hooks.user = d ? d->hooks.user : NULL;
-    b->flags = flags;
     b->mask = b->used = b->resv = b->live = b->nres = 0;
     b->allocs = b->frees = b->failures = 0;
     /* after the handle: adj, nfree, then low and rec (metadata-only) or
@@ -1265,7 +1277,7 @@ static xbuddy *xbuddy__setup(xbuddy *b, const xbuddy_desc *d, unsigned flags)
     for (o = 0, z = b->nfree + b->maxo + 1; o <= b->maxo; o++) z[o] = b->low ? SIZE_MAX : XBUDDY__NIL; /* low or head: none */
     XALLOC__POOL_CREATE(b);
     for (x = b->phase; x < b->phase + b->n; x += (size_t)1 << o) {
-        for (o = b->maxo; (x & (((size_t)1 << o) - 1)) || b->phase + b->n - x < (size_t)1 << o; o--) { }
+        o = xbuddy__piece(b, x, b->phase + b->n);
         xbuddy__merge(b, x >> o, o);
     }
 #if XALLOC_DEBUG < 2
@@ -1297,13 +1309,19 @@ XALLOC_DEF xbuddy *xbuddy_init(void *mem, size_t size, const xbuddy_desc *desc)
 }
 
 /* ---- allocation and free ------------------------------------------------------ */
+/* Both allocating calls: a block of order o (-1: none is that large). The
+ * order is computed before the lock, from fields init alone writes. */
 XBUDDY__HOT xbuddy_addr xbuddy__alloc(xbuddy *b, int o)
 {
     size_t X = SIZE_MAX;
-    xbuddy_addr a;
+    xbuddy_addr a = XBUDDY_NONE;
+    xbuddy__lock(b);
     if (o < 0) xbuddy__report(b, XALLOC_E_BADARG, 0, "larger than any block");
     else if (XBUDDY__FULL_CHECK(b)) X = xbuddy__take(b, (unsigned)o);
-    if (X == SIZE_MAX) { b->failures++; return XBUDDY_NONE; }
+    if (X == SIZE_MAX) {
+        b->failures++;
+        goto out;
+    }
     b->used += (size_t)1 << o;
     b->live++;
     b->allocs++;
@@ -1318,25 +1336,19 @@ XBUDDY__HOT xbuddy_addr xbuddy__alloc(xbuddy *b, int o)
     }
 #endif
     if (XBUDDY__INBAND(b)) XALLOC__ON_ALLOC(b, (void *)(uintptr_t)a, (size_t)xbuddy__size(b, (unsigned)o));
+out:
+    xbuddy__unlock(b);
     return a;
 }
 
 XALLOC_DEF xbuddy_addr xbuddy_alloc_order(xbuddy *b, unsigned order)
 {
-    xbuddy_addr a;
-    xbuddy__lock(b);
-    a = xbuddy__alloc(b, order > b->maxo ? -1 : (int)order);
-    xbuddy__unlock(b);
-    return a;
+    return xbuddy__alloc(b, order > b->maxo ? -1 : (int)order);
 }
 
 XALLOC_DEF xbuddy_addr xbuddy_alloc_addr(xbuddy *b, xbuddy_addr size)
 {
-    xbuddy_addr a;
-    xbuddy__lock(b);
-    a = xbuddy__alloc(b, xbuddy__order(b, size));
-    xbuddy__unlock(b);
-    return a;
+    return xbuddy__alloc(b, xbuddy__order(b, size));
 }
 
 XALLOC_DEF void *xbuddy_alloc(xbuddy *b, size_t size)
@@ -1383,99 +1395,96 @@ XALLOC_DEF xbuddy_addr xbuddy_block_size(xbuddy *b, xbuddy_addr addr)
 }
 
 /* ---- reserved ranges ------------------------------------------------------------ */
-/* Split block (Y, o) into maximal aligned pieces each inside or outside
- * [lo, hi): pieces inside it are freed (merging) if `freed_inside`, else
- * reserved; pieces outside get the other fate. A piece aligned to its size
- * inside the block ends inside it too (the block is aligned to its size). */
-static void xbuddy__carve(xbuddy *b, size_t Y, unsigned o, size_t lo, size_t hi, bool freed_inside)
-{
-    size_t x = Y << o, end = x + ((size_t)1 << o), s;
-    unsigned k;
-    for (; x < end; x += s) {
-        for (k = o;; k--) {
-            s = (size_t)1 << k;
-            if (!(x & (s - 1)) && !(x < lo && lo < x + s) && !(x < hi && hi < x + s)) break;
-        }
-        if ((x >= lo && x < hi) == freed_inside) {
-            if (XBUDDY__INBAND(b)) XALLOC__HIDE((void *)(uintptr_t)xbuddy__addr(b, x), (size_t)xbuddy__size(b, k));
-            xbuddy__merge(b, x >> k, k);
-        } else {
-            xbuddy__mark(b, x >> k, k);
-            b->resv += s;
-            if (XBUDDY__INBAND(b)) XALLOC__SHOW((void *)(uintptr_t)xbuddy__addr(b, x), (size_t)xbuddy__size(b, k));
-        }
-    }
-}
-
 /* Reserve (add) or release (!add) [addr, addr + size): the range's min
  * blocks get membership `add`; boundaries inside [lo, hi] give way to one
- * at lo if the membership before lo differs, one at hi if the one at hi does. */
+ * at lo if the membership before lo differs, one at hi if the one at hi does.
+ * The range is walked in pieces: at x, the maximal aligned piece of
+ * [x, hi), or the block at x if that is smaller. A free block (add) or a
+ * reserved one (!add) holding the piece is split down to it, the halves
+ * split off keeping their state (xbuddy__split), and the piece changes
+ * state; anything else is left alone. With add, a first pass over the same
+ * pieces refuses the call if one is allocated. */
 static bool xbuddy__reserve(xbuddy *b, xbuddy_addr addr, xbuddy_addr size, bool add)
 {
-    xbuddy_addr mb = xbuddy__size(b, 0), lo_a, hi_a;
-    size_t lo, hi, x, i, j, m, ins[2], k = 0, *r = b->res;
-    unsigned o;
+    xbuddy_addr a = addr < b->base ? b->base : addr, e = addr + size, top = b->base + b->bytes;
+    size_t lo, hi, x, i, j, m, n, *r = b->res;
+    unsigned o, k;
     int fr, pass;
     const char *why = "range wraps around";
     if (size > XBUDDY_NONE - addr) goto refuse;
-    /* round out to min blocks, clip to the range */
-    lo_a = addr < b->base ? 0 : (addr - b->base) & ~(mb - 1);
-    hi_a = addr + size <= b->base ? 0 : addr + size - b->base > b->bytes ? b->bytes : addr + size - b->base;
-    if (!size || hi_a <= lo_a) return true;
-    lo = (size_t)xbuddy__shr(lo_a, b->shift) + b->phase;
-    hi = (size_t)xbuddy__shr(hi_a + mb - 1, b->shift) + b->phase;
+    /* clip to the range, round out to min blocks */
+    if (e > top) e = top;
+    if (e <= a) return true;
+    lo = (size_t)xbuddy__shr(a - b->base, b->shift) + b->phase;
+    hi = (size_t)xbuddy__shr(e - b->base + xbuddy__size(b, 0) - 1, b->shift) + b->phase;
     i = xbuddy__below(b, lo);
     j = xbuddy__below(b, hi + 1);
-    if ((i & 1u) != add) ins[k++] = lo;
-    if ((j & 1u) != add) ins[k++] = hi;
+    n = (size_t)((i & 1u) != add) + (size_t)((j & 1u) != add); /* boundaries at lo, hi */
     why = "reserved-range table full";
-    if (b->nres - (j - i) + k > 2 * b->maxres) goto refuse;
+    if (b->nres - (j - i) + n > 2 * b->maxres) goto refuse;
+    why = "range overlaps an allocation";
     for (pass = !add; pass < 2; pass++) /* add: pass 0 looks for allocations, pass 1 acts */
-        for (x = lo; x < hi; x = ((x >> o) + 1) << o) {
-            bool r0 = xbuddy__reserved(b, x);
+        for (x = lo, m = 0; x < hi; x += (size_t)1 << k) {
+            bool rsv;
+            while (m < b->nres && r[m] <= x) m++; /* x is reserved iff m is odd */
+            rsv = (m & 1u) != 0;
             o = xbuddy__locate(b, x, &fr);
-            why = "range overlaps an allocation";
-            if (!pass && !fr && !r0) goto refuse;
-            if (pass && (add ? fr : !fr && r0)) {
-                if (fr) xbuddy__remove(b, o, x >> o);
-                else { xbuddy__mark(b, x >> o, o); b->resv -= (size_t)1 << o; }
-                xbuddy__carve(b, x >> o, o, lo, hi, !add);
+            k = xbuddy__piece(b, x, hi);
+            if (k > o) k = o;
+            if (!pass && !fr && !rsv) goto refuse;
+            if (pass && (add ? fr : !fr && rsv)) {
+                if (add) xbuddy__remove(b, o, x >> o);
+                else xbuddy__mark(b, x >> o, o);
+                xbuddy__split(b, x, o, k, add);
+                if (add) {
+                    xbuddy__mark(b, x >> k, k);
+                    b->resv += (size_t)1 << k;
+                    if (XBUDDY__INBAND(b)) XALLOC__SHOW((void *)(uintptr_t)xbuddy__addr(b, x), (size_t)xbuddy__size(b, k));
+                } else {
+                    b->resv -= (size_t)1 << k;
+                    if (XBUDDY__INBAND(b)) XALLOC__HIDE((void *)(uintptr_t)xbuddy__addr(b, x), (size_t)xbuddy__size(b, k));
+                    xbuddy__merge(b, x >> k, k);
+                }
             }
         }
-    /* splice: res[i, j) becomes ins[0, k) */
-    m = b->nres - j;
-    if (i + k > j) while (m--) r[i + k + m] = r[j + m];
-    else for (x = 0; x < m; x++) r[i + k + x] = r[j + x];
-    for (m = 0; m < k; m++) r[i + m] = ins[m];
-    b->nres += k + i - j;
+    /* splice: res[i, j) becomes the n new boundaries (a move that works
+     * either way: from the end when the tail moves up) */
+    for (m = 0, x = b->nres - j; m < x; m++) {
+        size_t t = i + n > j ? x - 1 - m : m;
+        r[i + n + t] = r[j + t];
+    }
+    b->nres += n + i - j;
+    if ((i & 1u) != add) r[i++] = lo;
+    if ((j & 1u) != add) r[i] = hi;
     return true;
 refuse:
     xbuddy__report(b, XALLOC_E_BADARG, addr, why);
     return false;
 }
 
-XALLOC_DEF bool xbuddy_reserve(xbuddy *b, xbuddy_addr addr, xbuddy_addr size)
+XBUDDY__ONE bool xbuddy__set_reserved(xbuddy *b, xbuddy_addr addr, xbuddy_addr size, bool add)
 {
     bool ok = false;
     xbuddy__lock(b);
-    if (XBUDDY__FULL_CHECK(b)) ok = xbuddy__reserve(b, addr, size, true);
+    if (XBUDDY__FULL_CHECK(b)) ok = xbuddy__reserve(b, addr, size, add);
     xbuddy__unlock(b);
     return ok;
 }
 
+XALLOC_DEF bool xbuddy_reserve(xbuddy *b, xbuddy_addr addr, xbuddy_addr size)
+{
+    return xbuddy__set_reserved(b, addr, size, true);
+}
+
 XALLOC_DEF bool xbuddy_release(xbuddy *b, xbuddy_addr addr, xbuddy_addr size)
 {
-    bool ok = false;
-    xbuddy__lock(b);
-    if (XBUDDY__FULL_CHECK(b)) ok = xbuddy__reserve(b, addr, size, false);
-    xbuddy__unlock(b);
-    return ok;
+    return xbuddy__set_reserved(b, addr, size, false);
 }
 
 /* ---- introspection ------------------------------------------------------------- */
 static void xbuddy__stats(const xbuddy *b, xbuddy_stats *s)
 {
-    unsigned o;
+    unsigned o, q = 0;
     size_t fr = b->n - b->used - b->resv, big = b->mask ? (size_t)1 << xbuddy__log2(b->mask) : 0, num = big, den = fr;
     s->base = b->base;
     s->size = b->bytes;
@@ -1487,7 +1496,11 @@ static void xbuddy__stats(const xbuddy *b, xbuddy_stats *s)
     s->largest_free = xbuddy__shl((xbuddy_addr)big, b->shift);
     for (o = 0; o < XBUDDY_ORDERS; o++) s->free_blocks[o] = o <= b->maxo ? b->nfree[o] : 0;
     while (den >> 20) { num >>= 1; den >>= 1; } /* keep num * 1000 in 32 bits */
-    s->fragmentation = den ? 1000u - (unsigned)xalloc__div64((uint64_t)((uint32_t)num * 1000u), den) : 0u;
+    /* q = num * 1000 / den by shift and subtract: num <= den, so q <= 1000
+     * has 11 bits (and no division, which is a libgcc call on Cortex-M0) */
+    for (num *= 1000u, o = 11; o--;)
+        if (((uint32_t)den << o) <= (uint32_t)num) { num -= (size_t)den << o; q += 1u << o; }
+    s->fragmentation = den ? 1000u - q : 0u;
     s->live_blocks = b->live;
     s->reserved_ranges = b->nres / 2;
     s->meta_bytes = b->meta_bytes;
@@ -1531,9 +1544,9 @@ static const char *xbuddy__check_locked(const xbuddy *b)
         if (!fr && o) marks++;
     }
     if (used != b->used || live != b->live || resv != b->resv) return "used/live/reserved counts wrong";
-    for (o = 0; o <= b->maxo; o++) {
+    for (o = 0, e = 0; o <= b->maxo; o++) { /* order o's slice: words [w, e), after order o - 1's */
         size_t h = 0;
-        w = (b->adj[o] + 2 * (b->phase >> (o < b->maxo ? o + 1 : o))) >> XBUDDY__WLOG;
+        w = e;
         e = o < b->maxo ? (b->adj[o + 1] + 2 * (b->phase >> (o + 1 < b->maxo ? o + 2 : o + 1))) >> XBUDDY__WLOG : b->nwords;
         for (; w < e; w++) {
             xbuddy__w v = b->hw[w];
@@ -1563,7 +1576,7 @@ static const char *xbuddy__check_locked(const xbuddy *b)
     }
     for (k = 0; k < b->nlev; k++) { /* each index bit: the words below it are not all empty */
         const xbuddy__w *src = k ? b->sum + b->lev[k - 1] : b->hw;
-        size_t span = k ? 1 : (size_t)1 << b->glog, nsrc = k ? b->lev[k] - b->lev[k - 1] : b->nwords;
+        size_t span = k ? 1 : (size_t)1 << XBUDDY__GLOG, nsrc = k ? b->lev[k] - b->lev[k - 1] : b->nwords;
         for (i = 0; i < (b->lev[k + 1] - b->lev[k]) << XBUDDY__WLOG; i++) {
             xbuddy__w want = 0;
             for (w = i * span; w < (i + 1) * span && w < nsrc; w++) want |= src[w] & (k ? ~(xbuddy__w)0 : XBUDDY__EVEN);

@@ -896,9 +896,12 @@ static void test_far_search(void)
 #endif
 }
 
-/* White-box: the search helper (xbuddy__find) answers SIZE_MAX when no free
- * block lies at or after its start word, wherever the bitmap ends inside an
- * index group or word (alloc never asks then: it knows a block exists). */
+/* White-box: the search helper (xbuddy__find) is called only when a free
+ * block lies at or after its start word (alloc knows one exists), and so
+ * checks no bounds: with everything allocated but one block of the top
+ * order (in the last slice), a search from the first word climbs the index
+ * to it and stops there, wherever the bitmap ends inside an index group or
+ * word. */
 static void test_find_stops_at_the_end(void)
 {
     xbuddy_desc d = desc_of(64);
@@ -906,15 +909,20 @@ static void test_find_stops_at_the_end(void)
     int partial_group = 0, whole_word = 0, past_top = 0;
     for (n = 30000; n <= 70000 && !(partial_group && whole_word && past_top); n += 61) {
         xbuddy *b = meta_init(0, (xbuddy_addr)n * 64, &d);
-        size_t groups;
+        xbuddy_addr a, top = XBUDDY_NONE;
+        size_t groups, bit;
         int o;
         if (!b) { XT_CHECK(b != NULL); return; }
         for (o = (int)b->maxo; o >= 0;) /* allocate everything */
-            if (xbuddy_alloc_order(b, (unsigned)o) == XBUDDY_NONE) o--;
-        groups = (b->nwords + ((size_t)1 << b->glog) - 1) >> b->glog;
-        XT_CHECK(xbuddy__find(b, 0) == SIZE_MAX);
-        XT_CHECK(xbuddy__find(b, b->nwords - 1) == SIZE_MAX);
-        if (b->nwords & (((size_t)1 << b->glog) - 1)) partial_group = 1;
+            if ((a = xbuddy_alloc_order(b, (unsigned)o)) == XBUDDY_NONE) o--;
+            else if (o == (int)b->maxo) top = a;
+        XT_CHECK(top != XBUDDY_NONE);
+        xbuddy_free_addr(b, top, 0);
+        bit = b->adj[b->maxo] + 2 * (((size_t)((top - b->base) >> b->shift) + b->phase) >> b->maxo);
+        XT_CHECK(xbuddy__find(b, 0) == bit);
+        XT_CHECK(xbuddy__find(b, bit >> XBUDDY__WLOG) == bit);
+        groups = (b->nwords + ((size_t)1 << XBUDDY__GLOG) - 1) >> XBUDDY__GLOG;
+        if (b->nwords & (((size_t)1 << XBUDDY__GLOG) - 1)) partial_group = 1;
         if (groups % 64 == 0) whole_word = 1; else past_top = 1;
         clear_errors();
     }
