@@ -441,23 +441,16 @@ static void do_reserve(int add, addr_t addr, addr_t size)
                 }
             }
             if (want) {
-                /* level >= 2 dirty bytes: the pieces the call merges are poisoned anew */
+                /* level >= 2 dirty bytes: release merges the reserved
+                 * pieces it frees, which poisons them anew; reserve splits
+                 * free blocks without touching their bytes (a dirty byte
+                 * stays in the free part that holds it, or becomes reserved
+                 * and is cleaned by the release that frees it) */
                 size_t d;
-                if (add) model_free_blocks();
-                for (d = 0; d < S.ndirty;) {
+                for (d = 0; !add && d < S.ndirty;) {
                     size_t X = S.dirty[d];
-                    int clean = 0;
-                    if (add) { /* free blocks cut by the range: their parts outside it */
-                        size_t f;
-                        for (f = 0; f < S.nfb; f++) {
-                            size_t bx = fb[f].X + (((X - fb[f].X) >> fb[f].o) << fb[f].o); /* X's block in the run */
-                            if (X >= fb[f].X && X < fb[f].X + (fb[f].count << fb[f].o) &&
-                                bx < hi && bx + ((size_t)1 << fb[f].o) > lo && (X < lo || X >= hi)) clean = 1;
-                        }
-                    } else {
-                        clean = X >= lo && X < hi && in_reserved(X);
-                    }
-                    if (clean) S.dirty[d] = S.dirty[--S.ndirty]; else d++;
+                    if (X >= lo && X < hi && in_reserved(X)) S.dirty[d] = S.dirty[--S.ndirty];
+                    else d++;
                 }
                 for (j = 0; j < k; j++) S.res[j] = out[j];
                 S.nres = k;
