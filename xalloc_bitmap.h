@@ -57,7 +57,9 @@
  *                                        units: several allocations at once,
  *                                        or part of one); false on misuse [O(n/W) + fix-up]
  *   xbitmap_reserve(b, index, n)      -> units become reserved; each must
- *                                        be free or reserved already      [O(n/W + R) + fix-up]
+ *                                        be free or reserved already
+ *                                        [O(n/W + R) + a fix-up per stretch
+ *                                        between the ranges it covers]
  *   xbitmap_release(b, index, n)      -> reserved units become free      [O(n/W + R) + fix-up]
  *   xbitmap_state(b, index)           -> XBITMAP_FREE, _USED, _RESERVED,
  *                                        or _OUTSIDE past the end        [O(R) reserved, else O(1)]
@@ -1235,20 +1237,6 @@ static xbitmap_index xbitmap__back(const xbitmap *h, xbitmap_index lo, xbitmap_i
     }
 }
 
-/* Free units in [lo, hi), lo < hi (starts: only those that begin a free run). */
-static xbitmap_index xbitmap__tally(const xbitmap *h, xbitmap_index lo, xbitmap_index hi, bool starts)
-{
-    xbitmap_index i, last = (hi - 1) >> XBITMAP__LW, n = 0;
-    for (i = lo >> XBITMAP__LW; i <= last; i++) {
-        xbitmap__word w = h->bits[i], m = XBITMAP__ALL;
-        if (starts) w &= ~((w << 1) | (i ? h->bits[i - 1] >> XBITMAP__M : 0));
-        if (i == lo >> XBITMAP__LW) m &= XBITMAP__ALL << (lo & XBITMAP__M);
-        if (i == last) m &= XBITMAP__ALL >> (XBITMAP__M - ((hi - 1) & XBITMAP__M));
-        n += xbitmap__popcount(w & m);
-    }
-    return n;
-}
-
 /* ---- searching ------------------------------------------------------------- */
 /* The next unit q >= x, a multiple of 2^g (g >= c), where an aligned block
  * of 2^c units is all free; NONE if none. O(L) per word or block looked at:
@@ -1390,13 +1378,28 @@ XBITMAP__HOT unsigned xbitmap__nbrs1(const xbitmap *h, xbitmap_index i, unsigned
 }
 #endif
 
+/* [p, p+n) becomes free (fr: all of it was not free) or not free (all of
+ * it was free): the summaries, the free count, the free runs and the hint
+ * follow. */
+static void xbitmap__flip(xbitmap *h, xbitmap_index p, xbitmap_index n, bool fr)
+{
+    xbitmap_index nb = xbitmap__nbrs(h, p, n);
+    xbitmap__mark(h, p, n, fr);
+    if (fr) {
+        h->nruns += 1u - nb;
+        h->nfree += n;
+        if (p < h->hint) h->hint = p;
+    } else {
+        h->nruns += nb - 1u;
+        h->nfree -= n;
+        if (h->hint == p) h->hint = p + n; /* (p was free: p >= hint) */
+    }
+}
+
 /* Allocate [p, p+n), all free. */
 static void xbitmap__take(xbitmap *h, xbitmap_index p, xbitmap_index n)
 {
-    h->nruns += (xbitmap_index)xbitmap__nbrs(h, p, n) - 1u;
-    xbitmap__mark(h, p, n, false);
-    h->nfree -= n;
-    if (h->hint == p) h->hint = p + n; /* (p was free: p >= hint) */
+    xbitmap__flip(h, p, n, false);
     h->allocs++;
 }
 
@@ -1707,10 +1710,7 @@ XBITMAP__COLD bool xbitmap__free_run(xbitmap *h, xbitmap_index p, xbitmap_index 
         }
     }
 #endif
-    h->nruns += 1u - (xbitmap_index)xbitmap__nbrs(h, p, n);
-    xbitmap__mark(h, p, n, true);
-    h->nfree += n;
-    if (p < h->hint) h->hint = p;
+    xbitmap__flip(h, p, n, true);
     h->frees++;
     return true;
 }
@@ -1728,13 +1728,15 @@ XALLOC_DEF bool xbitmap_free(xbitmap *h, xbitmap_index p, xbitmap_index n)
  * as allocated ones are; ranges[] tells them apart. Reserving: every unit
  * outside the ranges must be free; the ranges that overlap or touch
  * [p, e) merge with it into one. Releasing: [p, e) must lie in one range,
- * which keeps the parts on either side. Both then mark the units, count
- * the free units and runs that changed, and replace ranges first..last-1
- * by the nadd new ones. O(n/W + R) + fix-up. */
+ * which keeps the parts on either side. Reserving then takes each gap
+ * between the old ranges as an allocation would, releasing frees [p, e)
+ * as xbitmap_free would (counts, runs and hint follow); both replace
+ * ranges first..last-1 by the nadd new ones. O(n/W + R) + fix-up (one
+ * per gap: at most R + 1). */
 static bool xbitmap__reserve(xbitmap *h, xbitmap_index p, xbitmap_index n, bool res)
 {
     xbitmap__range *r = h->ranges, add[2];
-    xbitmap_index e, u, lim, nf, runs;
+    xbitmap_index e, u, lim;
     unsigned first, last, k, nadd = 0;
     if (!xbitmap__range_ok(h, p, n)) return false;
     e = p + n;
@@ -1772,14 +1774,19 @@ static bool xbitmap__reserve(xbitmap *h, xbitmap_index p, xbitmap_index n, bool 
         xbitmap__report(h, XALLOC_E_BADARG, p, "too many reserved ranges (XBITMAP_MAX_RESERVED)");
         return false;
     }
-    lim = e < h->count ? e + 1 : e;
-    nf = xbitmap__tally(h, p, e, false);
-    runs = xbitmap__tally(h, p, lim, true);
-    xbitmap__mark(h, p, n, !res);
-    h->nruns += xbitmap__tally(h, p, lim, true) - runs;
-    nf = xbitmap__tally(h, p, e, false) - nf; /* free units gained (wraps when lost) */
-    h->nfree += nf;
-    h->nres -= nf;
+    if (res) { /* the gaps, all free, become not free */
+        for (u = p, k = first;; u = r[k++].end) {
+            lim = k < last ? r[k].start : e;
+            if (u < lim) {
+                xbitmap__flip(h, u, lim - u, false);
+                h->nres += lim - u;
+            }
+            if (k == last) break;
+        }
+    } else {
+        xbitmap__flip(h, p, n, true);
+        h->nres -= n;
+    }
     xbitmap__rsplice(r, &h->nranges, first, last - first, nadd);
     for (k = 0; k < nadd; k++) {
         r[first + k].start = add[k].start;
@@ -1788,8 +1795,6 @@ static bool xbitmap__reserve(xbitmap *h, xbitmap_index p, xbitmap_index n, bool 
     xbitmap__trange(&h->rt, p >> XBITMAP__LW, (e - 1) >> XBITMAP__LW, res);
     xbitmap__rfix(h, p >> XBITMAP__LW); /* the end words may hold other ranges */
     xbitmap__rfix(h, (e - 1) >> XBITMAP__LW);
-    if (!res && p < h->hint) h->hint = p;
-    if (res && h->hint >= add[0].start && h->hint < add[0].end) h->hint = add[0].end;
     return true;
 }
 
@@ -1871,6 +1876,20 @@ XALLOC_DEF void xbitmap_stats_get(xbitmap *h, xbitmap_stats *o)
 }
 
 #ifndef XALLOC_NO_INTROSPECTION
+/* Free units in [lo, hi), lo < hi (starts: only those that begin a free run). */
+static xbitmap_index xbitmap__tally(const xbitmap *h, xbitmap_index lo, xbitmap_index hi, bool starts)
+{
+    xbitmap_index i, last = (hi - 1) >> XBITMAP__LW, n = 0;
+    for (i = lo >> XBITMAP__LW; i <= last; i++) {
+        xbitmap__word w = h->bits[i], m = XBITMAP__ALL;
+        if (starts) w &= ~((w << 1) | (i ? h->bits[i - 1] >> XBITMAP__M : 0));
+        if (i == lo >> XBITMAP__LW) m &= XBITMAP__ALL << (lo & XBITMAP__M);
+        if (i == last) m &= XBITMAP__ALL >> (XBITMAP__M - ((hi - 1) & XBITMAP__M));
+        n += xbitmap__popcount(w & m);
+    }
+    return n;
+}
+
 /* A tower's levels agree with each other, and nothing is set past the end
  * of a level. O(words of the tower). */
 static const char *xbitmap__tcheck(const xbitmap__tower *t)
