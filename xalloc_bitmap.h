@@ -145,9 +145,8 @@
  *   0  free checks only the bounds: freeing free or reserved units
  *      corrupts the counts
  *   1  free also rejects free and reserved units: O(n/W) for the free
- *      units; for the reserved ones a bit per word with any reserved unit,
- *      O(1) for a range inside one such word, O(L) across words, plus O(R)
- *      where a word has reserved units (the default)
+ *      units; for the reserved ones O(R), none while nothing is reserved
+ *      (the default)
  *   2, 3  as 1: the allocator hands out no memory to poison or guard
  *   4  + xbitmap_check() on every call that changes the map or allocates
  *      (not state, stats_get or dump)                            [O(meta)]
@@ -173,15 +172,15 @@
  *                  Q[log2 W]: the word is all free);
  *     o >  log2 W: one bit per aligned block of 2^o units inside the map:
  *                  the block is all free (= both halves' bits in Q[o-1]).
- *   Each Q[o] (and rmap) is the bottom of a tower: level l+1 has a bit per
+ *   Each Q[o] is the bottom of a tower: level l+1 has a bit per
  *   word of level l, set iff that word is not zero; the top level is one
  *   word. "Next set bit at or after x" climbs until a word has one and
  *   comes down with bit scans: O(L). The levels lie one after the other,
  *   each followed by a zero word (a search may read it); a tower records
  *   its bottom and top only.
- *   rmap       one bit per word of bits[]: the word holds reserved units.
  *   ranges[]   the reserved ranges, sorted, merged (no two overlap or
- *              touch), at most XBITMAP_MAX_RESERVED.
+ *              touch), at most XBITMAP_MAX_RESERVED; whether a unit is
+ *              reserved is a pass over them (O(R)).
  *   A change to a word of bits[] changes Q[o] for the orders between the
  *   word's largest free aligned block before and after (one unit: at most
  *   one order, that of the free aligned block around it); a word that
@@ -193,22 +192,22 @@
  *   - every Q[o] bit agrees with bits[] (o <= log2 W) or with Q[o-1];
  *   - every tower level agrees with the level below; bits past the end of
  *     a level and the padding words are 0;
- *   - rmap agrees with ranges[]; ranges are sorted, inside the map, apart;
+ *   - ranges are sorted, inside the map, apart;
  *   - free = popcount(bits[]); reserved = the units in ranges[];
  *     free + reserved <= count; free runs = the runs in bits[];
  *   - no unit below the hint is free.
  *
  * MEMORY (xbitmap_meta_size; W = 64)
  *   count/8 bytes of bits; one 8-word group per W words of bits for the
- *   per-word orders and rmap (1/8 of the bits at W = 64, 1/4 at W = 32);
+ *   per-word orders (1/8 of the bits at W = 64, 1/4 at W = 32);
  *   count/W bits for the block orders; 1/63 more for the levels above; the
  *   map record with one tower record per order (about 1 KiB); up to 70
  *   bytes of alignment.
  *     units        bytes          bits per unit
- *     1,000        1,302          10.4   (the record dominates)
- *     65,536       10,982         1.34
- *     2^22         601,262        1.147  (16 GiB of 4 KiB frames)
- *     2^32         613,569,726    1.143
+ *     1,000        1,262          10.1   (the record dominates)
+ *     65,536       10,926         1.33
+ *     2^22         601,070        1.147  (16 GiB of 4 KiB frames)
+ *     2^32         613,436,494    1.143
  *   At W = 32: about 1.29 bits per unit. A smaller
  *   XBITMAP_MAX_RESERVED shrinks the record (16 bytes per range at W = 64).
  *
@@ -793,9 +792,10 @@ typedef char xbitmap__assert_res[(XBITMAP_MAX_RESERVED >= 1 && XBITMAP_MAX_RESER
 typedef char xbitmap__assert_tries[(XBITMAP_BEST_FIT_TRIES >= 1 && XBITMAP_BEST_FIT_TRIES <= 65535) ? 1 : -1];
 
 /* A summary bitmap and the levels above it. Level 0 has n0 bits, word j
- * at base[j << sh]: the per-word orders and rmap, which all have a bit per
- * word of bits[], share their level 0 as one array of 8-word groups (group
- * j holds word j of each: one cache line per update at W = 64); the block
+ * at base[j << sh]: the per-word orders, which all have a bit per word of
+ * bits[], share their level 0 as one array of 8-word groups (group j holds
+ * word j of each, order o in slot o, the rest unused: one cache line per
+ * update at W = 64); the block
  * orders' level 0 is plain (sh 0). Level l+1 has one bit per word of level
  * l, set iff that word is not 0; level 1 is at up, and each level above
  * follows the one below it in memory. Every level (and the group array)
@@ -833,7 +833,7 @@ static void xbitmap__rsplice(xbitmap__range *r, unsigned *n, unsigned at, unsign
 }
 
 /* The map record, at the start of the metadata buffer; then tw[omax + 1],
- * then the words: bits[], rmap's tower, each order's tower. */
+ * then the words: bits[], each order's tower. */
 struct xbitmap {
     xbitmap_index     count, nwords;
     xbitmap_index     nfree, nres;  /* free units; reserved units             */
@@ -841,7 +841,6 @@ struct xbitmap {
     xbitmap_index     hint;         /* no unit below it is free               */
     xbitmap__word    *bits;
     xbitmap__tower   *tw;           /* tw[o]: Q[o], o = 0 .. omax             */
-    xbitmap__tower    rt;           /* rmap: words holding reserved units     */
     unsigned          omax, pw;     /* floor(log2 count); min(omax, log2 W)   */
     unsigned          nranges;
     xbitmap__range    ranges[XBITMAP_MAX_RESERVED];
@@ -1415,34 +1414,14 @@ XBITMAP__COLD xbitmap_index xbitmap__random_start(const xbitmap *h)
 }
 #define xbitmap__start(h) ((h)->random ? xbitmap__random_start(h) : (h)->hint)
 
-/* The first reserved unit in [p, p+n), or NONE. O(1) when no word of the
- * range holds reserved units (rmap), else O(R). */
+/* The first reserved unit in [p, p+n), or NONE. O(R). */
 static xbitmap_index xbitmap__reserved_in(const xbitmap *h, xbitmap_index p, xbitmap_index n)
 {
-    xbitmap_index e = p + n, i0 = p >> XBITMAP__LW, i1 = (e - 1) >> XBITMAP__LW, j;
     unsigned k;
-    if (i0 >> XBITMAP__LW == i1 >> XBITMAP__LW) { /* the rmap bits of the words, in one word */
-        if (!(XBITMAP__L0(&h->rt, i0 >> XBITMAP__LW) & (XBITMAP__ALL << (i0 & XBITMAP__M)) &
-              (XBITMAP__ALL >> (XBITMAP__M - (i1 & XBITMAP__M)))))
-            return XBITMAP__NONE;
-    } else if ((j = xbitmap__next(&h->rt, i0)) == XBITMAP__NONE || j > i1) {
-        return XBITMAP__NONE;
-    }
-    for (k = 0; k < h->nranges && h->ranges[k].start < e; k++)
+    for (k = 0; k < h->nranges && h->ranges[k].start < p + n; k++)
         if (h->ranges[k].end > p) return h->ranges[k].start > p ? h->ranges[k].start : p;
     return XBITMAP__NONE;
 }
-
-/* Whether word i of bits[] holds reserved units, from the ranges: its
- * rmap bit. O(R). */
-static bool xbitmap__rword(const xbitmap *h, xbitmap_index i)
-{
-    unsigned k;
-    for (k = 0; k < h->nranges; k++)
-        if (h->ranges[k].start >> XBITMAP__LW <= i && (h->ranges[k].end - 1) >> XBITMAP__LW >= i) return true;
-    return false;
-}
-#define xbitmap__rfix(h, i) xbitmap__tbit(&(h)->rt, (i), xbitmap__rword((h), (i)))
 
 /* ---- set-up ----------------------------------------------------------------- */
 /* Metadata words for count units: bits[], the group array (at a multiple
@@ -1457,16 +1436,16 @@ static xbitmap_index xbitmap__layout(xbitmap_index count, xbitmap *h, xbitmap__w
     unsigned omax = xbitmap__log2(count), o;
     xbitmap_index words = (nwords + 1 + XBITMAP__GROUP - 1) & ~(xbitmap_index)(XBITMAP__GROUP - 1), groups = words;
     words += (XBITMAP__NW(nwords) + 1) * XBITMAP__GROUP;
-    for (o = 0; o <= omax + 1; o++) { /* order omax + 1: rmap, group slot 7 */
-        xbitmap__tower *t = o <= omax ? (h ? &h->tw[o] : NULL) : (h ? &h->rt : NULL);
-        bool grouped = o <= XBITMAP__LW || o > omax;
+    for (o = 0; o <= omax; o++) {
+        xbitmap__tower *t = h ? &h->tw[o] : NULL;
+        bool grouped = o <= XBITMAP__LW;
         xbitmap_index nb = grouped ? nwords : count >> o;
         unsigned l;
         if (t) {
             t->n0 = nb;
             t->up = NULL;
             t->sh = grouped ? 3u : 0u;
-            t->base = grouped ? base + (size_t)groups + (o <= omax ? o : 7u) : base + (size_t)words;
+            t->base = grouped ? base + (size_t)groups + o : base + (size_t)words;
         }
         for (l = 0;; l++) {
             xbitmap_index nw = XBITMAP__NW(nb);
@@ -1698,7 +1677,7 @@ XBITMAP__COLD bool xbitmap__free_run(xbitmap *h, xbitmap_index p, xbitmap_index 
     if (!xbitmap__range_ok(h, p, n)) return false;
 #if XALLOC_DEBUG >= 1
     {
-        xbitmap_index u = h->nranges ? xbitmap__reserved_in(h, p, n) : XBITMAP__NONE;
+        xbitmap_index u = xbitmap__reserved_in(h, p, n);
         if (XALLOC__UNLIKELY(u != XBITMAP__NONE)) {
             xbitmap__report(h, XALLOC_E_RESERVED, u, "unit is reserved");
             return false;
@@ -1792,9 +1771,6 @@ static bool xbitmap__reserve(xbitmap *h, xbitmap_index p, xbitmap_index n, bool 
         r[first + k].start = add[k].start;
         r[first + k].end = add[k].end;
     }
-    xbitmap__trange(&h->rt, p >> XBITMAP__LW, (e - 1) >> XBITMAP__LW, res);
-    xbitmap__rfix(h, p >> XBITMAP__LW); /* the end words may hold other ranges */
-    xbitmap__rfix(h, (e - 1) >> XBITMAP__LW);
     return true;
 }
 
@@ -1820,7 +1796,7 @@ static xbitmap_kind xbitmap__state(const xbitmap *h, xbitmap_index p)
 {
     if (p >= h->count) return XBITMAP_OUTSIDE;
     if (xbitmap__isfree(h, p)) return XBITMAP_FREE;
-    return h->nranges && xbitmap__reserved_in(h, p, 1) != XBITMAP__NONE ? XBITMAP_RESERVED : XBITMAP_USED;
+    return xbitmap__reserved_in(h, p, 1) != XBITMAP__NONE ? XBITMAP_RESERVED : XBITMAP_USED;
 }
 
 XALLOC_DEF xbitmap_kind xbitmap_state(xbitmap *h, xbitmap_index p)
@@ -1956,9 +1932,6 @@ static const char *xbitmap__check_locked(const xbitmap *h)
                 return "block summary wrong";
     for (o = 0; o <= h->omax; o++)
         if ((why = xbitmap__tcheck(&h->tw[o])) != NULL) return why;
-    if ((why = xbitmap__tcheck(&h->rt)) != NULL) return why;
-    for (i = 0; i < h->nwords; i++)
-        if (xbitmap__tget(&h->rt, i) != xbitmap__rword(h, i)) return "reserved-word bits wrong";
     return NULL;
 }
 
