@@ -1108,10 +1108,9 @@ XBITMAP__HOT void xbitmap__bit_changed(xbitmap *h, xbitmap_index i, unsigned b, 
 
 /* Units [p, p+n) become free (fr) or not, n >= 1; every summary follows.
  * Whole words are written directly and their summary bits set or cleared
- * as ranges; the block orders above are then fixed order by order:
- *   alloc: every block that overlaps the words is no longer whole;
- *   free:  blocks inside the whole words are whole, the (at most two)
- *          blocks at the ends are whole iff both halves are.
+ * as ranges; the block orders above are then fixed order by order: blocks
+ * inside the whole words are whole (free) or not (alloc), the (at most
+ * two) other blocks that overlap the words are whole iff both halves are.
  * Stops at the first order where nothing changed. O(n/W + O*L). */
 XBITMAP__HOT void xbitmap__mark_dir(xbitmap *h, xbitmap_index p, xbitmap_index n, bool fr)
 {
@@ -1161,32 +1160,21 @@ XBITMAP__HOT void xbitmap__mark_dir(xbitmap *h, xbitmap_index p, xbitmap_index n
     for (o = XBITMAP__LW + 1; o <= h->omax; o++) {
         xbitmap__tower *t = &h->tw[o];
         unsigned d = o - XBITMAP__LW;
-        xbitmap_index x0 = i0 >> d, x1 = i1 >> d, xa = 1, xb = 0, x;
+        xbitmap_index x0 = i0 >> d, x1 = i1 >> d, x;
+        /* blocks inside the whole words: [xa, xb) (inside the map) */
+        xbitmap_index xa = (a + ((xbitmap_index)1 << d) - 1) >> d, xb = e >> d;
         bool changed = false;
         if (x1 >= t->n0) x1 = t->n0 - 1;
         if (x0 > x1) break;
-        if (!fr) {
-            if (!xbitmap__trange(t, x0, x1, false)) break;
-            continue;
-        }
-        /* The shift test guards words [a, e) too few to hold one block of this
-         * order; cppcheck's value flow finds it true on every path it follows. */
-        // cppcheck-suppress knownConditionTrueFalse
-        if (a < e && (e >> d) > 0) { /* blocks inside words [a, e) (inside the map: xb <= x1) */
-            xa = (a + ((xbitmap_index)1 << d) - 1) >> d;
-            xb = (e >> d) - 1;
-            if (xa <= xb) changed = xbitmap__trange(t, xa, xb, true);
-        }
-        /* the end blocks (each overlaps units that were not free, so it was
-         * not whole): whole now iff both halves are */
+        if (xa < xb) changed = xbitmap__trange(t, xa, xb - 1, fr);
+        /* the end blocks (at most two: the other blocks that overlap the
+         * words are inside the whole ones): whole iff both halves are */
         for (x = x0;; x = x1) {
-            if ((x < xa || x > xb) && xbitmap__tget(&h->tw[o - 1], 2 * x) && xbitmap__tget(&h->tw[o - 1], 2 * x + 1)) {
-                xbitmap__tset(t, x);
-                changed = true;
-            }
+            if (x < xa || x >= xb)
+                changed |= xbitmap__trange(t, x, x, xbitmap__tget(&h->tw[o - 1], 2 * x) && xbitmap__tget(&h->tw[o - 1], 2 * x + 1));
             if (x == x1) break;
         }
-        if (!changed) break;
+        if (!changed) break; /* nothing changed in Q[o]: nothing will above */
     }
 }
 
@@ -1716,20 +1704,12 @@ static bool xbitmap__reserve(xbitmap *h, xbitmap_index p, xbitmap_index n, bool 
 {
     xbitmap__range *r = h->ranges, add[2];
     xbitmap_index e, u, lim;
-    unsigned first, last, k, nadd = 0;
+    unsigned first, last, k, nadd = 0, pass;
     if (!xbitmap__range_ok(h, p, n)) return false;
     e = p + n;
     for (first = 0; first < h->nranges && r[first].end < p; first++) { }
     for (last = first; last < h->nranges && r[last].start <= e; last++) { }
     if (res) {
-        for (u = p, k = first;; u = r[k++].end) { /* the gaps between the ranges */
-            lim = k < last ? r[k].start : e;
-            if ((u = xbitmap__scan(h, u, lim, XBITMAP__ALL)) < lim) {
-                xbitmap__report(h, XALLOC_E_BADARG, u, "cannot reserve an allocated unit");
-                return false;
-            }
-            if (k == last) break;
-        }
         add[0].start = last > first && r[first].start < p ? r[first].start : p;
         add[0].end = last > first && r[last - 1].end > e ? r[last - 1].end : e;
         nadd = 1;
@@ -1749,20 +1729,30 @@ static bool xbitmap__reserve(xbitmap *h, xbitmap_index p, xbitmap_index n, bool 
             add[nadd++].end = r[first].end;
         }
     }
-    if (h->nranges - (last - first) + nadd > XBITMAP_MAX_RESERVED) {
-        xbitmap__report(h, XALLOC_E_BADARG, p, "too many reserved ranges (XBITMAP_MAX_RESERVED)");
-        return false;
-    }
-    if (res) { /* the gaps, all free, become not free */
+    /* The gaps between the ranges in [p, e) (none when releasing): first
+     * checked to be free, then, once the table is known to have room,
+     * taken. */
+    for (pass = 0; pass < 2; pass++) {
+        if (pass && h->nranges - (last - first) + nadd > XBITMAP_MAX_RESERVED) {
+            xbitmap__report(h, XALLOC_E_BADARG, p, "too many reserved ranges (XBITMAP_MAX_RESERVED)");
+            return false;
+        }
         for (u = p, k = first;; u = r[k++].end) {
             lim = k < last ? r[k].start : e;
             if (u < lim) {
-                xbitmap__flip(h, u, lim - u, false);
-                h->nres += lim - u;
+                if (!pass && (u = xbitmap__scan(h, u, lim, XBITMAP__ALL)) < lim) {
+                    xbitmap__report(h, XALLOC_E_BADARG, u, "cannot reserve an allocated unit");
+                    return false;
+                }
+                if (pass) {
+                    xbitmap__flip(h, u, lim - u, false);
+                    h->nres += lim - u;
+                }
             }
             if (k == last) break;
         }
-    } else {
+    }
+    if (!res) {
         xbitmap__flip(h, p, n, true);
         h->nres -= n;
     }
