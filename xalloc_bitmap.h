@@ -812,24 +812,18 @@ typedef struct xbitmap__tower {
 #define XBITMAP__GROUP 8u /* words per group */
 
 typedef struct xbitmap__range { xbitmap_index start, end; } xbitmap__range; /* [start, end) */
-/* Make room in the range table: entries [at, at + del) become `add`
- * entries (the caller fills them); the rest move. Field by field: a struct
- * assignment may become a memcpy call. */
-static void xbitmap__rsplice(xbitmap__range *r, unsigned *n, unsigned at, unsigned del, unsigned add)
+/* Append [s, e) to out[0 .. *m), ranges in order of start, merging it
+ * with the last one if they overlap or touch; nothing if it is empty.
+ * Field by field: a struct assignment may become a memcpy call. */
+static void xbitmap__emit(xbitmap__range *out, unsigned *m, xbitmap_index s, xbitmap_index e)
 {
-    unsigned k;
-    if (add > del) {
-        for (k = *n; k-- > at + del;) {
-            r[k + add - del].start = r[k].start;
-            r[k + add - del].end = r[k].end;
-        }
+    if (s >= e) return;
+    if (*m && out[*m - 1].end >= s) {
+        if (e > out[*m - 1].end) out[*m - 1].end = e;
     } else {
-        for (k = at + del; k < *n; k++) {
-            r[k + add - del].start = r[k].start;
-            r[k + add - del].end = r[k].end;
-        }
+        out[*m].start = s;
+        out[(*m)++].end = e;
     }
-    *n = *n + add - del;
 }
 
 /* The map record, at the start of the metadata buffer; then tw[omax + 1],
@@ -1425,25 +1419,24 @@ static xbitmap_index xbitmap__layout(xbitmap_index count, xbitmap *h, xbitmap__w
     xbitmap_index words = (nwords + 1 + XBITMAP__GROUP - 1) & ~(xbitmap_index)(XBITMAP__GROUP - 1), groups = words;
     words += (XBITMAP__NW(nwords) + 1) * XBITMAP__GROUP;
     for (o = 0; o <= omax; o++) {
-        xbitmap__tower *t = h ? &h->tw[o] : NULL;
         bool grouped = o <= XBITMAP__LW;
-        xbitmap_index nb = grouped ? nwords : count >> o;
-        unsigned l;
-        if (t) {
-            t->n0 = nb;
-            t->up = NULL;
+        xbitmap_index nb = grouped ? nwords : count >> o, n0 = nb, bottom = grouped ? groups + o : words, up;
+        unsigned l = 0;
+        if (!grouped) words += XBITMAP__NW(nb) + 1;
+        up = words;
+        for (; XBITMAP__NW(nb) > 1; l++) { /* the levels above, each with its zero word */
+            nb = XBITMAP__NW(nb);
+            words += XBITMAP__NW(nb) + 1;
+        }
+        if (h) {
+            xbitmap__tower *t = &h->tw[o];
+            t->n0 = n0;
             t->sh = grouped ? 3u : 0u;
-            t->base = grouped ? base + (size_t)groups + o : base + (size_t)words;
+            t->nlev = l + 1;
+            t->base = base + (size_t)bottom;
+            t->up = base + (size_t)up; /* (unused if nlev is 1) */
+            t->top = l ? base + (size_t)words - 2 : t->base;
         }
-        for (l = 0;; l++) {
-            xbitmap_index nw = XBITMAP__NW(nb);
-            if (t && l == 1) t->up = base + (size_t)words;
-            if (t) t->top = l || !grouped ? base + (size_t)words : t->base;
-            if (l || !grouped) words += nw + 1;
-            if (nw <= 1) break;
-            nb = nw;
-        }
-        if (t) t->nlev = l + 1;
     }
     return words;
 }
@@ -1480,6 +1473,7 @@ XALLOC_DEF xbitmap *xbitmap_init(void *meta, size_t meta_bytes, xbitmap_index co
     }
     m += (XBITMAP__ALIGN - ((uintptr_t)m & (XBITMAP__ALIGN - 1))) & (XBITMAP__ALIGN - 1);
     h = (xbitmap *)(void *)m;
+    XALLOC_MEMSET(h, 0, sizeof *h); /* counts, ranges, hint, statistics */
     h->count = count;
     h->nwords = XBITMAP__NW(count);
     h->omax = xbitmap__log2(count);
@@ -1488,9 +1482,6 @@ XALLOC_DEF xbitmap *xbitmap_init(void *meta, size_t meta_bytes, xbitmap_index co
     m += XBITMAP__RUP(sizeof(xbitmap)) + XBITMAP__RUP((h->omax + 1) * sizeof(xbitmap__tower));
     h->bits = (xbitmap__word *)(void *)(m + ((64u - ((uintptr_t)m & 63u)) & 63u));
     words = (size_t)xbitmap__layout(count, h, h->bits); /* fits: meta_size said so */
-    h->nranges = 0;
-    h->nres = 0;
-    h->hint = 0;
     h->policy = desc->policy;
     h->random = desc->random;
     h->random_user = desc->random_user;
@@ -1498,12 +1489,10 @@ XALLOC_DEF xbitmap *xbitmap_init(void *meta, size_t meta_bytes, xbitmap_index co
     h->hooks.lock = desc->hooks.unlock ? desc->hooks.lock : NULL; /* both or neither */
     h->hooks.unlock = desc->hooks.unlock;
     h->hooks.user = desc->hooks.user;
-    h->allocs = h->frees = h->failures = 0;
     h->meta_bytes = need;
     /* Every word zero (all units allocated, every summary and padding word
      * empty), then, unless start_used, every unit freed as by xbitmap_free. */
     XALLOC_MEMSET(h->bits, 0, words * sizeof(xbitmap__word));
-    h->nfree = h->nruns = 0;
     if (!desc->start_used) {
         xbitmap__mark(h, 0, count, true);
         h->nfree = count;
@@ -1693,52 +1682,49 @@ XALLOC_DEF bool xbitmap_free(xbitmap *h, xbitmap_index p, xbitmap_index n)
 
 /* Reserve (res) or release [p, e = p+n). Reserved units are 0 in bits[],
  * as allocated ones are; ranges[] tells them apart. Reserving: every unit
- * outside the ranges must be free; the ranges that overlap or touch
- * [p, e) merge with it into one. Releasing: [p, e) must lie in one range,
- * which keeps the parts on either side. Reserving then takes each gap
- * between the old ranges as an allocation would, releasing frees [p, e)
- * as xbitmap_free would (counts, runs and hint follow); both replace
- * ranges first..last-1 by the nadd new ones. O(n/W + R) + fix-up (one
- * per gap: at most R + 1). */
+ * outside the ranges must be free; releasing: [p, e) must lie in one
+ * range. The new table, the ranges with [p, e) added (merged with those
+ * it overlaps or touches) or taken out, is built in out[] (one more entry
+ * than fits: a release may split a range) and must fit. Then reserving
+ * takes each gap between the old ranges as an allocation would, releasing
+ * frees [p, e) as xbitmap_free would (counts, runs and hint follow).
+ * O(n/W + R) + fix-up (one per gap: at most R + 1). */
 static bool xbitmap__reserve(xbitmap *h, xbitmap_index p, xbitmap_index n, bool res)
 {
-    xbitmap__range *r = h->ranges, add[2];
+    xbitmap__range *r = h->ranges, out[XBITMAP_MAX_RESERVED + 1];
     xbitmap_index e, u, lim;
-    unsigned first, last, k, nadd = 0, pass;
+    unsigned k, m = 0, pass;
     if (!xbitmap__range_ok(h, p, n)) return false;
     e = p + n;
-    for (first = 0; first < h->nranges && r[first].end < p; first++) { }
-    for (last = first; last < h->nranges && r[last].start <= e; last++) { }
-    if (res) {
-        add[0].start = last > first && r[first].start < p ? r[first].start : p;
-        add[0].end = last > first && r[last - 1].end > e ? r[last - 1].end : e;
-        nadd = 1;
-    } else {
-        if (first == h->nranges || r[first].start > p || r[first].end < e) {
-            xbitmap__report(h, XALLOC_E_BADARG, first < h->nranges && r[first].start <= p ? r[first].end : p,
-                            "unit is not reserved");
+    if (!res) {
+        for (k = 0; k < h->nranges && r[k].end <= p; k++) { }
+        if (k == h->nranges || r[k].start > p || r[k].end < e) {
+            xbitmap__report(h, XALLOC_E_BADARG, k < h->nranges && r[k].start <= p ? r[k].end : p, "unit is not reserved");
             return false;
-        }
-        last = first + 1;
-        if (r[first].start < p) {
-            add[nadd].start = r[first].start;
-            add[nadd++].end = p;
-        }
-        if (e < r[first].end) {
-            add[nadd].start = e;
-            add[nadd++].end = r[first].end;
         }
     }
-    /* The gaps between the ranges in [p, e) (none when releasing): first
-     * checked to be free, then, once the table is known to have room,
-     * taken. */
+    /* The gaps of [p, e) between the ranges (none when releasing): first
+     * checked to be free, then, once the new table is known to fit, taken. */
     for (pass = 0; pass < 2; pass++) {
-        if (pass && h->nranges - (last - first) + nadd > XBITMAP_MAX_RESERVED) {
-            xbitmap__report(h, XALLOC_E_BADARG, p, "too many reserved ranges (XBITMAP_MAX_RESERVED)");
-            return false;
+        if (pass) {
+            for (k = 0; k <= h->nranges; k++) {
+                xbitmap_index rs = k < h->nranges ? r[k].start : XBITMAP__NONE;
+                if (res && p <= rs && (!k || r[k - 1].start < p)) xbitmap__emit(out, &m, p, e); /* [p, e) in order */
+                if (k == h->nranges) break;
+                if (res) {
+                    xbitmap__emit(out, &m, rs, r[k].end);
+                } else { /* the parts before and after [p, e) */
+                    xbitmap__emit(out, &m, rs, r[k].end < p ? r[k].end : p);
+                    xbitmap__emit(out, &m, rs > e ? rs : e, r[k].end);
+                }
+            }
+            if (m > XBITMAP_MAX_RESERVED) {
+                xbitmap__report(h, XALLOC_E_BADARG, p, "too many reserved ranges (XBITMAP_MAX_RESERVED)");
+                return false;
+            }
         }
-        for (u = p, k = first;; u = r[k++].end) {
-            lim = k < last ? r[k].start : e;
+        for (u = p, k = 0; res; k++) {
+            lim = k < h->nranges && r[k].start < e ? r[k].start : e;
             if (u < lim) {
                 if (!pass && (u = xbitmap__scan(h, u, lim, XBITMAP__ALL)) < lim) {
                     xbitmap__report(h, XALLOC_E_BADARG, u, "cannot reserve an allocated unit");
@@ -1749,18 +1735,19 @@ static bool xbitmap__reserve(xbitmap *h, xbitmap_index p, xbitmap_index n, bool 
                     h->nres += lim - u;
                 }
             }
-            if (k == last) break;
+            if (lim == e) break;
+            if (r[k].end > u) u = r[k].end;
         }
     }
     if (!res) {
         xbitmap__flip(h, p, n, true);
         h->nres -= n;
     }
-    xbitmap__rsplice(r, &h->nranges, first, last - first, nadd);
-    for (k = 0; k < nadd; k++) {
-        r[first + k].start = add[k].start;
-        r[first + k].end = add[k].end;
+    for (k = 0; k < m; k++) {
+        r[k].start = out[k].start;
+        r[k].end = out[k].end;
     }
+    h->nranges = m;
     return true;
 }
 
