@@ -895,19 +895,6 @@ static xbitmap__word xbitmap__fold(xbitmap__word w, unsigned c)
     return w;
 }
 
-/* Largest o with an aligned free block of 2^o units in w; -1 if w is 0. */
-static int xbitmap__maxord(xbitmap__word w)
-{
-    unsigned o;
-    if (w == XBITMAP__ALL) return (int)XBITMAP__LW;
-    if (!w) return -1;
-    for (o = 1; o < XBITMAP__LW; o++) {
-        w &= (w >> (1u << (o - 1))) & xbitmap__pat[o];
-        if (!w) break;
-    }
-    return (int)o - 1;
-}
-
 /* x rounded up to a multiple of 2^g, NONE if that overflows. */
 static inline xbitmap_index xbitmap__up(xbitmap_index x, unsigned g)
 {
@@ -1057,6 +1044,20 @@ static void xbitmap__climb_from(xbitmap *h, unsigned k, xbitmap_index i, bool fr
 }
 #define xbitmap__climb(h, i, fr) xbitmap__climb_from((h), XBITMAP__LW, (i), (fr))
 
+#if !XBITMAP_SMALL
+/* Largest o with an aligned free block of 2^o units in w; -1 if w is 0. */
+static int xbitmap__maxord(xbitmap__word w)
+{
+    unsigned o;
+    if (w == XBITMAP__ALL) return (int)XBITMAP__LW;
+    if (!w) return -1;
+    for (o = 1; o < XBITMAP__LW; o++) {
+        w &= (w >> (1u << (o - 1))) & xbitmap__pat[o];
+        if (!w) break;
+    }
+    return (int)o - 1;
+}
+
 /* Word i of bits[] went from old to nw (old != nw): the per-word orders
  * between the largest free aligned block before and after flip. The block
  * orders above are the caller's (xbitmap__climb if the word filled or
@@ -1068,7 +1069,6 @@ static void xbitmap__word_changed(xbitmap *h, xbitmap_index i, xbitmap__word old
     for (o = mo + 1; o <= mn; o++) xbitmap__tset(&h->tw[o], i);
 }
 
-#if !XBITMAP_SMALL
 /* Order of the free aligned block around unit b of w (b free in w): the
  * largest o with the aligned 2^o units around b all free. That block
  * holds a unit q iff q ^ b < 2^o, so o is floor(log2) of the least q ^ b
@@ -1101,74 +1101,63 @@ XBITMAP__HOT void xbitmap__bit_changed(xbitmap *h, xbitmap_index i, unsigned b, 
 #endif
 
 /* Units [p, p+n) become free (fr) or not, n >= 1; every summary follows.
- * Whole words are written directly and their summary bits set or cleared
- * as ranges; the block orders above are then fixed order by order: blocks
- * inside the whole words are whole (free) or not (alloc), the (at most
- * two) other blocks that overlap the words are whole iff both halves are.
- * Stops at the first order where nothing changed. O(n/W + O*L). */
+ * The words are written (the whole ones directly), then each order is
+ * fixed the same way, from the bottom: the summary bits of the whole words
+ * (o <= log2 W) or of the blocks inside them (o > log2 W) are set or
+ * cleared as a range; the (at most two) others that overlap the range,
+ * the end words or the blocks around them, are recomputed: a word from
+ * its bits (xbitmap__fold), a block from its halves in Q[o-1]. Above
+ * log2 W, stops at the first order where nothing changed. O(n/W + O*L). */
 XBITMAP__HOT void xbitmap__mark_dir(xbitmap *h, xbitmap_index p, xbitmap_index n, bool fr)
 {
-    xbitmap_index i0 = p >> XBITMAP__LW, i1 = (p + n - 1) >> XBITMAP__LW, a, e, i;
+    xbitmap_index i0 = p >> XBITMAP__LW, i1 = (p + n - 1) >> XBITMAP__LW, a, e, x;
     xbitmap__word hm = XBITMAP__ALL << (p & XBITMAP__M), tm = XBITMAP__ALL >> (XBITMAP__M - ((p + n - 1) & XBITMAP__M));
     unsigned o;
     if (i0 == i1) tm = hm &= tm; /* one word: both ends are it */
-    for (i = i0;; i = i1) {      /* the end words not wholly in the range */
-        xbitmap__word m = i == i0 ? hm : tm, old = h->bits[i], nw = fr ? old | m : old & ~m;
-        if (m != XBITMAP__ALL) {
-            if (nw != old) {
-                h->bits[i] = nw;
-                xbitmap__word_changed(h, i, old, nw);
-                /* inside one word, the blocks around it change only if it filled or emptied */
-                if (!XBITMAP_SMALL && i0 == i1 && (nw == XBITMAP__ALL || old == XBITMAP__ALL)) xbitmap__climb(h, i, fr);
-            }
-            if (!XBITMAP_SMALL && i0 == i1) return;
-        }
-        if (i == i1) break;
-    }
-    a = hm == XBITMAP__ALL ? i0 : i0 + 1; /* whole words [a, e), maybe none */
-    e = tm == XBITMAP__ALL ? i1 + 1 : i1;
-    if (a < e) { /* whole words: every per-word order gets the same bits */
-        xbitmap_index j = a >> XBITMAP__LW;
-        XALLOC_MEMSET(h->bits + (size_t)a, fr ? 0xFF : 0, (size_t)(e - a) * sizeof(xbitmap__word)); /* all ones or zeros */
-        if (!XBITMAP_SMALL && j == (e - 1) >> XBITMAP__LW) { /* one group: word j of each order */
-            xbitmap__word m = (XBITMAP__ALL << (a & XBITMAP__M)) & (XBITMAP__ALL >> (XBITMAP__M - ((e - 1) & XBITMAP__M)));
-            xbitmap__word *g = &XBITMAP__L0(&h->tw[0], j);
-            for (o = 0; o <= h->pw; o++) {
-                xbitmap__word old = g[o], nw = fr ? old | m : old & ~m;
-                g[o] = nw;
-                if ((old == 0) != (nw == 0)) xbitmap__tup1(&h->tw[o], j, fr);
-            }
-        } else {
-            for (o = 0; o <= h->pw; o++) xbitmap__trange(&h->tw[o], a, e - 1, fr);
-        }
-    }
-    if (!XBITMAP_SMALL && !(n & (n - 1)) && !(p & (n - 1))) {
-        /* a whole aligned block of 2^k units (k >= log2 W: a smaller one
-         * fits in one word, done above), so of whole words: the blocks
-         * inside it at each order up to k, then the blocks around it */
-        unsigned k = xbitmap__log2(n);
-        for (o = XBITMAP__LW + 1; o <= k; o++) xbitmap__trange(&h->tw[o], p >> o, (p + n - 1) >> o, fr);
-        xbitmap__climb_from(h, k, p >> k, fr);
+#if !XBITMAP_SMALL
+    if (i0 == i1 && hm != XBITMAP__ALL) { /* inside one word: the orders that flip */
+        xbitmap__word old = h->bits[i0], nw = fr ? old | hm : old & ~hm;
+        if (nw == old) return;
+        h->bits[i0] = nw;
+        xbitmap__word_changed(h, i0, old, nw);
+        /* the blocks around it change only if it filled or emptied */
+        if (nw == XBITMAP__ALL || old == XBITMAP__ALL) xbitmap__climb(h, i0, fr);
         return;
     }
-    for (o = XBITMAP__LW + 1; o <= h->omax; o++) {
+#endif
+    h->bits[i0] = fr ? h->bits[i0] | hm : h->bits[i0] & ~hm;
+    h->bits[i1] = fr ? h->bits[i1] | tm : h->bits[i1] & ~tm;
+    if (i1 - i0 > 1) /* the words between: all ones or zeros */
+        XALLOC_MEMSET(h->bits + (size_t)i0 + 1, fr ? 0xFF : 0, (size_t)(i1 - i0 - 1) * sizeof(xbitmap__word));
+    a = hm == XBITMAP__ALL ? i0 : i0 + 1; /* whole words [a, e), maybe none */
+    e = tm == XBITMAP__ALL ? i1 + 1 : i1;
+    for (o = 0; o <= h->omax; o++) {
         xbitmap__tower *t = &h->tw[o];
-        unsigned d = o - XBITMAP__LW;
-        xbitmap_index x0 = i0 >> d, x1 = i1 >> d, x;
-        /* blocks inside the whole words: [xa, xb) (inside the map) */
+        unsigned d = o > XBITMAP__LW ? o - XBITMAP__LW : 0; /* bits of Q[o]: words, then blocks of 2^d words */
+        xbitmap_index x0 = i0 >> d, x1 = i1 >> d;
+        /* bits inside the whole words: [xa, xb) (inside the map) */
         xbitmap_index xa = (a + ((xbitmap_index)1 << d) - 1) >> d, xb = e >> d;
         bool changed = false;
         if (x1 >= t->n0) x1 = t->n0 - 1;
         if (x0 > x1) break;
+        if (!XBITMAP_SMALL && o == XBITMAP__LW + 1 && !(n & (n - 1)) && !(p & (n - 1))) {
+            /* a whole aligned block of 2^k units (k >= log2 W: a smaller
+             * one fits in one word, done above), so of whole words: the
+             * blocks inside it at each order up to k, then those around it */
+            unsigned k = xbitmap__log2(n);
+            for (; o <= k; o++) xbitmap__trange(&h->tw[o], p >> o, (p + n - 1) >> o, fr);
+            xbitmap__climb_from(h, k, p >> k, fr);
+            return;
+        }
         if (xa < xb) changed = xbitmap__trange(t, xa, xb - 1, fr);
-        /* the end blocks (at most two: the other blocks that overlap the
-         * words are inside the whole ones): whole iff both halves are */
         for (x = x0;; x = x1) {
             if (x < xa || x >= xb)
-                changed |= xbitmap__trange(t, x, x, xbitmap__tget(&h->tw[o - 1], 2 * x) && xbitmap__tget(&h->tw[o - 1], 2 * x + 1));
+                changed |= xbitmap__trange(t, x, x, o <= XBITMAP__LW ? xbitmap__fold(h->bits[x], o) != 0
+                                                   : xbitmap__tget(&h->tw[o - 1], 2 * x) && xbitmap__tget(&h->tw[o - 1], 2 * x + 1));
             if (x == x1) break;
         }
-        if (!changed) break; /* nothing changed in Q[o]: nothing will above */
+        /* Q[o+1] above log2 W follows Q[o] only */
+        if (!changed && o >= XBITMAP__LW) break;
     }
 }
 
@@ -1560,7 +1549,7 @@ XALLOC_DEF xbitmap_index xbitmap_alloc(xbitmap *h)
 static xbitmap_index xbitmap__alloc_run(xbitmap *h, xbitmap_index n, xbitmap_index align, xbitmap_policy pol)
 {
     xbitmap__req r;
-    xbitmap_index s, hi = h->count, p;
+    xbitmap_index s, lo, hi = h->count, p;
     if (align == 0) align = 1;
     if (n == 0 || (align & (align - 1))) {
         xbitmap__report(h, XALLOC_E_BADARG, n ? align : 0, n ? "alignment is not a power of two" : "zero units");
@@ -1582,10 +1571,13 @@ static xbitmap_index xbitmap__alloc_run(xbitmap *h, xbitmap_index n, xbitmap_ind
     r.tries = pol == XBITMAP_BEST_FIT ? XBITMAP_BEST_FIT_TRIES : 0;
     r.best = XBITMAP__NONE;
     r.bestlen = 0;
-    s = xbitmap__start(h);
-    p = s < hi ? xbitmap__pass(h, &r, s, hi) : XBITMAP__NONE;
-    if (p == XBITMAP__NONE && h->random && s && (pol != XBITMAP_BEST_FIT || r.tries)) /* wrap around (below the hint nothing is free) */
-        p = xbitmap__pass(h, &r, 0, s < hi ? s : hi);
+    s = lo = xbitmap__start(h);
+    for (p = XBITMAP__NONE;; lo = 0) { /* from the start, then (random start) wrapping around */
+        if (lo < hi) p = xbitmap__pass(h, &r, lo, hi);
+        /* (below the hint nothing is free) */
+        if (p != XBITMAP__NONE || !h->random || !lo || (pol == XBITMAP_BEST_FIT && !r.tries)) break;
+        if (s < hi) hi = s;
+    }
     if (pol == XBITMAP_BEST_FIT) p = r.best;
     if (p == XBITMAP__NONE) {
         h->failures++;
@@ -1896,8 +1888,8 @@ static const char *xbitmap__check_locked(const xbitmap *h)
         xbitmap_index j;
         XALLOC_MEMSET(want, 0, sizeof want);
         for (j = i; j < h->nwords && j - i < XBITMAP__W; j++) {
-            int mo = xbitmap__maxord(h->bits[j]);
-            for (o = 0; (int)o <= mo; o++) want[o] |= XBITMAP__BIT(j);
+            for (o = 0; o <= h->pw; o++)
+                if (xbitmap__fold(h->bits[j], o)) want[o] |= XBITMAP__BIT(j);
         }
         for (o = 0; o <= h->pw; o++)
             if (XBITMAP__L0(&h->tw[o], i >> XBITMAP__LW) != want[o]) return "word summary wrong";
