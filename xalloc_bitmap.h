@@ -1023,6 +1023,7 @@ static inline bool xbitmap__isfree(const xbitmap *h, xbitmap_index u)
     return (h->bits[u >> XBITMAP__LW] >> (u & XBITMAP__M)) & 1u;
 }
 
+#if !XBITMAP_SMALL /* the fast paths' helpers */
 /* Block i of order k (k >= log2 W; order log2 W: word i of bits[])
  * became whole (fr) or stopped being whole: the block orders above follow
  * while the blocks are (or were) whole. O(O * L) at worst. */
@@ -1044,7 +1045,6 @@ static void xbitmap__climb_from(xbitmap *h, unsigned k, xbitmap_index i, bool fr
 }
 #define xbitmap__climb(h, i, fr) xbitmap__climb_from((h), XBITMAP__LW, (i), (fr))
 
-#if !XBITMAP_SMALL
 /* Largest o with an aligned free block of 2^o units in w; -1 if w is 0. */
 static int xbitmap__maxord(xbitmap__word w)
 {
@@ -1113,6 +1113,7 @@ XBITMAP__HOT void xbitmap__mark_dir(xbitmap *h, xbitmap_index p, xbitmap_index n
     xbitmap_index i0 = p >> XBITMAP__LW, i1 = (p + n - 1) >> XBITMAP__LW, a, e, x;
     xbitmap__word hm = XBITMAP__ALL << (p & XBITMAP__M), tm = XBITMAP__ALL >> (XBITMAP__M - ((p + n - 1) & XBITMAP__M));
     unsigned o;
+    bool grouped = false; /* the whole words' per-word bits are set */
     if (i0 == i1) tm = hm &= tm; /* one word: both ends are it */
 #if !XBITMAP_SMALL
     if (i0 == i1 && hm != XBITMAP__ALL) { /* inside one word: the orders that flip */
@@ -1131,6 +1132,30 @@ XBITMAP__HOT void xbitmap__mark_dir(xbitmap *h, xbitmap_index p, xbitmap_index n
         XALLOC_MEMSET(h->bits + (size_t)i0 + 1, fr ? 0xFF : 0, (size_t)(i1 - i0 - 1) * sizeof(xbitmap__word));
     a = hm == XBITMAP__ALL ? i0 : i0 + 1; /* whole words [a, e), maybe none */
     e = tm == XBITMAP__ALL ? i1 + 1 : i1;
+#if !XBITMAP_SMALL
+    if (a < e && a >> XBITMAP__LW == (e - 1) >> XBITMAP__LW) {
+        /* whole words in one group (word j of each per-word order): every
+         * per-word order gets the same bits, without a range per order */
+        xbitmap_index j = a >> XBITMAP__LW;
+        xbitmap__word m = (XBITMAP__ALL << (a & XBITMAP__M)) & (XBITMAP__ALL >> (XBITMAP__M - ((e - 1) & XBITMAP__M)));
+        xbitmap__word *g = &XBITMAP__L0(&h->tw[0], j);
+        for (o = 0; o <= h->pw; o++) {
+            xbitmap__word old = g[o], nw = fr ? old | m : old & ~m;
+            g[o] = nw;
+            if ((old == 0) != (nw == 0)) xbitmap__tup1(&h->tw[o], j, fr);
+        }
+        grouped = true;
+        if (!(n & (n - 1)) && !(p & (n - 1))) {
+            /* a whole aligned block of 2^k units (k >= log2 W: a smaller
+             * one fits in one word, done above), so of whole words: the
+             * blocks inside it at each order up to k, then those around it */
+            unsigned k = xbitmap__log2(n);
+            for (o = XBITMAP__LW + 1; o <= k; o++) xbitmap__trange(&h->tw[o], p >> o, (p + n - 1) >> o, fr);
+            xbitmap__climb_from(h, k, p >> k, fr);
+            return;
+        }
+    }
+#endif
     for (o = 0; o <= h->omax; o++) {
         xbitmap__tower *t = &h->tw[o];
         unsigned d = o > XBITMAP__LW ? o - XBITMAP__LW : 0; /* bits of Q[o]: words, then blocks of 2^d words */
@@ -1140,20 +1165,17 @@ XBITMAP__HOT void xbitmap__mark_dir(xbitmap *h, xbitmap_index p, xbitmap_index n
         bool changed = false;
         if (x1 >= t->n0) x1 = t->n0 - 1;
         if (x0 > x1) break;
-        if (!XBITMAP_SMALL && o == XBITMAP__LW + 1 && !(n & (n - 1)) && !(p & (n - 1))) {
-            /* a whole aligned block of 2^k units (k >= log2 W: a smaller
-             * one fits in one word, done above), so of whole words: the
-             * blocks inside it at each order up to k, then those around it */
-            unsigned k = xbitmap__log2(n);
-            for (; o <= k; o++) xbitmap__trange(&h->tw[o], p >> o, (p + n - 1) >> o, fr);
-            xbitmap__climb_from(h, k, p >> k, fr);
-            return;
-        }
-        if (xa < xb) changed = xbitmap__trange(t, xa, xb - 1, fr);
+        if (grouped && o <= XBITMAP__LW) changed = true; /* (done above) */
+        else if (xa < xb) changed = xbitmap__trange(t, xa, xb - 1, fr);
         for (x = x0;; x = x1) {
-            if (x < xa || x >= xb)
-                changed |= xbitmap__trange(t, x, x, o <= XBITMAP__LW ? xbitmap__fold(h->bits[x], o) != 0
-                                                   : xbitmap__tget(&h->tw[o - 1], 2 * x) && xbitmap__tget(&h->tw[o - 1], 2 * x + 1));
+            if (x < xa || x >= xb) {
+                bool v = o <= XBITMAP__LW ? xbitmap__fold(h->bits[x], o) != 0
+                                          : xbitmap__tget(&h->tw[o - 1], 2 * x) && xbitmap__tget(&h->tw[o - 1], 2 * x + 1);
+                if (v != xbitmap__tget(t, x)) {
+                    xbitmap__trange(t, x, x, v);
+                    changed = true;
+                }
+            }
             if (x == x1) break;
         }
         /* Q[o+1] above log2 W follows Q[o] only */
