@@ -234,18 +234,19 @@
  *
  * CODE SIZE (arm-none-eabi-gcc -Os -mthumb -mcpu=cortex-m4
  * -ffunction-sections, XALLOC_DEBUG=0; tools/size.sh, `make size`)
- *   -Os (XBITMAP_SMALL 1): everything 7.2 KiB (7,382 bytes); what a
+ *   -Os (XBITMAP_SMALL 1): everything 6.5 KiB (6,641 bytes); what a
  *   program calling init, alloc, alloc_run and free links in
- *   (--gc-sections): 3.4 KiB (3,511). With XBITMAP_SMALL 0: 8.3 and 4.5
- *   KiB (8,478 and 4,639). With XALLOC_NO_INTROSPECTION: everything 4.8
- *   KiB (4,935). Roughly: summary upkeep 1 KiB, search (runs
- *   and, under XBITMAP_SMALL, one unit) 1.3 KiB, reserved ranges 1 KiB,
- *   check/walk/dump/stats 2 KiB, set-up 0.7 KiB, the texts of errors and
- *   of the check 0.9 KiB.
- *   XBITMAP_SMALL 1 costs speed (same machine as SPEED, -O2, 2^22 units):
- *   one unit alloc about 32 ns and free 23 (5 and 3.5 times slower: one
- *   unit is a run of one, a summary bit a range of one), 512-unit runs
- *   about 76 ns each way (1.9 times).
+ *   (--gc-sections): 3.1 KiB (3,191). With XBITMAP_SMALL 0: 7.8 and 4.4
+ *   KiB (7,967 and 4,517). With XALLOC_NO_INTROSPECTION: everything 4.2
+ *   KiB (4,275). Roughly: summary upkeep 1.1 KiB, search (runs and, under
+ *   XBITMAP_SMALL, one unit) 1.1 KiB, reserved ranges 0.6 KiB, set-up 0.6
+ *   KiB, stats 0.2 KiB, check/walk/dump 2.3 KiB (with their texts), the
+ *   texts of errors 0.3 KiB.
+ *   XBITMAP_SMALL 1 costs speed (same machine as SPEED, -O2, 2^22 units,
+ *   ranges over runs): one unit alloc about 50 ns (48-53) and free 40
+ *   (39-41), 7 and 6.5 times slower: one unit is a run of one, and every
+ *   per-word order of its word is recomputed; 512-unit runs about 100 ns
+ *   (97-105) each way (2.4 times).
  *
  * THREADS
  *   A map is not thread-safe by itself; set desc.hooks.lock/unlock (for
