@@ -57,7 +57,9 @@
  *                                        units: several allocations at once,
  *                                        or part of one); false on misuse [O(n/W) + fix-up]
  *   xbitmap_reserve(b, index, n)      -> units become reserved; each must
- *                                        be free or reserved already      [O(n/W + R) + fix-up]
+ *                                        be free or reserved already
+ *                                        [O(n/W + R) + a fix-up per stretch
+ *                                        between the ranges it covers]
  *   xbitmap_release(b, index, n)      -> reserved units become free      [O(n/W + R) + fix-up]
  *   xbitmap_state(b, index)           -> XBITMAP_FREE, _USED, _RESERVED,
  *                                        or _OUTSIDE past the end        [O(R) reserved, else O(1)]
@@ -143,9 +145,8 @@
  *   0  free checks only the bounds: freeing free or reserved units
  *      corrupts the counts
  *   1  free also rejects free and reserved units: O(n/W) for the free
- *      units; for the reserved ones a bit per word with any reserved unit,
- *      O(1) for a range inside one such word, O(L) across words, plus O(R)
- *      where a word has reserved units (the default)
+ *      units; for the reserved ones O(R), none while nothing is reserved
+ *      (the default)
  *   2, 3  as 1: the allocator hands out no memory to poison or guard
  *   4  + xbitmap_check() on every call that changes the map or allocates
  *      (not state, stats_get or dump)                            [O(meta)]
@@ -171,15 +172,15 @@
  *                  Q[log2 W]: the word is all free);
  *     o >  log2 W: one bit per aligned block of 2^o units inside the map:
  *                  the block is all free (= both halves' bits in Q[o-1]).
- *   Each Q[o] (and rmap) is the bottom of a tower: level l+1 has a bit per
+ *   Each Q[o] is the bottom of a tower: level l+1 has a bit per
  *   word of level l, set iff that word is not zero; the top level is one
  *   word. "Next set bit at or after x" climbs until a word has one and
  *   comes down with bit scans: O(L). The levels lie one after the other,
  *   each followed by a zero word (a search may read it); a tower records
  *   its bottom and top only.
- *   rmap       one bit per word of bits[]: the word holds reserved units.
  *   ranges[]   the reserved ranges, sorted, merged (no two overlap or
- *              touch), at most XBITMAP_MAX_RESERVED.
+ *              touch), at most XBITMAP_MAX_RESERVED; whether a unit is
+ *              reserved is a pass over them (O(R)).
  *   A change to a word of bits[] changes Q[o] for the orders between the
  *   word's largest free aligned block before and after (one unit: at most
  *   one order, that of the free aligned block around it); a word that
@@ -191,22 +192,22 @@
  *   - every Q[o] bit agrees with bits[] (o <= log2 W) or with Q[o-1];
  *   - every tower level agrees with the level below; bits past the end of
  *     a level and the padding words are 0;
- *   - rmap agrees with ranges[]; ranges are sorted, inside the map, apart;
+ *   - ranges are sorted, inside the map, apart;
  *   - free = popcount(bits[]); reserved = the units in ranges[];
  *     free + reserved <= count; free runs = the runs in bits[];
  *   - no unit below the hint is free.
  *
  * MEMORY (xbitmap_meta_size; W = 64)
  *   count/8 bytes of bits; one 8-word group per W words of bits for the
- *   per-word orders and rmap (1/8 of the bits at W = 64, 1/4 at W = 32);
+ *   per-word orders (1/8 of the bits at W = 64, 1/4 at W = 32);
  *   count/W bits for the block orders; 1/63 more for the levels above; the
  *   map record with one tower record per order (about 1 KiB); up to 70
  *   bytes of alignment.
  *     units        bytes          bits per unit
- *     1,000        1,302          10.4   (the record dominates)
- *     65,536       10,982         1.34
- *     2^22         601,262        1.147  (16 GiB of 4 KiB frames)
- *     2^32         613,569,726    1.143
+ *     1,000        1,262          10.1   (the record dominates)
+ *     65,536       10,926         1.33
+ *     2^22         601,070        1.147  (16 GiB of 4 KiB frames)
+ *     2^32         613,436,494    1.143
  *   At W = 32: about 1.29 bits per unit. A smaller
  *   XBITMAP_MAX_RESERVED shrinks the record (16 bytes per range at W = 64).
  *
@@ -233,18 +234,19 @@
  *
  * CODE SIZE (arm-none-eabi-gcc -Os -mthumb -mcpu=cortex-m4
  * -ffunction-sections, XALLOC_DEBUG=0; tools/size.sh, `make size`)
- *   -Os (XBITMAP_SMALL 1): everything 7.2 KiB (7,382 bytes); what a
+ *   -Os (XBITMAP_SMALL 1): everything 6.5 KiB (6,641 bytes); what a
  *   program calling init, alloc, alloc_run and free links in
- *   (--gc-sections): 3.4 KiB (3,511). With XBITMAP_SMALL 0: 8.3 and 4.5
- *   KiB (8,478 and 4,639). With XALLOC_NO_INTROSPECTION: everything 4.8
- *   KiB (4,935). Roughly: summary upkeep 1 KiB, search (runs
- *   and, under XBITMAP_SMALL, one unit) 1.3 KiB, reserved ranges 1 KiB,
- *   check/walk/dump/stats 2 KiB, set-up 0.7 KiB, the texts of errors and
- *   of the check 0.9 KiB.
- *   XBITMAP_SMALL 1 costs speed (same machine as SPEED, -O2, 2^22 units):
- *   one unit alloc about 32 ns and free 23 (5 and 3.5 times slower: one
- *   unit is a run of one, a summary bit a range of one), 512-unit runs
- *   about 76 ns each way (1.9 times).
+ *   (--gc-sections): 3.1 KiB (3,191). With XBITMAP_SMALL 0: 7.8 and 4.4
+ *   KiB (7,967 and 4,517). With XALLOC_NO_INTROSPECTION: everything 4.2
+ *   KiB (4,275). Roughly: summary upkeep 1.1 KiB, search (runs and, under
+ *   XBITMAP_SMALL, one unit) 1.1 KiB, reserved ranges 0.6 KiB, set-up 0.6
+ *   KiB, stats 0.2 KiB, check/walk/dump 2.3 KiB (with their texts), the
+ *   texts of errors 0.3 KiB.
+ *   XBITMAP_SMALL 1 costs speed (same machine as SPEED, -O2, 2^22 units,
+ *   ranges over runs): one unit alloc about 50 ns (48-53) and free 40
+ *   (39-41), 7 and 6.5 times slower: one unit is a run of one, and every
+ *   per-word order of its word is recomputed; 512-unit runs about 100 ns
+ *   (97-105) each way (2.4 times).
  *
  * THREADS
  *   A map is not thread-safe by itself; set desc.hooks.lock/unlock (for
@@ -791,9 +793,10 @@ typedef char xbitmap__assert_res[(XBITMAP_MAX_RESERVED >= 1 && XBITMAP_MAX_RESER
 typedef char xbitmap__assert_tries[(XBITMAP_BEST_FIT_TRIES >= 1 && XBITMAP_BEST_FIT_TRIES <= 65535) ? 1 : -1];
 
 /* A summary bitmap and the levels above it. Level 0 has n0 bits, word j
- * at base[j << sh]: the per-word orders and rmap, which all have a bit per
- * word of bits[], share their level 0 as one array of 8-word groups (group
- * j holds word j of each: one cache line per update at W = 64); the block
+ * at base[j << sh]: the per-word orders, which all have a bit per word of
+ * bits[], share their level 0 as one array of 8-word groups (group j holds
+ * word j of each, order o in slot o, the rest unused: one cache line per
+ * update at W = 64); the block
  * orders' level 0 is plain (sh 0). Level l+1 has one bit per word of level
  * l, set iff that word is not 0; level 1 is at up, and each level above
  * follows the one below it in memory. Every level (and the group array)
@@ -810,28 +813,22 @@ typedef struct xbitmap__tower {
 #define XBITMAP__GROUP 8u /* words per group */
 
 typedef struct xbitmap__range { xbitmap_index start, end; } xbitmap__range; /* [start, end) */
-/* Make room in the range table: entries [at, at + del) become `add`
- * entries (the caller fills them); the rest move. Field by field: a struct
- * assignment may become a memcpy call. */
-static void xbitmap__rsplice(xbitmap__range *r, unsigned *n, unsigned at, unsigned del, unsigned add)
+/* Append [s, e) to out[0 .. *m), ranges in order of start, merging it
+ * with the last one if they overlap or touch; nothing if it is empty.
+ * Field by field: a struct assignment may become a memcpy call. */
+static void xbitmap__emit(xbitmap__range *out, unsigned *m, xbitmap_index s, xbitmap_index e)
 {
-    unsigned k;
-    if (add > del) {
-        for (k = *n; k-- > at + del;) {
-            r[k + add - del].start = r[k].start;
-            r[k + add - del].end = r[k].end;
-        }
+    if (s >= e) return;
+    if (*m && out[*m - 1].end >= s) {
+        if (e > out[*m - 1].end) out[*m - 1].end = e;
     } else {
-        for (k = at + del; k < *n; k++) {
-            r[k + add - del].start = r[k].start;
-            r[k + add - del].end = r[k].end;
-        }
+        out[*m].start = s;
+        out[(*m)++].end = e;
     }
-    *n = *n + add - del;
 }
 
 /* The map record, at the start of the metadata buffer; then tw[omax + 1],
- * then the words: bits[], rmap's tower, each order's tower. */
+ * then the words: bits[], each order's tower. */
 struct xbitmap {
     xbitmap_index     count, nwords;
     xbitmap_index     nfree, nres;  /* free units; reserved units             */
@@ -839,7 +836,6 @@ struct xbitmap {
     xbitmap_index     hint;         /* no unit below it is free               */
     xbitmap__word    *bits;
     xbitmap__tower   *tw;           /* tw[o]: Q[o], o = 0 .. omax             */
-    xbitmap__tower    rt;           /* rmap: words holding reserved units     */
     unsigned          omax, pw;     /* floor(log2 count); min(omax, log2 W)   */
     unsigned          nranges;
     xbitmap__range    ranges[XBITMAP_MAX_RESERVED];
@@ -898,19 +894,6 @@ static xbitmap__word xbitmap__fold(xbitmap__word w, unsigned c)
     unsigned o;
     for (o = 1; o <= c; o++) w &= (w >> (1u << (o - 1))) & xbitmap__pat[o];
     return w;
-}
-
-/* Largest o with an aligned free block of 2^o units in w; -1 if w is 0. */
-static int xbitmap__maxord(xbitmap__word w)
-{
-    unsigned o;
-    if (w == XBITMAP__ALL) return (int)XBITMAP__LW;
-    if (!w) return -1;
-    for (o = 1; o < XBITMAP__LW; o++) {
-        w &= (w >> (1u << (o - 1))) & xbitmap__pat[o];
-        if (!w) break;
-    }
-    return (int)o - 1;
 }
 
 /* x rounded up to a multiple of 2^g, NONE if that overflows. */
@@ -1041,6 +1024,7 @@ static inline bool xbitmap__isfree(const xbitmap *h, xbitmap_index u)
     return (h->bits[u >> XBITMAP__LW] >> (u & XBITMAP__M)) & 1u;
 }
 
+#if !XBITMAP_SMALL /* the fast paths' helpers */
 /* Block i of order k (k >= log2 W; order log2 W: word i of bits[])
  * became whole (fr) or stopped being whole: the block orders above follow
  * while the blocks are (or were) whole. O(O * L) at worst. */
@@ -1062,6 +1046,19 @@ static void xbitmap__climb_from(xbitmap *h, unsigned k, xbitmap_index i, bool fr
 }
 #define xbitmap__climb(h, i, fr) xbitmap__climb_from((h), XBITMAP__LW, (i), (fr))
 
+/* Largest o with an aligned free block of 2^o units in w; -1 if w is 0. */
+static int xbitmap__maxord(xbitmap__word w)
+{
+    unsigned o;
+    if (w == XBITMAP__ALL) return (int)XBITMAP__LW;
+    if (!w) return -1;
+    for (o = 1; o < XBITMAP__LW; o++) {
+        w &= (w >> (1u << (o - 1))) & xbitmap__pat[o];
+        if (!w) break;
+    }
+    return (int)o - 1;
+}
+
 /* Word i of bits[] went from old to nw (old != nw): the per-word orders
  * between the largest free aligned block before and after flip. The block
  * orders above are the caller's (xbitmap__climb if the word filled or
@@ -1073,7 +1070,6 @@ static void xbitmap__word_changed(xbitmap *h, xbitmap_index i, xbitmap__word old
     for (o = mo + 1; o <= mn; o++) xbitmap__tset(&h->tw[o], i);
 }
 
-#if !XBITMAP_SMALL
 /* Order of the free aligned block around unit b of w (b free in w): the
  * largest o with the aligned 2^o units around b all free. That block
  * holds a unit q iff q ^ b < 2^o, so o is floor(log2) of the least q ^ b
@@ -1106,86 +1102,85 @@ XBITMAP__HOT void xbitmap__bit_changed(xbitmap *h, xbitmap_index i, unsigned b, 
 #endif
 
 /* Units [p, p+n) become free (fr) or not, n >= 1; every summary follows.
- * Whole words are written directly and their summary bits set or cleared
- * as ranges; the block orders above are then fixed order by order:
- *   alloc: every block that overlaps the words is no longer whole;
- *   free:  blocks inside the whole words are whole, the (at most two)
- *          blocks at the ends are whole iff both halves are.
- * Stops at the first order where nothing changed. O(n/W + O*L). */
+ * The words are written (the whole ones directly), then each order is
+ * fixed the same way, from the bottom: the summary bits of the whole words
+ * (o <= log2 W) or of the blocks inside them (o > log2 W) are set or
+ * cleared as a range; the (at most two) others that overlap the range,
+ * the end words or the blocks around them, are recomputed: a word from
+ * its bits (xbitmap__fold), a block from its halves in Q[o-1]. Above
+ * log2 W, stops at the first order where nothing changed. O(n/W + O*L). */
 XBITMAP__HOT void xbitmap__mark_dir(xbitmap *h, xbitmap_index p, xbitmap_index n, bool fr)
 {
-    xbitmap_index i0 = p >> XBITMAP__LW, i1 = (p + n - 1) >> XBITMAP__LW, a, e, i;
+    xbitmap_index i0 = p >> XBITMAP__LW, i1 = (p + n - 1) >> XBITMAP__LW, a, e, x;
     xbitmap__word hm = XBITMAP__ALL << (p & XBITMAP__M), tm = XBITMAP__ALL >> (XBITMAP__M - ((p + n - 1) & XBITMAP__M));
     unsigned o;
+    bool grouped = false; /* the whole words' per-word bits are set */
     if (i0 == i1) tm = hm &= tm; /* one word: both ends are it */
-    for (i = i0;; i = i1) {      /* the end words not wholly in the range */
-        xbitmap__word m = i == i0 ? hm : tm, old = h->bits[i], nw = fr ? old | m : old & ~m;
-        if (m != XBITMAP__ALL) {
-            if (nw != old) {
-                h->bits[i] = nw;
-                xbitmap__word_changed(h, i, old, nw);
-                /* inside one word, the blocks around it change only if it filled or emptied */
-                if (!XBITMAP_SMALL && i0 == i1 && (nw == XBITMAP__ALL || old == XBITMAP__ALL)) xbitmap__climb(h, i, fr);
-            }
-            if (!XBITMAP_SMALL && i0 == i1) return;
-        }
-        if (i == i1) break;
-    }
-    a = hm == XBITMAP__ALL ? i0 : i0 + 1; /* whole words [a, e), maybe none */
-    e = tm == XBITMAP__ALL ? i1 + 1 : i1;
-    if (a < e) { /* whole words: every per-word order gets the same bits */
-        xbitmap_index j = a >> XBITMAP__LW;
-        XALLOC_MEMSET(h->bits + (size_t)a, fr ? 0xFF : 0, (size_t)(e - a) * sizeof(xbitmap__word)); /* all ones or zeros */
-        if (!XBITMAP_SMALL && j == (e - 1) >> XBITMAP__LW) { /* one group: word j of each order */
-            xbitmap__word m = (XBITMAP__ALL << (a & XBITMAP__M)) & (XBITMAP__ALL >> (XBITMAP__M - ((e - 1) & XBITMAP__M)));
-            xbitmap__word *g = &XBITMAP__L0(&h->tw[0], j);
-            for (o = 0; o <= h->pw; o++) {
-                xbitmap__word old = g[o], nw = fr ? old | m : old & ~m;
-                g[o] = nw;
-                if ((old == 0) != (nw == 0)) xbitmap__tup1(&h->tw[o], j, fr);
-            }
-        } else {
-            for (o = 0; o <= h->pw; o++) xbitmap__trange(&h->tw[o], a, e - 1, fr);
-        }
-    }
-    if (!XBITMAP_SMALL && !(n & (n - 1)) && !(p & (n - 1))) {
-        /* a whole aligned block of 2^k units (k >= log2 W: a smaller one
-         * fits in one word, done above), so of whole words: the blocks
-         * inside it at each order up to k, then the blocks around it */
-        unsigned k = xbitmap__log2(n);
-        for (o = XBITMAP__LW + 1; o <= k; o++) xbitmap__trange(&h->tw[o], p >> o, (p + n - 1) >> o, fr);
-        xbitmap__climb_from(h, k, p >> k, fr);
+#if !XBITMAP_SMALL
+    if (i0 == i1 && hm != XBITMAP__ALL) { /* inside one word: the orders that flip */
+        xbitmap__word old = h->bits[i0], nw = fr ? old | hm : old & ~hm;
+        if (nw == old) return;
+        h->bits[i0] = nw;
+        xbitmap__word_changed(h, i0, old, nw);
+        /* the blocks around it change only if it filled or emptied */
+        if (nw == XBITMAP__ALL || old == XBITMAP__ALL) xbitmap__climb(h, i0, fr);
         return;
     }
-    for (o = XBITMAP__LW + 1; o <= h->omax; o++) {
+#endif
+    h->bits[i0] = fr ? h->bits[i0] | hm : h->bits[i0] & ~hm;
+    h->bits[i1] = fr ? h->bits[i1] | tm : h->bits[i1] & ~tm;
+    if (i1 - i0 > 1) /* the words between: all ones or zeros */
+        XALLOC_MEMSET(h->bits + (size_t)i0 + 1, fr ? 0xFF : 0, (size_t)(i1 - i0 - 1) * sizeof(xbitmap__word));
+    a = hm == XBITMAP__ALL ? i0 : i0 + 1; /* whole words [a, e), maybe none */
+    e = tm == XBITMAP__ALL ? i1 + 1 : i1;
+#if !XBITMAP_SMALL
+    if (a < e && a >> XBITMAP__LW == (e - 1) >> XBITMAP__LW) {
+        /* whole words in one group (word j of each per-word order): every
+         * per-word order gets the same bits, without a range per order */
+        xbitmap_index j = a >> XBITMAP__LW;
+        xbitmap__word m = (XBITMAP__ALL << (a & XBITMAP__M)) & (XBITMAP__ALL >> (XBITMAP__M - ((e - 1) & XBITMAP__M)));
+        xbitmap__word *g = &XBITMAP__L0(&h->tw[0], j);
+        for (o = 0; o <= h->pw; o++) {
+            xbitmap__word old = g[o], nw = fr ? old | m : old & ~m;
+            g[o] = nw;
+            if ((old == 0) != (nw == 0)) xbitmap__tup1(&h->tw[o], j, fr);
+        }
+        grouped = true;
+        if (!(n & (n - 1)) && !(p & (n - 1))) {
+            /* a whole aligned block of 2^k units (k >= log2 W: a smaller
+             * one fits in one word, done above), so of whole words: the
+             * blocks inside it at each order up to k, then those around it */
+            unsigned k = xbitmap__log2(n);
+            for (o = XBITMAP__LW + 1; o <= k; o++) xbitmap__trange(&h->tw[o], p >> o, (p + n - 1) >> o, fr);
+            xbitmap__climb_from(h, k, p >> k, fr);
+            return;
+        }
+    }
+#endif
+    for (o = 0; o <= h->omax; o++) {
         xbitmap__tower *t = &h->tw[o];
-        unsigned d = o - XBITMAP__LW;
-        xbitmap_index x0 = i0 >> d, x1 = i1 >> d, xa = 1, xb = 0, x;
+        unsigned d = o > XBITMAP__LW ? o - XBITMAP__LW : 0; /* bits of Q[o]: words, then blocks of 2^d words */
+        xbitmap_index x0 = i0 >> d, x1 = i1 >> d;
+        /* bits inside the whole words: [xa, xb) (inside the map) */
+        xbitmap_index xa = (a + ((xbitmap_index)1 << d) - 1) >> d, xb = e >> d;
         bool changed = false;
         if (x1 >= t->n0) x1 = t->n0 - 1;
         if (x0 > x1) break;
-        if (!fr) {
-            if (!xbitmap__trange(t, x0, x1, false)) break;
-            continue;
-        }
-        /* The shift test guards words [a, e) too few to hold one block of this
-         * order; cppcheck's value flow finds it true on every path it follows. */
-        // cppcheck-suppress knownConditionTrueFalse
-        if (a < e && (e >> d) > 0) { /* blocks inside words [a, e) (inside the map: xb <= x1) */
-            xa = (a + ((xbitmap_index)1 << d) - 1) >> d;
-            xb = (e >> d) - 1;
-            if (xa <= xb) changed = xbitmap__trange(t, xa, xb, true);
-        }
-        /* the end blocks (each overlaps units that were not free, so it was
-         * not whole): whole now iff both halves are */
+        if (grouped && o <= XBITMAP__LW) changed = true; /* (done above) */
+        else if (xa < xb) changed = xbitmap__trange(t, xa, xb - 1, fr);
         for (x = x0;; x = x1) {
-            if ((x < xa || x > xb) && xbitmap__tget(&h->tw[o - 1], 2 * x) && xbitmap__tget(&h->tw[o - 1], 2 * x + 1)) {
-                xbitmap__tset(t, x);
-                changed = true;
+            if (x < xa || x >= xb) {
+                bool v = o <= XBITMAP__LW ? xbitmap__fold(h->bits[x], o) != 0
+                                          : xbitmap__tget(&h->tw[o - 1], 2 * x) && xbitmap__tget(&h->tw[o - 1], 2 * x + 1);
+                if (v != xbitmap__tget(t, x)) {
+                    xbitmap__trange(t, x, x, v);
+                    changed = true;
+                }
             }
             if (x == x1) break;
         }
-        if (!changed) break;
+        /* Q[o+1] above log2 W follows Q[o] only */
+        if (!changed && o >= XBITMAP__LW) break;
     }
 }
 
@@ -1233,20 +1228,6 @@ static xbitmap_index xbitmap__back(const xbitmap *h, xbitmap_index lo, xbitmap_i
         if (i == first) return lo;
         w = ~h->bits[--i];
     }
-}
-
-/* Free units in [lo, hi), lo < hi (starts: only those that begin a free run). */
-static xbitmap_index xbitmap__tally(const xbitmap *h, xbitmap_index lo, xbitmap_index hi, bool starts)
-{
-    xbitmap_index i, last = (hi - 1) >> XBITMAP__LW, n = 0;
-    for (i = lo >> XBITMAP__LW; i <= last; i++) {
-        xbitmap__word w = h->bits[i], m = XBITMAP__ALL;
-        if (starts) w &= ~((w << 1) | (i ? h->bits[i - 1] >> XBITMAP__M : 0));
-        if (i == lo >> XBITMAP__LW) m &= XBITMAP__ALL << (lo & XBITMAP__M);
-        if (i == last) m &= XBITMAP__ALL >> (XBITMAP__M - ((hi - 1) & XBITMAP__M));
-        n += xbitmap__popcount(w & m);
-    }
-    return n;
 }
 
 /* ---- searching ------------------------------------------------------------- */
@@ -1390,13 +1371,28 @@ XBITMAP__HOT unsigned xbitmap__nbrs1(const xbitmap *h, xbitmap_index i, unsigned
 }
 #endif
 
+/* [p, p+n) becomes free (fr: all of it was not free) or not free (all of
+ * it was free): the summaries, the free count, the free runs and the hint
+ * follow. */
+static void xbitmap__flip(xbitmap *h, xbitmap_index p, xbitmap_index n, bool fr)
+{
+    xbitmap_index nb = xbitmap__nbrs(h, p, n);
+    xbitmap__mark(h, p, n, fr);
+    if (fr) {
+        h->nruns += 1u - nb;
+        h->nfree += n;
+        if (p < h->hint) h->hint = p;
+    } else {
+        h->nruns += nb - 1u;
+        h->nfree -= n;
+        if (h->hint == p) h->hint = p + n; /* (p was free: p >= hint) */
+    }
+}
+
 /* Allocate [p, p+n), all free. */
 static void xbitmap__take(xbitmap *h, xbitmap_index p, xbitmap_index n)
 {
-    h->nruns += (xbitmap_index)xbitmap__nbrs(h, p, n) - 1u;
-    xbitmap__mark(h, p, n, false);
-    h->nfree -= n;
-    if (h->hint == p) h->hint = p + n; /* (p was free: p >= hint) */
+    xbitmap__flip(h, p, n, false);
     h->allocs++;
 }
 
@@ -1412,34 +1408,14 @@ XBITMAP__COLD xbitmap_index xbitmap__random_start(const xbitmap *h)
 }
 #define xbitmap__start(h) ((h)->random ? xbitmap__random_start(h) : (h)->hint)
 
-/* The first reserved unit in [p, p+n), or NONE. O(1) when no word of the
- * range holds reserved units (rmap), else O(R). */
+/* The first reserved unit in [p, p+n), or NONE. O(R). */
 static xbitmap_index xbitmap__reserved_in(const xbitmap *h, xbitmap_index p, xbitmap_index n)
 {
-    xbitmap_index e = p + n, i0 = p >> XBITMAP__LW, i1 = (e - 1) >> XBITMAP__LW, j;
     unsigned k;
-    if (i0 >> XBITMAP__LW == i1 >> XBITMAP__LW) { /* the rmap bits of the words, in one word */
-        if (!(XBITMAP__L0(&h->rt, i0 >> XBITMAP__LW) & (XBITMAP__ALL << (i0 & XBITMAP__M)) &
-              (XBITMAP__ALL >> (XBITMAP__M - (i1 & XBITMAP__M)))))
-            return XBITMAP__NONE;
-    } else if ((j = xbitmap__next(&h->rt, i0)) == XBITMAP__NONE || j > i1) {
-        return XBITMAP__NONE;
-    }
-    for (k = 0; k < h->nranges && h->ranges[k].start < e; k++)
+    for (k = 0; k < h->nranges && h->ranges[k].start < p + n; k++)
         if (h->ranges[k].end > p) return h->ranges[k].start > p ? h->ranges[k].start : p;
     return XBITMAP__NONE;
 }
-
-/* Whether word i of bits[] holds reserved units, from the ranges: its
- * rmap bit. O(R). */
-static bool xbitmap__rword(const xbitmap *h, xbitmap_index i)
-{
-    unsigned k;
-    for (k = 0; k < h->nranges; k++)
-        if (h->ranges[k].start >> XBITMAP__LW <= i && (h->ranges[k].end - 1) >> XBITMAP__LW >= i) return true;
-    return false;
-}
-#define xbitmap__rfix(h, i) xbitmap__tbit(&(h)->rt, (i), xbitmap__rword((h), (i)))
 
 /* ---- set-up ----------------------------------------------------------------- */
 /* Metadata words for count units: bits[], the group array (at a multiple
@@ -1454,26 +1430,25 @@ static xbitmap_index xbitmap__layout(xbitmap_index count, xbitmap *h, xbitmap__w
     unsigned omax = xbitmap__log2(count), o;
     xbitmap_index words = (nwords + 1 + XBITMAP__GROUP - 1) & ~(xbitmap_index)(XBITMAP__GROUP - 1), groups = words;
     words += (XBITMAP__NW(nwords) + 1) * XBITMAP__GROUP;
-    for (o = 0; o <= omax + 1; o++) { /* order omax + 1: rmap, group slot 7 */
-        xbitmap__tower *t = o <= omax ? (h ? &h->tw[o] : NULL) : (h ? &h->rt : NULL);
-        bool grouped = o <= XBITMAP__LW || o > omax;
-        xbitmap_index nb = grouped ? nwords : count >> o;
-        unsigned l;
-        if (t) {
-            t->n0 = nb;
-            t->up = NULL;
+    for (o = 0; o <= omax; o++) {
+        bool grouped = o <= XBITMAP__LW;
+        xbitmap_index nb = grouped ? nwords : count >> o, n0 = nb, bottom = grouped ? groups + o : words, up;
+        unsigned l = 0;
+        if (!grouped) words += XBITMAP__NW(nb) + 1;
+        up = words;
+        for (; XBITMAP__NW(nb) > 1; l++) { /* the levels above, each with its zero word */
+            nb = XBITMAP__NW(nb);
+            words += XBITMAP__NW(nb) + 1;
+        }
+        if (h) {
+            xbitmap__tower *t = &h->tw[o];
+            t->n0 = n0;
             t->sh = grouped ? 3u : 0u;
-            t->base = grouped ? base + (size_t)groups + (o <= omax ? o : 7u) : base + (size_t)words;
+            t->nlev = l + 1;
+            t->base = base + (size_t)bottom;
+            t->up = base + (size_t)up; /* (unused if nlev is 1) */
+            t->top = l ? base + (size_t)words - 2 : t->base;
         }
-        for (l = 0;; l++) {
-            xbitmap_index nw = XBITMAP__NW(nb);
-            if (t && l == 1) t->up = base + (size_t)words;
-            if (t) t->top = l || !grouped ? base + (size_t)words : t->base;
-            if (l || !grouped) words += nw + 1;
-            if (nw <= 1) break;
-            nb = nw;
-        }
-        if (t) t->nlev = l + 1;
     }
     return words;
 }
@@ -1510,6 +1485,7 @@ XALLOC_DEF xbitmap *xbitmap_init(void *meta, size_t meta_bytes, xbitmap_index co
     }
     m += (XBITMAP__ALIGN - ((uintptr_t)m & (XBITMAP__ALIGN - 1))) & (XBITMAP__ALIGN - 1);
     h = (xbitmap *)(void *)m;
+    XALLOC_MEMSET(h, 0, sizeof *h); /* counts, ranges, hint, statistics */
     h->count = count;
     h->nwords = XBITMAP__NW(count);
     h->omax = xbitmap__log2(count);
@@ -1518,9 +1494,6 @@ XALLOC_DEF xbitmap *xbitmap_init(void *meta, size_t meta_bytes, xbitmap_index co
     m += XBITMAP__RUP(sizeof(xbitmap)) + XBITMAP__RUP((h->omax + 1) * sizeof(xbitmap__tower));
     h->bits = (xbitmap__word *)(void *)(m + ((64u - ((uintptr_t)m & 63u)) & 63u));
     words = (size_t)xbitmap__layout(count, h, h->bits); /* fits: meta_size said so */
-    h->nranges = 0;
-    h->nres = 0;
-    h->hint = 0;
     h->policy = desc->policy;
     h->random = desc->random;
     h->random_user = desc->random_user;
@@ -1528,12 +1501,10 @@ XALLOC_DEF xbitmap *xbitmap_init(void *meta, size_t meta_bytes, xbitmap_index co
     h->hooks.lock = desc->hooks.unlock ? desc->hooks.lock : NULL; /* both or neither */
     h->hooks.unlock = desc->hooks.unlock;
     h->hooks.user = desc->hooks.user;
-    h->allocs = h->frees = h->failures = 0;
     h->meta_bytes = need;
     /* Every word zero (all units allocated, every summary and padding word
      * empty), then, unless start_used, every unit freed as by xbitmap_free. */
     XALLOC_MEMSET(h->bits, 0, words * sizeof(xbitmap__word));
-    h->nfree = h->nruns = 0;
     if (!desc->start_used) {
         xbitmap__mark(h, 0, count, true);
         h->nfree = count;
@@ -1601,7 +1572,7 @@ XALLOC_DEF xbitmap_index xbitmap_alloc(xbitmap *h)
 static xbitmap_index xbitmap__alloc_run(xbitmap *h, xbitmap_index n, xbitmap_index align, xbitmap_policy pol)
 {
     xbitmap__req r;
-    xbitmap_index s, hi = h->count, p;
+    xbitmap_index s, lo, hi = h->count, p;
     if (align == 0) align = 1;
     if (n == 0 || (align & (align - 1))) {
         xbitmap__report(h, XALLOC_E_BADARG, n ? align : 0, n ? "alignment is not a power of two" : "zero units");
@@ -1623,10 +1594,13 @@ static xbitmap_index xbitmap__alloc_run(xbitmap *h, xbitmap_index n, xbitmap_ind
     r.tries = pol == XBITMAP_BEST_FIT ? XBITMAP_BEST_FIT_TRIES : 0;
     r.best = XBITMAP__NONE;
     r.bestlen = 0;
-    s = xbitmap__start(h);
-    p = s < hi ? xbitmap__pass(h, &r, s, hi) : XBITMAP__NONE;
-    if (p == XBITMAP__NONE && h->random && s && (pol != XBITMAP_BEST_FIT || r.tries)) /* wrap around (below the hint nothing is free) */
-        p = xbitmap__pass(h, &r, 0, s < hi ? s : hi);
+    s = lo = xbitmap__start(h);
+    for (p = XBITMAP__NONE;; lo = 0) { /* from the start, then (random start) wrapping around */
+        if (lo < hi) p = xbitmap__pass(h, &r, lo, hi);
+        /* (below the hint nothing is free) */
+        if (p != XBITMAP__NONE || !h->random || !lo || (pol == XBITMAP_BEST_FIT && !r.tries)) break;
+        if (s < hi) hi = s;
+    }
     if (pol == XBITMAP_BEST_FIT) p = r.best;
     if (p == XBITMAP__NONE) {
         h->failures++;
@@ -1695,7 +1669,7 @@ XBITMAP__COLD bool xbitmap__free_run(xbitmap *h, xbitmap_index p, xbitmap_index 
     if (!xbitmap__range_ok(h, p, n)) return false;
 #if XALLOC_DEBUG >= 1
     {
-        xbitmap_index u = h->nranges ? xbitmap__reserved_in(h, p, n) : XBITMAP__NONE;
+        xbitmap_index u = xbitmap__reserved_in(h, p, n);
         if (XALLOC__UNLIKELY(u != XBITMAP__NONE)) {
             xbitmap__report(h, XALLOC_E_RESERVED, u, "unit is reserved");
             return false;
@@ -1707,10 +1681,7 @@ XBITMAP__COLD bool xbitmap__free_run(xbitmap *h, xbitmap_index p, xbitmap_index 
         }
     }
 #endif
-    h->nruns += 1u - (xbitmap_index)xbitmap__nbrs(h, p, n);
-    xbitmap__mark(h, p, n, true);
-    h->nfree += n;
-    if (p < h->hint) h->hint = p;
+    xbitmap__flip(h, p, n, true);
     h->frees++;
     return true;
 }
@@ -1726,70 +1697,72 @@ XALLOC_DEF bool xbitmap_free(xbitmap *h, xbitmap_index p, xbitmap_index n)
 
 /* Reserve (res) or release [p, e = p+n). Reserved units are 0 in bits[],
  * as allocated ones are; ranges[] tells them apart. Reserving: every unit
- * outside the ranges must be free; the ranges that overlap or touch
- * [p, e) merge with it into one. Releasing: [p, e) must lie in one range,
- * which keeps the parts on either side. Both then mark the units, count
- * the free units and runs that changed, and replace ranges first..last-1
- * by the nadd new ones. O(n/W + R) + fix-up. */
+ * outside the ranges must be free; releasing: [p, e) must lie in one
+ * range. The new table, the ranges with [p, e) added (merged with those
+ * it overlaps or touches) or taken out, is built in out[] (one more entry
+ * than fits: a release may split a range) and must fit. Then reserving
+ * takes each gap between the old ranges as an allocation would, releasing
+ * frees [p, e) as xbitmap_free would (counts, runs and hint follow).
+ * O(n/W + R) + fix-up (one per gap: at most R + 1). */
 static bool xbitmap__reserve(xbitmap *h, xbitmap_index p, xbitmap_index n, bool res)
 {
-    xbitmap__range *r = h->ranges, add[2];
-    xbitmap_index e, u, lim, nf, runs;
-    unsigned first, last, k, nadd = 0;
+    xbitmap__range *r = h->ranges, out[XBITMAP_MAX_RESERVED + 1];
+    xbitmap_index e, u, lim;
+    unsigned k, m = 0, pass;
     if (!xbitmap__range_ok(h, p, n)) return false;
     e = p + n;
-    for (first = 0; first < h->nranges && r[first].end < p; first++) { }
-    for (last = first; last < h->nranges && r[last].start <= e; last++) { }
-    if (res) {
-        for (u = p, k = first;; u = r[k++].end) { /* the gaps between the ranges */
-            lim = k < last ? r[k].start : e;
-            if ((u = xbitmap__scan(h, u, lim, XBITMAP__ALL)) < lim) {
-                xbitmap__report(h, XALLOC_E_BADARG, u, "cannot reserve an allocated unit");
-                return false;
-            }
-            if (k == last) break;
-        }
-        add[0].start = last > first && r[first].start < p ? r[first].start : p;
-        add[0].end = last > first && r[last - 1].end > e ? r[last - 1].end : e;
-        nadd = 1;
-    } else {
-        if (first == h->nranges || r[first].start > p || r[first].end < e) {
-            xbitmap__report(h, XALLOC_E_BADARG, first < h->nranges && r[first].start <= p ? r[first].end : p,
-                            "unit is not reserved");
+    if (!res) {
+        for (k = 0; k < h->nranges && r[k].end <= p; k++) { }
+        if (k == h->nranges || r[k].start > p || r[k].end < e) {
+            xbitmap__report(h, XALLOC_E_BADARG, k < h->nranges && r[k].start <= p ? r[k].end : p, "unit is not reserved");
             return false;
         }
-        last = first + 1;
-        if (r[first].start < p) {
-            add[nadd].start = r[first].start;
-            add[nadd++].end = p;
+    }
+    /* The gaps of [p, e) between the ranges (none when releasing): first
+     * checked to be free, then, once the new table is known to fit, taken. */
+    for (pass = 0; pass < 2; pass++) {
+        if (pass) {
+            for (k = 0; k <= h->nranges; k++) {
+                xbitmap_index rs = k < h->nranges ? r[k].start : XBITMAP__NONE;
+                if (res && p <= rs && (!k || r[k - 1].start < p)) xbitmap__emit(out, &m, p, e); /* [p, e) in order */
+                if (k == h->nranges) break;
+                if (res) {
+                    xbitmap__emit(out, &m, rs, r[k].end);
+                } else { /* the parts before and after [p, e) */
+                    xbitmap__emit(out, &m, rs, r[k].end < p ? r[k].end : p);
+                    xbitmap__emit(out, &m, rs > e ? rs : e, r[k].end);
+                }
+            }
+            if (m > XBITMAP_MAX_RESERVED) {
+                xbitmap__report(h, XALLOC_E_BADARG, p, "too many reserved ranges (XBITMAP_MAX_RESERVED)");
+                return false;
+            }
         }
-        if (e < r[first].end) {
-            add[nadd].start = e;
-            add[nadd++].end = r[first].end;
+        for (u = p, k = 0; res; k++) {
+            lim = k < h->nranges && r[k].start < e ? r[k].start : e;
+            if (u < lim) {
+                if (!pass && (u = xbitmap__scan(h, u, lim, XBITMAP__ALL)) < lim) {
+                    xbitmap__report(h, XALLOC_E_BADARG, u, "cannot reserve an allocated unit");
+                    return false;
+                }
+                if (pass) {
+                    xbitmap__flip(h, u, lim - u, false);
+                    h->nres += lim - u;
+                }
+            }
+            if (lim == e) break;
+            if (r[k].end > u) u = r[k].end;
         }
     }
-    if (h->nranges - (last - first) + nadd > XBITMAP_MAX_RESERVED) {
-        xbitmap__report(h, XALLOC_E_BADARG, p, "too many reserved ranges (XBITMAP_MAX_RESERVED)");
-        return false;
+    if (!res) {
+        xbitmap__flip(h, p, n, true);
+        h->nres -= n;
     }
-    lim = e < h->count ? e + 1 : e;
-    nf = xbitmap__tally(h, p, e, false);
-    runs = xbitmap__tally(h, p, lim, true);
-    xbitmap__mark(h, p, n, !res);
-    h->nruns += xbitmap__tally(h, p, lim, true) - runs;
-    nf = xbitmap__tally(h, p, e, false) - nf; /* free units gained (wraps when lost) */
-    h->nfree += nf;
-    h->nres -= nf;
-    xbitmap__rsplice(r, &h->nranges, first, last - first, nadd);
-    for (k = 0; k < nadd; k++) {
-        r[first + k].start = add[k].start;
-        r[first + k].end = add[k].end;
+    for (k = 0; k < m; k++) {
+        r[k].start = out[k].start;
+        r[k].end = out[k].end;
     }
-    xbitmap__trange(&h->rt, p >> XBITMAP__LW, (e - 1) >> XBITMAP__LW, res);
-    xbitmap__rfix(h, p >> XBITMAP__LW); /* the end words may hold other ranges */
-    xbitmap__rfix(h, (e - 1) >> XBITMAP__LW);
-    if (!res && p < h->hint) h->hint = p;
-    if (res && h->hint >= add[0].start && h->hint < add[0].end) h->hint = add[0].end;
+    h->nranges = m;
     return true;
 }
 
@@ -1815,7 +1788,7 @@ static xbitmap_kind xbitmap__state(const xbitmap *h, xbitmap_index p)
 {
     if (p >= h->count) return XBITMAP_OUTSIDE;
     if (xbitmap__isfree(h, p)) return XBITMAP_FREE;
-    return h->nranges && xbitmap__reserved_in(h, p, 1) != XBITMAP__NONE ? XBITMAP_RESERVED : XBITMAP_USED;
+    return xbitmap__reserved_in(h, p, 1) != XBITMAP__NONE ? XBITMAP_RESERVED : XBITMAP_USED;
 }
 
 XALLOC_DEF xbitmap_kind xbitmap_state(xbitmap *h, xbitmap_index p)
@@ -1871,6 +1844,20 @@ XALLOC_DEF void xbitmap_stats_get(xbitmap *h, xbitmap_stats *o)
 }
 
 #ifndef XALLOC_NO_INTROSPECTION
+/* Free units in [lo, hi), lo < hi (starts: only those that begin a free run). */
+static xbitmap_index xbitmap__tally(const xbitmap *h, xbitmap_index lo, xbitmap_index hi, bool starts)
+{
+    xbitmap_index i, last = (hi - 1) >> XBITMAP__LW, n = 0;
+    for (i = lo >> XBITMAP__LW; i <= last; i++) {
+        xbitmap__word w = h->bits[i], m = XBITMAP__ALL;
+        if (starts) w &= ~((w << 1) | (i ? h->bits[i - 1] >> XBITMAP__M : 0));
+        if (i == lo >> XBITMAP__LW) m &= XBITMAP__ALL << (lo & XBITMAP__M);
+        if (i == last) m &= XBITMAP__ALL >> (XBITMAP__M - ((hi - 1) & XBITMAP__M));
+        n += xbitmap__popcount(w & m);
+    }
+    return n;
+}
+
 /* A tower's levels agree with each other, and nothing is set past the end
  * of a level. O(words of the tower). */
 static const char *xbitmap__tcheck(const xbitmap__tower *t)
@@ -1924,8 +1911,8 @@ static const char *xbitmap__check_locked(const xbitmap *h)
         xbitmap_index j;
         XALLOC_MEMSET(want, 0, sizeof want);
         for (j = i; j < h->nwords && j - i < XBITMAP__W; j++) {
-            int mo = xbitmap__maxord(h->bits[j]);
-            for (o = 0; (int)o <= mo; o++) want[o] |= XBITMAP__BIT(j);
+            for (o = 0; o <= h->pw; o++)
+                if (xbitmap__fold(h->bits[j], o)) want[o] |= XBITMAP__BIT(j);
         }
         for (o = 0; o <= h->pw; o++)
             if (XBITMAP__L0(&h->tw[o], i >> XBITMAP__LW) != want[o]) return "word summary wrong";
@@ -1937,9 +1924,6 @@ static const char *xbitmap__check_locked(const xbitmap *h)
                 return "block summary wrong";
     for (o = 0; o <= h->omax; o++)
         if ((why = xbitmap__tcheck(&h->tw[o])) != NULL) return why;
-    if ((why = xbitmap__tcheck(&h->rt)) != NULL) return why;
-    for (i = 0; i < h->nwords; i++)
-        if (xbitmap__tget(&h->rt, i) != xbitmap__rword(h, i)) return "reserved-word bits wrong";
     return NULL;
 }
 
