@@ -1052,12 +1052,13 @@ XALLOC__PRIV const xalloc__region *xalloc__region_of(const xalloc_heap *h, const
 #if XALLOC_DEBUG >= 1
 /* Does a free block that ends at `end` (a block start in region r, read from
  * the footer before it) contain b? Then b is a stale header: b was freed
- * and merged into that block, and is being freed again. */
+ * and merged into that block, and is being freed again. The callers have
+ * checked that end <= r->end. */
 static bool xalloc__in_free(const xalloc_heap *h, const xalloc__region *r, const unsigned char *b, const unsigned char *end)
 {
     uint32_t fn;
     const unsigned char *fb;
-    if (end <= b || end > r->end) return false;
+    if (end <= b) return false;
     fn = xalloc__prev_footer(end);
     if (fn < XALLOC__MIN_GRAN || fn > h->max_gran || (size_t)(end - r->first) < xalloc__bytes(fn)) return false;
     fb = end - xalloc__bytes(fn); /* formed only once it is known to lie in r */
