@@ -1101,10 +1101,11 @@ static xalloc_error xalloc__check_used(const xalloc_heap *h, const unsigned char
             return XALLOC_E_CORRUPT;
         pb = b - xalloc__bytes(pn);
         pw = xalloc__hdr(pb);
-        pbytes = xalloc__bytes(xalloc__gran(pw)); /* what pb's header claims: may be anything */
-        if (pw != (pn << XALLOC__SHIFT | XALLOC__PREV_USED))
+        if (pw != (pn << XALLOC__SHIFT | XALLOC__PREV_USED)) {
+            pbytes = xalloc__bytes(xalloc__gran(pw)); /* what pb's header claims: may be anything */
             return (size_t)(r->end - pb) >= pbytes && xalloc__in_free(h, r, b, pb + pbytes) ? XALLOC_E_DOUBLE_FREE
                                                                                          : XALLOC_E_CORRUPT;
+        }
     }
 #if XALLOC_DEBUG >= 3
     if (xalloc__canary_req(b) == SIZE_MAX) return XALLOC_E_OVERRUN;
