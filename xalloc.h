@@ -64,7 +64,7 @@
  *                      (16 on 64-bit, 8 on 32-bit); a power of two >= 8
  *   XALLOC_SL_LOG2     log2 of size classes per power of two (default 4:
  *                      16 classes, so a class spans at most 1/16 of its size)
- *   XALLOC_QUICK       blocks kept per class on a quick list (default 8; 0:
+ *   XALLOC_QUICK       blocks kept per class on a quick list (default 16; 0:
  *                      no quick lists, the smallest and most predictable build)
  *   XALLOC_QUICK_CLASSES  classes with a quick list (default 128: blocks up to
  *                      32 KiB at G=16)
@@ -331,7 +331,7 @@ static inline void xalloc_spin_unlock(void *lock)
 /* Quick lists: freed blocks kept per small class for reuse without a merge
  * and a split (0 turns them off; the code then has no trace of them). */
 #ifndef XALLOC_QUICK
-#define XALLOC_QUICK 8
+#define XALLOC_QUICK 16
 #endif
 #ifndef XALLOC_QUICK_CLASSES
 #define XALLOC_QUICK_CLASSES 128
