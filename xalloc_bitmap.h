@@ -188,6 +188,10 @@
  *   whole.
  *
  * INVARIANTS (all checked by xbitmap_check)
+ *   - the map record's sizes and pointers and every tower record are as
+ *     init laid them out for count (checked first: the check reads no
+ *     word through a damaged record; a damaged count shows as a
+ *     meta_bytes that xbitmap_meta_size(count) does not give);
  *   - bits past count are 0; reserved units are 0 in bits[];
  *   - every Q[o] bit agrees with bits[] (o <= log2 W) or with Q[o-1];
  *   - every tower level agrees with the level below; bits past the end of
@@ -1419,12 +1423,14 @@ static xbitmap_index xbitmap__reserved_in(const xbitmap *h, xbitmap_index p, xbi
 
 /* ---- set-up ----------------------------------------------------------------- */
 /* Metadata words for count units: bits[], the group array (at a multiple
- * of 8 words), then each tower's levels; with h, also points the towers at
- * them (base: the word array, at a 64-byte boundary). Counted in
- * xbitmap_index, which is as wide as a count: with 64-bit words on a
- * 32-bit target the total may exceed SIZE_MAX (xbitmap_meta_size then
- * says 0); with h it fits, as init checked. */
-static xbitmap_index xbitmap__layout(xbitmap_index count, xbitmap *h, xbitmap__word *base)
+ * of 8 words), then each tower's levels. With tw, also points the tower
+ * records of the n orders from `from` on at them, in tw[0 .. n) (base: the
+ * word array, at a 64-byte boundary): init sets all, the check compares
+ * them a few at a time. Counted in xbitmap_index, which is as wide as a
+ * count: with 64-bit words on a 32-bit target the total may exceed
+ * SIZE_MAX (xbitmap_meta_size then says 0); with tw it fits, as init
+ * checked. */
+static xbitmap_index xbitmap__layout(xbitmap_index count, xbitmap__tower *tw, xbitmap__word *base, unsigned from, unsigned n)
 {
     xbitmap_index nwords = XBITMAP__NW(count);
     unsigned omax = xbitmap__log2(count), o;
@@ -1440,8 +1446,8 @@ static xbitmap_index xbitmap__layout(xbitmap_index count, xbitmap *h, xbitmap__w
             nb = XBITMAP__NW(nb);
             words += XBITMAP__NW(nb) + 1;
         }
-        if (h) {
-            xbitmap__tower *t = &h->tw[o];
+        if (tw && o - from < n) { /* (o < from wraps around: false) */
+            xbitmap__tower *t = &tw[o - from];
             t->n0 = n0;
             t->sh = grouped ? 3u : 0u;
             t->nlev = l + 1;
@@ -1463,9 +1469,21 @@ XALLOC_DEF size_t xbitmap_meta_size(xbitmap_index count)
     if (count == 0 || count > XBITMAP_MAX_COUNT) return 0;
     fixed = XBITMAP__ALIGN - 1 + XBITMAP__RUP(sizeof(xbitmap)) +
             XBITMAP__RUP((xbitmap__log2(count) + 1) * sizeof(xbitmap__tower)) + 63; /* words at 64 */
-    words = xbitmap__layout(count, NULL, NULL);
+    words = xbitmap__layout(count, NULL, NULL, 0, 0);
     if (words > (SIZE_MAX - fixed) / sizeof(xbitmap__word)) return 0; /* more than the address space */
     return fixed + (size_t)words * sizeof(xbitmap__word);
+}
+
+/* Where the tower records and the words of map h go: the records after
+ * the map record, the words at the next 64-byte boundary after them. */
+static inline xbitmap__tower *xbitmap__tw_at(const xbitmap *h)
+{
+    return (xbitmap__tower *)(void *)((unsigned char *)(uintptr_t)h + XBITMAP__RUP(sizeof(xbitmap)));
+}
+static inline xbitmap__word *xbitmap__bits_at(const xbitmap *h)
+{
+    unsigned char *m = (unsigned char *)xbitmap__tw_at(h) + XBITMAP__RUP((h->omax + 1) * sizeof(xbitmap__tower));
+    return (xbitmap__word *)(void *)(m + ((64u - ((uintptr_t)m & 63u)) & 63u));
 }
 
 XALLOC_DEF xbitmap *xbitmap_init(void *meta, size_t meta_bytes, xbitmap_index count, const xbitmap_desc *desc)
@@ -1490,10 +1508,9 @@ XALLOC_DEF xbitmap *xbitmap_init(void *meta, size_t meta_bytes, xbitmap_index co
     h->nwords = XBITMAP__NW(count);
     h->omax = xbitmap__log2(count);
     h->pw = h->omax < XBITMAP__LW ? h->omax : XBITMAP__LW;
-    h->tw = (xbitmap__tower *)(void *)(m + XBITMAP__RUP(sizeof(xbitmap)));
-    m += XBITMAP__RUP(sizeof(xbitmap)) + XBITMAP__RUP((h->omax + 1) * sizeof(xbitmap__tower));
-    h->bits = (xbitmap__word *)(void *)(m + ((64u - ((uintptr_t)m & 63u)) & 63u));
-    words = (size_t)xbitmap__layout(count, h, h->bits); /* fits: meta_size said so */
+    h->tw = xbitmap__tw_at(h);
+    h->bits = xbitmap__bits_at(h);
+    words = (size_t)xbitmap__layout(count, h->tw, h->bits, 0, h->omax + 1); /* fits: meta_size said so */
     h->policy = desc->policy;
     h->random = desc->random;
     h->random_user = desc->random_user;
@@ -1859,7 +1876,8 @@ static xbitmap_index xbitmap__tally(const xbitmap *h, xbitmap_index lo, xbitmap_
 }
 
 /* A tower's levels agree with each other, and nothing is set past the end
- * of a level. O(words of the tower). */
+ * of a level (its record was checked against the layout). O(words of the
+ * tower). */
 static const char *xbitmap__tcheck(const xbitmap__tower *t)
 {
     xbitmap_index nb = t->n0;
@@ -1870,12 +1888,9 @@ static const char *xbitmap__tcheck(const xbitmap__tower *t)
         xbitmap__word *up = XBITMAP__LNEXT(t, l, w, nb);
         if (w[nw << sh] || ((nb & XBITMAP__M) && (w[(nw - 1) << sh] & (XBITMAP__ALL << (nb & XBITMAP__M)))))
             return "summary bit past the end";
-        if (l + 1 == t->nlev) {
-            if (nw != 1 || w != t->top) return "summary top not one word";
-        } else {
+        if (l + 1 < t->nlev) /* (the top's place and size: the record check) */
             for (j = 0; j < nw; j++)
                 if (((up[j >> XBITMAP__LW] >> (j & XBITMAP__M)) & 1u) != (w[j << sh] != 0)) return "summary level wrong";
-        }
         nb = nw;
         w = up;
     }
@@ -1888,7 +1903,22 @@ static const char *xbitmap__check_locked(const xbitmap *h)
     xbitmap_index i, x, nres = 0;
     unsigned o, k;
     const char *why;
-    if (h->omax != xbitmap__log2(h->count) || h->nwords != XBITMAP__NW(h->count)) return "map record damaged";
+    /* first the records every search follows: count, sizes and pointers
+     * as init set them (a count past the buffer changes meta_bytes) */
+    if (h->meta_bytes != xbitmap_meta_size(h->count) || h->omax != xbitmap__log2(h->count) ||
+        h->nwords != XBITMAP__NW(h->count) || h->pw != (h->omax < XBITMAP__LW ? h->omax : XBITMAP__LW) ||
+        h->tw != xbitmap__tw_at(h) || h->bits != xbitmap__bits_at(h))
+        return "map record damaged";
+    for (o = 0; o <= h->omax; o += 8) { /* the tower records, 8 at a time */
+        xbitmap__tower want[8];
+        (void)xbitmap__layout(h->count, want, h->bits, o, 8);
+        for (k = o; k <= h->omax && k < o + 8; k++) {
+            const xbitmap__tower *t = &h->tw[k], *w = &want[k - o];
+            if (t->n0 != w->n0 || t->sh != w->sh || t->nlev != w->nlev || t->base != w->base || t->up != w->up ||
+                t->top != w->top)
+                return "summary tower record damaged";
+        }
+    }
     if ((h->count & XBITMAP__M) && (h->bits[h->nwords - 1] & (XBITMAP__ALL << (h->count & XBITMAP__M))))
         return "free bit past the end";
     if (h->nranges > XBITMAP_MAX_RESERVED) return "reserved range count wrong";

@@ -876,15 +876,42 @@ static void test_check_names_each_invariant(void)
     BREAK_NAMES(XBITMAP__L0(t, XBITMAP__NW(t->n0)), 1u, "summary bit past the end");
     BREAK_NAMES(blk->base[blk->n0 >> XBITMAP__LW], blk->base[blk->n0 >> XBITMAP__LW] | XBITMAP__BIT(blk->n0),
                 "summary bit past the end");
+    /* the records the searches follow, each field of a tower record; the
+     * check stops there and reads no word through a damaged one */
     top = t->top;
     t->top = t->base;
-    XT_CHECK(names(&f, "summary top not one word"));
+    XT_CHECK(names(&f, "summary tower record damaged"));
     t->top = top;
     nlev = t->nlev;
     XT_CHECK(nlev >= 2);
     t->nlev = 1;
-    XT_CHECK(names(&f, "summary top not one word"));
+    XT_CHECK(names(&f, "summary tower record damaged"));
     t->nlev = nlev;
+    BREAK_NAMES(blk->n0, blk->n0 + 1, "summary tower record damaged");
+    BREAK_NAMES(blk->sh, 3u, "summary tower record damaged");
+    {
+        xbitmap__word *saved = blk->base;
+        blk->base = (xbitmap__word *)(uintptr_t)1; /* never read */
+        XT_CHECK(names(&f, "summary tower record damaged"));
+        blk->base = saved;
+        saved = b->tw[b->omax].up;
+        b->tw[b->omax].up = saved + 1;
+        XT_CHECK(names(&f, "summary tower record damaged"));
+        b->tw[b->omax].up = saved;
+        saved = b->bits;
+        b->bits = saved + 8;
+        XT_CHECK(names(&f, "map record damaged"));
+        b->bits = saved;
+    }
+    {
+        xbitmap__tower *tw = b->tw;
+        b->tw = tw + 1;
+        XT_CHECK(names(&f, "map record damaged"));
+        b->tw = tw;
+    }
+    BREAK_NAMES(b->count, b->count * 1024, "map record damaged"); /* a count the buffer cannot hold */
+    BREAK_NAMES(b->count, 0, "map record damaged");
+    BREAK_NAMES(b->pw, b->pw - 1, "map record damaged");
     XT_CHECK(xbitmap_check(b) == NULL);
     sh_set(&f, 0, 3 * W + 5, 1);
     sh_set(&f, 4 * W, 2 * W, 2);
