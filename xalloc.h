@@ -123,6 +123,10 @@
  *   region on 64-bit, 1.7 KiB with XALLOC_QUICK 0).
  *
  * INVARIANTS (all checked by xalloc_check)
+ *   - The heap record's table sizes and pointers are as init set them;
+ *     each region record's blocks lie G-aligned inside its memory, after
+ *     the records; regions do not overlap and none is listed twice
+ *     (checked first: no block or list is read through a damaged record).
  *   - Blocks tile each region from its first block to its sentinel (a used
  *     header of 0 granules); regions larger than the largest block are cut
  *     into segments separated by fences (used headers of 1 granule).
@@ -1850,8 +1854,39 @@ static const char *xalloc__check_list(const xalloc_heap *h, const unsigned char 
     return NULL;
 }
 
-/* The full check: walks every block of every region, then every list.
- * O(blocks + list entries * R); needs no memory of its own. */
+/* The records every walk follows: the heap record's table sizes and
+ * pointers as init set them, and each region record's bounds (its blocks
+ * G-aligned inside its memory, after the record and tables at its start;
+ * no two regions overlap, no record comes twice: a loop in the list ends).
+ * A link itself can only be followed: the check reads the record it points
+ * to. O(R^2). */
+static const char *xalloc__check_records(const xalloc_heap *h)
+{
+    const xalloc__region *r, *q;
+    uint32_t nfl, nquick;
+    size_t meta, i, j;
+    if (h->max_gran < XALLOC__MIN_GRAN || h->max_gran > XALLOC__MAX_GRAN) return "heap record damaged";
+    meta = xalloc__meta_size(h->max_gran, &nfl, &nquick);
+    if (h->nfl != nfl || h->nquick != nquick || h->bins != (unsigned char **)(void *)(uintptr_t)(h + 1) ||
+        h->quick != h->bins + (size_t)nfl * XALLOC__SL || h->sl_map != (uint32_t *)(void *)(h->quick + nquick) ||
+        h->qcount != (uint8_t *)(h->sl_map + nfl + 1))
+        return "heap record damaged";
+    for (r = &h->region, i = 0; r; r = r->next, i++) {
+        uintptr_t mem = (uintptr_t)r->mem, start = r == &h->region ? (uintptr_t)h + meta : (uintptr_t)(r + 1);
+        if ((uintptr_t)r < mem || (uintptr_t)r->first < start + XALLOC__HDR || r->end < r->first ||
+            (size_t)(r->end - r->first) < xalloc__bytes(XALLOC__MIN_GRAN) ||
+            ((uintptr_t)r->first | (uintptr_t)r->end) & (XALLOC__G - 1) || (uintptr_t)r->end - mem > r->bytes)
+            return "region record damaged";
+        for (q = &h->region, j = 0; j < i; q = q->next, j++) /* the i records before r */
+            if (q == r || (mem < (uintptr_t)q->mem + q->bytes && (uintptr_t)q->mem < mem + r->bytes))
+                return "region record damaged";
+    }
+    return NULL;
+}
+
+/* The full check: the records, then every block of every region, then
+ * every list. O(blocks + list entries * R + R^2); needs no memory of its
+ * own. */
 static const char *xalloc__check_locked(const xalloc_heap *h)
 {
     const xalloc__region *r;
@@ -1859,6 +1894,7 @@ static const char *xalloc__check_locked(const xalloc_heap *h)
     size_t used = 0, nfree = 0, nquick = 0, quick_bytes = 0, free_bytes = 0, live = 0, entries = 0;
     uintptr_t block_sum = 0, list_sum = 0;
     uint32_t fl, c;
+    if ((why = xalloc__check_records(h)) != NULL) return why;
     for (r = &h->region; r; r = r->next) {
         unsigned char *b = r->first;
         uint32_t prev_used = XALLOC__PREV_USED;
