@@ -192,6 +192,9 @@
  *   (the range that is left has 4,177,900 blocks).
  *
  * INVARIANTS (all checked by xbuddy_check)
+ *   - The handle's geometry is what init computes for its range, block
+ *     sizes and table size, and its arrays lie where init put them
+ *     (checked first: nothing is read through a damaged handle).
  *   - The blocks found by the lookup tile the range exactly.
  *   - Per order, the number of H bits equals that order's free-block count;
  *     the number of (0,1) markers equals the allocated and reserved blocks
@@ -1526,11 +1529,47 @@ static size_t xbuddy__popcount(xbuddy__w w)
 
 /* The full check: a lookup of every block, a pass over the bitmap and the
  * index. O(B * M + bitmap words); needs no memory of its own. */
+/* The record every walk follows: its geometry is what layout gives for its
+ * own range, block sizes and table size, in its mode (in-band: head set,
+ * low and rec not, and the record less than a minimum block after the
+ * range, where init put it; metadata-only: the reverse), and its arrays lie
+ * where setup put them, one after the other after the record. O(M). */
+static const char *xbuddy__check_record(const xbuddy *b)
+{
+    xbuddy t;
+    xbuddy_desc d;
+    bool meta = !XBUDDY__INBAND(b);
+    size_t *z;
+    unsigned k;
+    if (b->shift >= sizeof(xbuddy_addr) * CHAR_BIT || b->maxo >= sizeof(size_t) * CHAR_BIT - 1)
+        return "allocator record damaged";
+    z = (size_t *)(void *)(uintptr_t)(b + 1) + 2 * ((size_t)b->maxo + 1); /* after adj and nfree */
+    XALLOC_MEMSET(&d, 0, sizeof d);
+    d.min_block = xbuddy__shl(1, b->shift);
+    d.max_block = xbuddy__shl(d.min_block, b->maxo); /* (0 if that overflows: no cap) */
+    d.max_reserved = (unsigned)b->maxres;
+    if (!b->maxres || b->maxres != d.max_reserved || !xbuddy__layout(&t, b->base, b->bytes, &d, meta) ||
+        t.base != b->base || t.bytes != b->bytes || t.n != b->n || t.phase != b->phase || t.maxo != b->maxo ||
+        t.nwords != b->nwords || t.nlev != b->nlev || t.meta_bytes != b->meta_bytes || b->nres > 2 * b->maxres ||
+        (!meta && ((uintptr_t)b < b->base + b->bytes || (uintptr_t)b - (b->base + b->bytes) >= d.min_block)))
+        return "allocator record damaged";
+    for (k = 0; k <= t.nlev; k++)
+        if (t.lev[k] != b->lev[k]) return "allocator record damaged";
+    if (b->adj != (size_t *)(void *)(uintptr_t)(b + 1) || b->nfree != b->adj + b->maxo + 1 ||
+        (meta ? b->low != z || b->rec != z + b->maxo + 1 || b->head : b->head != z || b->low || b->rec) ||
+        b->res != z + (size_t)(meta ? 2u : 1u) * (b->maxo + 1) || b->hw != (xbuddy__w *)(void *)(b->res + 2 * b->maxres) ||
+        b->sum != b->hw + b->nwords)
+        return "allocator record damaged";
+    return NULL;
+}
+
 static const char *xbuddy__check_locked(const xbuddy *b)
 {
     size_t x, end = b->phase + b->n, used = 0, resv = 0, live = 0, nfree = 0, marks = 0, i, w, e;
     unsigned o, k;
     int fr;
+    const char *why = xbuddy__check_record(b);
+    if (why) return why;
     for (x = b->phase; x < end; x += (size_t)1 << o) {
         bool r = xbuddy__reserved(b, x);
         o = xbuddy__locate(b, x, &fr);

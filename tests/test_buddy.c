@@ -1080,6 +1080,63 @@ static void test_check_names_each_invariant(void)
     EXPECT_NO_ERROR();
 }
 
+/* White-box: the record every walk follows is checked first, in both
+ * modes: each field of the geometry and each table pointer, damaged, is
+ * named, and nothing is read through it; put back, the check passes. */
+static void record_damage(xbuddy *b)
+{
+#define DAMAGE(field, v) do { saved = b->field; b->field = (v); XT_CHECK(names(b, "allocator record damaged")); b->field = saved; } while (0)
+#define DAMAGE_PTR(field, v) do { void *sp = (void *)b->field; b->field = (v); XT_CHECK(names(b, "allocator record damaged")); b->field = sp; } while (0)
+    size_t saved;
+    xbuddy_addr sa;
+    unsigned su;
+    XT_CHECK(xbuddy_check(b) == NULL);
+    DAMAGE(n, b->n + 1);
+    DAMAGE(phase, b->phase + 1);
+    DAMAGE(nwords, b->nwords + 1);
+    DAMAGE(meta_bytes, b->meta_bytes + 1);
+    DAMAGE(maxres, b->maxres + 1);
+    DAMAGE(maxres, 0);
+    DAMAGE(nres, 2 * b->maxres + 2);
+    DAMAGE(lev[0], 1);
+    su = b->shift; b->shift++; XT_CHECK(names(b, "allocator record damaged")); b->shift = su;
+    b->shift = 200; XT_CHECK(names(b, "allocator record damaged")); b->shift = su;
+    su = b->maxo; b->maxo--; XT_CHECK(names(b, "allocator record damaged")); b->maxo = su;
+    b->maxo = 1000; XT_CHECK(names(b, "allocator record damaged")); b->maxo = su;
+    su = b->nlev; b->nlev++; XT_CHECK(names(b, "allocator record damaged")); b->nlev = su;
+    sa = b->base; b->base += 4096; XT_CHECK(names(b, "allocator record damaged")); b->base = sa;
+    sa = b->bytes; b->bytes += 4096; XT_CHECK(names(b, "allocator record damaged")); b->bytes = sa;
+    DAMAGE_PTR(adj, b->adj + 1);
+    DAMAGE_PTR(nfree, b->nfree + 1);
+    DAMAGE_PTR(res, b->res + 1);
+    DAMAGE_PTR(hw, b->hw + 1);
+    DAMAGE_PTR(sum, b->sum + 1);
+    if (b->head) {
+        DAMAGE_PTR(head, b->head + 1);
+        DAMAGE_PTR(low, b->head);
+    } else {
+        DAMAGE_PTR(low, b->low + 1);
+        DAMAGE_PTR(rec, b->rec + 1);
+        DAMAGE_PTR(head, b->low);
+    }
+    XT_CHECK(xbuddy_check(b) == NULL);
+    EXPECT_NO_ERROR();
+#undef DAMAGE
+#undef DAMAGE_PTR
+}
+static void test_check_names_record_damage(void)
+{
+    static uint64_t store[4096]; /* 32 KiB */
+    xbuddy_desc d = desc_of(4096);
+    xbuddy *b = meta_init(0, 12 * 4096, &d);
+    XT_CHECK(b != NULL);
+    if (b) record_damage(b);
+    d = desc_of(64);
+    b = xbuddy_init(store, sizeof store, &d);
+    XT_CHECK(b != NULL);
+    if (b) record_damage(b);
+}
+
 /* ---- in-band free lists ------------------------------------------------------- */
 /* The smallest in-band minimum block (8 bytes: the two 32-bit links, on
  * every target) and its neighbours, at every level: order-0 blocks, which
@@ -1375,6 +1432,7 @@ int main(int argc, char **argv)
     XT_RUN(test_dump_long_line);
     XT_RUN(test_full_check_every_call);
     XT_RUN(test_check_names_each_invariant);
+    XT_RUN(test_check_names_record_damage);
     XT_RUN(test_inband_min_block_edges);
     XT_RUN(test_check_finds_broken_lists);
     XT_RUN(test_stress_meta);
