@@ -212,6 +212,10 @@
  *   (destructors first). Allocation takes the magazine, then the current
  *   slab, then a partial one, then an empty one, then a new one from the
  *   page source.
+ *   - the cache record's layout (object, slot and stride sizes, objects
+ *     per slab, index constants, slab mask, header offset) is what init
+ *     computes from its object size, alignment and slab size (checked
+ *     first; its page source is not checked);
  *   - every slab's header names its cache; the slab is S-aligned; object 0
  *     is at an allowed colour offset; the lists are consistently linked;
  *   - list membership matches the number of objects in use;
@@ -1818,6 +1822,32 @@ static const char *xslab__check_slab(const xslab_cache *c, const xslab__slab *s,
     return NULL;
 }
 
+/* The cache record every walk follows: its layout (object, slot and
+ * stride sizes, objects per slab, index constants, slab mask, header
+ * offset, colour step) is what init computes from its own object size,
+ * alignment and slab size. The page source it points to is not checked: a
+ * link can only be followed. Copies the record (a few hundred bytes of
+ * stack). */
+static const char *xslab__check_record(const xslab_cache *c)
+{
+    xslab_cache t;
+    size_t slab = c->d.slab_size, align = c->d.align;
+    if ((slab & (slab - 1)) || slab < XSLAB_MIN_SLAB || slab > XSLAB__MAX_SLAB || !c->d.size || c->d.size > slab ||
+        !align || (align & (align - 1)) || align > slab)
+        return "cache record damaged";
+    XALLOC_MEMCPY(&t, c, sizeof t);
+    t.n = xslab__layout(&t, (uint32_t)c->d.size, (uint32_t)align, slab, c->d.ctor || c->d.dtor);
+#if XALLOC_DEBUG >= 1
+    xslab__divisor(&t);
+#endif
+    if (!t.n || t.n != c->n || t.cap != c->cap || t.slot != c->slot || t.stride != c->stride ||
+        t.link_off != c->link_off || t.rz_end != c->rz_end || t.req_off != c->req_off || t.tshift != c->tshift ||
+        t.inv != c->inv || c->mask != ~(uintptr_t)(slab - 1) || c->hdr_off != slab - sizeof(xslab__slab) ||
+        c->colour_step != (align > XSLAB_COLOUR_STEP ? align : XSLAB_COLOUR_STEP))
+        return "cache record damaged";
+    return NULL;
+}
+
 static const char *xslab__check_cache(const xslab_cache *c)
 {
     const xslab__slab *lists[3];
@@ -1825,6 +1855,7 @@ static const char *xslab__check_cache(const xslab_cache *c)
     uint32_t j, k;
     int l;
     const char *why;
+    if ((why = xslab__check_record(c)) != NULL) return why;
     /* the magazine: free objects of this cache's slabs, each once (level
      * >= 1: their bits clear) */
     if (c->nmag > (XSLAB_MAGAZINE > 0 ? XSLAB_MAGAZINE : 0)) return "magazine count out of range";

@@ -1157,6 +1157,34 @@ static void test_check_finds_damage(void)
     DAMAGE(c.nempty++, c.nempty--, "empty slab count");
     DAMAGE(c.d.keep_empty = 0, c.d.keep_empty = 1, "more empty slabs kept");
     DAMAGE(c.allocs++, c.allocs--, "objects in use differ");
+    /* the record the walks follow: its layout, as init computes it from
+     * its object size, alignment and slab size (checked first) */
+    {
+        xslab_cache saved;
+        memcpy(&saved, &c, sizeof saved);
+#define REC(plant) DAMAGE(plant, memcpy(&c, &saved, sizeof c), "cache record damaged")
+        REC(c.n++);
+        REC(c.cap += 8);
+        REC(c.slot += 8);
+        REC(c.stride += 8);
+        REC(c.link_off = 8);
+        REC(c.rz_end += 4);
+        REC(c.req_off += 4);
+        REC(c.mask <<= 1);
+        REC(c.hdr_off -= 8);
+        REC(c.colour_step <<= 1);
+        REC(c.d.slab_size = 3 * 4096);
+        REC(c.d.slab_size <<= 1);
+        REC(c.d.size = 0);
+        REC(c.d.size += 64);
+        REC(c.d.align = 3);
+        REC(c.d.align = 0);
+#if XALLOC_DEBUG >= 1
+        REC(c.tshift++);
+        REC(c.inv ^= 2);
+#endif
+#undef REC
+    }
     /* the magazine */
     w = c.nmag;
     DAMAGE(c.nmag = XSLAB_MAGAZINE + 1, c.nmag = w, "magazine count");
