@@ -184,11 +184,11 @@
  *
  * CODE SIZE (.text with .rodata, Cortex-M4, arm-none-eabi-gcc 12 -Os
  * -ffunction-sections, XALLOC_DEBUG 0; `make size` measures these)
- *   whole implementation: 4.9 KiB; with XALLOC_NO_INTROSPECTION (no check,
- *   walk, dump or trace hook) 2.7 KiB. A program that calls only init, alloc
- *   and free links 1.4 KiB; 985 bytes with XALLOC_QUICK 0 and
- *   XALLOC_NO_INTROSPECTION (the smallest build). XALLOC_DEBUG 1 adds about
- *   0.5 KiB.
+ *   whole implementation: 5.3 KiB (5,460 bytes); with
+ *   XALLOC_NO_INTROSPECTION (no check, walk, dump or trace hook) 2.8 KiB
+ *   (2,857). A program that calls only init, alloc and free links 1.4 KiB;
+ *   1,003 bytes with XALLOC_QUICK 0 and XALLOC_NO_INTROSPECTION (the
+ *   smallest build). XALLOC_DEBUG 1 adds about 0.5 KiB.
  *
  * DEPENDENCIES
  *   None: stddef.h, stdint.h, stdbool.h, limits.h. No division on any path
