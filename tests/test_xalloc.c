@@ -1495,66 +1495,36 @@ static void test_check_names_record_damage(void)
     XT_CHECK(heap_ok(h));
     {   /* the records every walk follows: checked first, and no block or
          * list is read through a damaged one (a table pointer moved by a
-         * word, a region's bounds, a loop in the region list) */
-        unsigned char **bins = h->bins, **quick = h->quick;
-        uint32_t *sl_map = h->sl_map;
-        uint8_t *qcount = h->qcount;
-        uint32_t mg = h->max_gran, nfl = h->nfl;
-        xalloc__region *r2, saved;
-        h->max_gran = 0;
-        XT_CHECK(says(xalloc_check(h), "heap record damaged"));
-        h->max_gran = XALLOC__MAX_GRAN + 1;
-        XT_CHECK(says(xalloc_check(h), "heap record damaged"));
-        h->max_gran = mg;
-        h->nfl = nfl + 1;
-        XT_CHECK(says(xalloc_check(h), "heap record damaged"));
-        h->nfl = nfl;
-        h->bins = bins + 1;
-        XT_CHECK(says(xalloc_check(h), "heap record damaged"));
-        h->bins = bins;
-        h->quick = quick + 1;
-        XT_CHECK(says(xalloc_check(h), "heap record damaged"));
-        h->quick = quick;
-        h->sl_map = sl_map + 1;
-        XT_CHECK(says(xalloc_check(h), "heap record damaged"));
-        h->sl_map = sl_map;
-        h->qcount = qcount + 1;
-        XT_CHECK(says(xalloc_check(h), "heap record damaged"));
-        h->qcount = qcount;
+         * word, a region's bounds, a loop in the region list); each damage
+         * is undone by copying the records back */
+        xalloc_heap keep;
+        xalloc__region *r2 = NULL, keep2;
+#define BROKEN(plant, want) do { memcpy(&keep, h, sizeof keep); if (r2) memcpy(&keep2, r2, sizeof keep2); plant; \
+        XT_CHECK(says(xalloc_check(h), want)); memcpy(h, &keep, sizeof keep); if (r2) memcpy(r2, &keep2, sizeof keep2); } while (0)
+        BROKEN(h->max_gran = 0, "heap record damaged");
+        BROKEN(h->max_gran = XALLOC__MAX_GRAN + 1, "heap record damaged");
+        BROKEN(h->nfl++, "heap record damaged");
+        BROKEN(h->bins++, "heap record damaged");
+        BROKEN(h->quick++, "heap record damaged");
+        BROKEN(h->sl_map++, "heap record damaged");
+        BROKEN(h->qcount++, "heap record damaged");
         XT_CHECK(heap_ok(h));
         XT_CHECK(xalloc_add_region(h, arena + 65536 + 100, 8192));
         r2 = h->region.next;
         XT_CHECK(r2 != NULL && heap_ok(h));
         if (!r2) return;
-        saved = h->region;
-        h->region.first -= G;                   /* over the tables */
-        XT_CHECK(says(xalloc_check(h), "region record damaged"));
-        h->region = saved;
-        h->region.end += 8;                     /* not G-aligned */
-        XT_CHECK(says(xalloc_check(h), "region record damaged"));
-        h->region = saved;
-        h->region.bytes = (size_t)(h->region.end - h->region.mem) - 1; /* ends before its blocks */
-        XT_CHECK(says(xalloc_check(h), "region record damaged"));
-        h->region = saved;
-        h->region.mem = (unsigned char *)&h->region + 1; /* starts after its own record */
-        XT_CHECK(says(xalloc_check(h), "region record damaged"));
-        h->region = saved;
-        h->region.end = h->region.first;        /* no room for a block */
-        XT_CHECK(says(xalloc_check(h), "region record damaged"));
-        h->region = saved;
-        saved = *r2;
-        r2->first = (unsigned char *)r2;        /* over its own record */
-        XT_CHECK(says(xalloc_check(h), "region record damaged"));
-        *r2 = saved;
-        r2->mem = h->region.mem + 64;           /* overlaps the first region */
-        r2->bytes += (size_t)((unsigned char *)r2 - r2->mem);
-        XT_CHECK(says(xalloc_check(h), "region record damaged"));
-        *r2 = saved;
-        r2->next = r2;                          /* a loop */
-        XT_CHECK(says(xalloc_check(h), "region record damaged"));
-        r2->next = &h->region;
-        XT_CHECK(says(xalloc_check(h), "region record damaged"));
-        *r2 = saved;
+        BROKEN(h->region.first -= G, "region record damaged");                 /* over the tables */
+        BROKEN(h->region.end += 8, "region record damaged");                   /* not G-aligned */
+        BROKEN(h->region.bytes = (size_t)(h->region.end - h->region.mem) - 1,  /* ends before its blocks */
+               "region record damaged");
+        BROKEN(h->region.mem = (unsigned char *)&h->region + 1, "region record damaged"); /* after its record */
+        BROKEN(h->region.end = h->region.first, "region record damaged");      /* no room for a block */
+        BROKEN(r2->first = (unsigned char *)r2, "region record damaged");      /* over its own record */
+        BROKEN((r2->bytes += (size_t)((unsigned char *)r2 - (h->region.mem + 64)), r2->mem = h->region.mem + 64),
+               "region record damaged");                                        /* overlaps the first */
+        BROKEN(r2->next = r2, "region record damaged");                        /* a loop */
+        BROKEN(r2->next = &h->region, "region record damaged");
+#undef BROKEN
         XT_CHECK(heap_ok(h));
     }
 #if XALLOC_QUICK > 0
