@@ -68,8 +68,9 @@ check-prelude:
 	@sh tools/prelude.sh check
 
 # Each header's implementation alone, warning-free at WSTRICT with gcc and
-# clang, C99/C11/C17 and C++11/C++17, at every debug level (one target per
-# header, so that -j runs them side by side).
+# clang, C99/C11/C17 and C++11/C++17, at every debug level, and at every
+# level but 4 also with XALLOC_NO_INTROSPECTION (C99 and C++11; one target
+# per header, so that -j runs them side by side).
 WARN_STAMPS := $(patsubst %.h,$(O)/warn/%.ok,$(HEADERS))
 warnings: $(WARN_STAMPS)
 $(O)/warn/%.ok: %.h
@@ -80,7 +81,10 @@ $(O)/warn/%.ok: %.h
 	    for std in c99 c11 c17; do $$cc -std=$$std -I. $(WSTRICT) -DXALLOC_DEBUG=$$l -c $(O)/warn/$*.c -o $(O)/warn/$*.o; done; done; \
 	  for cxx in g++ clang++; do command -v $$cxx >/dev/null || continue; \
 	    for std in c++11 c++17; do $$cxx -std=$$std -I. $(WSTRICT) -DXALLOC_DEBUG=$$l -x c++ -c $(O)/warn/$*.c -o $(O)/warn/$*.o; done; done; \
-	done; echo "warnings: $< clean (gcc/clang, C99-C17, C++11/17, levels $(LEVELS))"; touch $@
+	  [ $$l -ge 4 ] || for cc in gcc clang g++ clang++; do command -v $$cc >/dev/null || continue; \
+	    case $$cc in *++) std="c++11 -x c++";; *) std=c99;; esac; \
+	    $$cc -std=$$std -I. $(WSTRICT) -DXALLOC_DEBUG=$$l -DXALLOC_NO_INTROSPECTION -c $(O)/warn/$*.c -o $(O)/warn/$*.o; done; \
+	done; echo "warnings: $< clean (gcc/clang, C99-C17, C++11/17, levels $(LEVELS); without introspection below 4)"; touch $@
 
 # The programs run TEST_JOBS at a time (outputs in order, then the total).
 TEST_JOBS ?= 2

@@ -874,6 +874,7 @@ static inline unsigned xbitmap__log2(xbitmap__word w)
 #endif
 }
 
+#ifndef XALLOC_NO_INTROSPECTION /* (only the debugging aids count bits) */
 /* Set bits; SWAR, so no compiler helper is called (a word-wide multiply). */
 static unsigned xbitmap__popcount(xbitmap__word w)
 {
@@ -882,6 +883,7 @@ static unsigned xbitmap__popcount(xbitmap__word w)
     w = (w + (w >> 4)) & (XBITMAP__ALL / 17u);
     return (unsigned)((w * (XBITMAP__ALL / 255u)) >> (XBITMAP__W - 8));
 }
+#endif
 
 /* pat[o]: a bit at every multiple of 2^o, o = 0 .. log2 W. */
 static const xbitmap__word xbitmap__pat[XBITMAP__LW + 1] = {
