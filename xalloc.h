@@ -126,7 +126,9 @@
  *   - The heap record's table sizes and pointers are as init set them;
  *     each region record's blocks lie G-aligned inside its memory, after
  *     the records; regions do not overlap and none is listed twice
- *     (checked first: no block or list is read through a damaged record).
+ *     (checked first: no block or list is read through a damaged record;
+ *     the link to the next region record, tested only for alignment, and
+ *     the hooks are followed as they are).
  *   - Blocks tile each region from its first block to its sentinel (a used
  *     header of 0 granules); regions larger than the largest block are cut
  *     into segments separated by fences (used headers of 1 granule).
@@ -1855,11 +1857,12 @@ static const char *xalloc__check_list(const xalloc_heap *h, const unsigned char 
 }
 
 /* The records every walk follows: the heap record's table sizes and
- * pointers as init set them, and each region record's bounds (its blocks
- * G-aligned inside its memory, after the record and tables at its start;
- * no two regions overlap, no record comes twice: a loop in the list ends).
- * A link itself can only be followed: the check reads the record it points
- * to. O(R^2). */
+ * pointers as init set them, and each region record's bounds (its memory
+ * not wrapping around, its blocks G-aligned inside it after the record and
+ * tables at its start; no two regions overlap, no record comes twice: a
+ * loop in the list ends). A link to the next region record can only be
+ * tested for alignment, then followed: the check reads the record it
+ * points to (so do the hooks it calls). O(R^2). */
 static const char *xalloc__check_records(const xalloc_heap *h)
 {
     const xalloc__region *r, *q;
@@ -1873,9 +1876,11 @@ static const char *xalloc__check_records(const xalloc_heap *h)
         return "heap record damaged";
     for (r = &h->region, i = 0; r; r = r->next, i++) {
         uintptr_t mem = (uintptr_t)r->mem, start = r == &h->region ? (uintptr_t)h + meta : (uintptr_t)(r + 1);
-        if ((uintptr_t)r < mem || (uintptr_t)r->first < start + XALLOC__HDR || r->end < r->first ||
-            (size_t)(r->end - r->first) < xalloc__bytes(XALLOC__MIN_GRAN) ||
-            ((uintptr_t)r->first | (uintptr_t)r->end) & (XALLOC__G - 1) || (uintptr_t)r->end - mem > r->bytes)
+        if ((uintptr_t)r < mem || r->bytes > UINTPTR_MAX - mem || (uintptr_t)r->first < start + XALLOC__HDR ||
+            (uintptr_t)r->end < (uintptr_t)r->first ||
+            (uintptr_t)r->end - (uintptr_t)r->first < xalloc__bytes(XALLOC__MIN_GRAN) ||
+            ((uintptr_t)r->first | (uintptr_t)r->end) & (XALLOC__G - 1) || (uintptr_t)r->end - mem > r->bytes ||
+            (uintptr_t)r->next & (XALLOC__P - 1)) /* add_region aligns a record to P */
             return "region record damaged";
         for (q = &h->region, j = 0; j < i; q = q->next, j++) /* the i records before r */
             if (q == r || (mem < (uintptr_t)q->mem + q->bytes && (uintptr_t)q->mem < mem + r->bytes))

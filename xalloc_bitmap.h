@@ -189,9 +189,9 @@
  *
  * INVARIANTS (all checked by xbitmap_check)
  *   - the map record's sizes and pointers and every tower record are as
- *     init laid them out for count (checked first: the check reads no
- *     word through a damaged record; a damaged count shows as a
- *     meta_bytes that xbitmap_meta_size(count) does not give);
+ *     init laid them out for count, and count agrees with its complement,
+ *     kept beside it (checked first: the check reads no word through a
+ *     damaged record; the hooks are called as they are);
  *   - bits past count are 0; reserved units are 0 in bits[];
  *   - every Q[o] bit agrees with bits[] (o <= log2 W) or with Q[o-1];
  *   - every tower level agrees with the level below; bits past the end of
@@ -835,6 +835,7 @@ static void xbitmap__emit(xbitmap__range *out, unsigned *m, xbitmap_index s, xbi
  * then the words: bits[], each order's tower. */
 struct xbitmap {
     xbitmap_index     count, nwords;
+    xbitmap_index     notcount;     /* ~count: a damaged count shows           */
     xbitmap_index     nfree, nres;  /* free units; reserved units             */
     xbitmap_index     nruns;        /* maximal runs of free units             */
     xbitmap_index     hint;         /* no unit below it is free               */
@@ -1507,6 +1508,7 @@ XALLOC_DEF xbitmap *xbitmap_init(void *meta, size_t meta_bytes, xbitmap_index co
     h = (xbitmap *)(void *)m;
     XALLOC_MEMSET(h, 0, sizeof *h); /* counts, ranges, hint, statistics */
     h->count = count;
+    h->notcount = ~count;
     h->nwords = XBITMAP__NW(count);
     h->omax = xbitmap__log2(count);
     h->pw = h->omax < XBITMAP__LW ? h->omax : XBITMAP__LW;
@@ -1905,10 +1907,10 @@ static const char *xbitmap__check_locked(const xbitmap *h)
     xbitmap_index i, x, nres = 0;
     unsigned o, k;
     const char *why;
-    /* first the records every search follows: count, sizes and pointers
-     * as init set them (a count past the buffer changes meta_bytes) */
-    if (h->meta_bytes != xbitmap_meta_size(h->count) || h->omax != xbitmap__log2(h->count) ||
-        h->nwords != XBITMAP__NW(h->count) || h->pw != (h->omax < XBITMAP__LW ? h->omax : XBITMAP__LW) ||
+    /* first the records every search follows: count (and its complement),
+     * sizes and pointers as init set them */
+    if (h->notcount != ~h->count || h->meta_bytes != xbitmap_meta_size(h->count) ||
+        h->omax != xbitmap__log2(h->count) || h->nwords != XBITMAP__NW(h->count) || h->pw != (h->omax < XBITMAP__LW ? h->omax : XBITMAP__LW) ||
         h->tw != xbitmap__tw_at(h) || h->bits != xbitmap__bits_at(h))
         return "map record damaged";
     for (o = 0; o <= h->omax; o += 8) { /* the tower records, 8 at a time */

@@ -894,10 +894,10 @@ static void test_check_names_each_invariant(void)
         blk->base = (xbitmap__word *)(uintptr_t)1; /* never read */
         XT_CHECK(names(&f, "summary tower record damaged"));
         blk->base = saved;
-        saved = b->tw[b->omax].up;
-        b->tw[b->omax].up = saved + 1;
+        saved = b->tw[0].up;            /* (level 1 of order 0: searches read it) */
+        b->tw[0].up = saved + 1;
         XT_CHECK(names(&f, "summary tower record damaged"));
-        b->tw[b->omax].up = saved;
+        b->tw[0].up = saved;
         saved = b->bits;
         b->bits = saved + 8;
         XT_CHECK(names(&f, "map record damaged"));
@@ -910,6 +910,7 @@ static void test_check_names_each_invariant(void)
         b->tw = tw;
     }
     BREAK_NAMES(b->count, b->count * 1024, "map record damaged"); /* a count the buffer cannot hold */
+    BREAK_NAMES(b->count, b->count + 1, "map record damaged");    /* one that keeps the layout */
     BREAK_NAMES(b->count, 0, "map record damaged");
     BREAK_NAMES(b->pw, b->pw - 1, "map record damaged");
     XT_CHECK(xbitmap_check(b) == NULL);

@@ -1504,6 +1504,7 @@ static void test_check_names_record_damage(void)
         BROKEN(h->max_gran = 0, "heap record damaged");
         BROKEN(h->max_gran = XALLOC__MAX_GRAN + 1, "heap record damaged");
         BROKEN(h->nfl++, "heap record damaged");
+        BROKEN(h->nquick++, "heap record damaged");
         BROKEN(h->bins++, "heap record damaged");
         BROKEN(h->quick++, "heap record damaged");
         BROKEN(h->sl_map++, "heap record damaged");
@@ -1514,7 +1515,8 @@ static void test_check_names_record_damage(void)
         XT_CHECK(r2 != NULL && heap_ok(h));
         if (!r2) return;
         BROKEN(h->region.first -= G, "region record damaged");                 /* over the tables */
-        BROKEN(h->region.end += 8, "region record damaged");                   /* not G-aligned */
+        BROKEN(h->region.first += XALLOC__HDR, "region record damaged");       /* not G-aligned */
+        BROKEN(h->region.end = h->region.first - G, "region record damaged");  /* before its start */
         BROKEN(h->region.bytes = (size_t)(h->region.end - h->region.mem) - 1,  /* ends before its blocks */
                "region record damaged");
         BROKEN(h->region.mem = (unsigned char *)&h->region + 1, "region record damaged"); /* after its record */
@@ -1524,6 +1526,8 @@ static void test_check_names_record_damage(void)
                "region record damaged");                                        /* overlaps the first */
         BROKEN(r2->next = r2, "region record damaged");                        /* a loop */
         BROKEN(r2->next = &h->region, "region record damaged");
+        BROKEN(r2->bytes = (size_t)0 - (size_t)(uintptr_t)r2->mem + 16, "region record damaged"); /* wraps */
+        BROKEN(h->region.next = (xalloc__region *)(void *)((unsigned char *)r2 + 1), "region record damaged"); /* misaligned */
 #undef BROKEN
         XT_CHECK(heap_ok(h));
     }
