@@ -1910,8 +1910,9 @@ static const char *xbitmap__check_locked(const xbitmap *h)
     /* first the records every search follows: count (and its complement),
      * sizes and pointers as init set them */
     if (h->notcount != ~h->count || h->meta_bytes != xbitmap_meta_size(h->count) ||
-        h->omax != xbitmap__log2(h->count) || h->nwords != XBITMAP__NW(h->count) || h->pw != (h->omax < XBITMAP__LW ? h->omax : XBITMAP__LW) ||
-        h->tw != xbitmap__tw_at(h) || h->bits != xbitmap__bits_at(h))
+        h->omax != xbitmap__log2(h->count) || h->nwords != XBITMAP__NW(h->count) ||
+        h->pw != (h->omax < XBITMAP__LW ? h->omax : XBITMAP__LW) || h->tw != xbitmap__tw_at(h) ||
+        h->bits != xbitmap__bits_at(h))
         return "map record damaged";
     for (o = 0; o <= h->omax; o += 8) { /* the tower records, 8 at a time */
         xbitmap__tower want[8];

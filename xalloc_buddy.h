@@ -228,8 +228,8 @@
  *
  * CODE SIZE (.text + .rodata, Cortex-M4, arm-none-eabi-gcc 12 -Os
  * -ffunction-sections, XALLOC_DEBUG 0; `make size`)
- *   whole implementation 5.9 KiB (5,997 bytes); a program that calls only
- *   init, alloc and free links 2.15 KiB (2,205 bytes: both modes' free sets,
+ *   whole implementation 5.8 KiB (5,947 bytes); a program that calls only
+ *   init, alloc and free links 2.2 KiB (2,223 bytes: both modes' free sets,
  *   as the mode is chosen at run time; 1,753 with XBUDDY_MODES 1); with
  *   XALLOC_NO_INTROSPECTION 3.2 KiB (3,255 bytes). XALLOC_DEBUG 1 adds about
  *   0.4 KiB.
@@ -1251,8 +1251,27 @@ static xbuddy *xbuddy__bad(const xbuddy_desc *d, const void *p)
     return NULL;
 }
 
-/* Finish an allocator whose geometry is in place: hooks, counters, arrays,
- * then every byte of the range free in maximal aligned blocks. */
+/* Point t's arrays (its geometry in place) where they go after the handle
+ * at `at`: adj, nfree, then low and rec (metadata-only) or head (in-band),
+ * res, the pair bits, the index. Setup places a handle's own arrays; the
+ * check compares a handle with this. */
+static void xbuddy__place(xbuddy *t, const xbuddy *at, bool meta)
+{
+    size_t *z;
+    t->adj = (size_t *)(void *)(uintptr_t)(at + 1);
+    t->nfree = t->adj + t->maxo + 1;
+    z = t->nfree + t->maxo + 1;
+    t->low = t->rec = t->head = NULL;
+    if (meta) t->low = z, t->rec = z + t->maxo + 1;
+    else t->head = z;
+    t->res = z + (size_t)(meta ? 2u : 1u) * (t->maxo + 1);
+    t->hw = (xbuddy__w *)(void *)(t->res + 2 * t->maxres);
+    t->sum = t->hw + t->nwords;
+}
+
+/* Finish an allocator whose geometry is in place: hooks, counters, arrays
+ * (all zeroed), then every byte of the range free in maximal aligned
+ * blocks. */
 static xbuddy *xbuddy__setup(xbuddy *b, const xbuddy_desc *d, unsigned flags)
 {
     size_t x, *z;
@@ -1264,17 +1283,7 @@ static xbuddy *xbuddy__setup(xbuddy *b, const xbuddy_desc *d, unsigned flags)
     b->hooks.user = d ? d->hooks.user : NULL;
     b->mask = b->used = b->resv = b->live = b->nres = 0;
     b->allocs = b->frees = b->failures = 0;
-    /* after the handle: adj, nfree, then low and rec (metadata-only) or
-     * head (in-band), res, the pair bits, the index (all zeroed) */
-    b->adj = (size_t *)(void *)(b + 1);
-    b->nfree = b->adj + b->maxo + 1;
-    z = b->nfree + b->maxo + 1;
-    b->low = b->rec = b->head = NULL;
-    if (flags & XBUDDY__META) b->low = z, b->rec = z + b->maxo + 1;
-    else b->head = z;
-    b->res = z + (size_t)(flags & XBUDDY__META ? 2u : 1u) * (b->maxo + 1);
-    b->hw = (xbuddy__w *)(void *)(b->res + 2 * b->maxres);
-    b->sum = b->hw + b->nwords;
+    xbuddy__place(b, b, (flags & XBUDDY__META) != 0);
     for (z = b->adj; z < (size_t *)(void *)(b->sum + b->lev[b->nlev]); z++) *z = 0;
     xbuddy__slices(b, b->adj);
     for (o = 0, z = b->nfree + b->maxo + 1; o <= b->maxo; o++) z[o] = b->low ? SIZE_MAX : XBUDDY__NIL; /* low or head: none */
@@ -1527,23 +1536,19 @@ static size_t xbuddy__popcount(xbuddy__w w)
     return c;
 }
 
-/* The full check: a lookup of every block, a pass over the bitmap and the
- * index. O(B * M + bitmap words); needs no memory of its own. */
 /* The record every walk follows: its geometry is what layout gives for its
  * own range, block sizes and table size, in its mode (in-band: head set,
  * low and rec not, and the record less than a minimum block after the
  * range, where init put it; metadata-only: the reverse), and its arrays lie
- * where setup put them, one after the other after the record. O(M). */
+ * where setup put them (xbuddy__place). O(M). */
 static const char *xbuddy__check_record(const xbuddy *b)
 {
     xbuddy t;
     xbuddy_desc d;
     bool meta = !XBUDDY__INBAND(b);
-    size_t *z;
     unsigned k;
     if (b->shift >= sizeof(xbuddy_addr) * CHAR_BIT || b->maxo >= sizeof(size_t) * CHAR_BIT - 1)
         return "allocator record damaged";
-    z = (size_t *)(void *)(uintptr_t)(b + 1) + 2 * ((size_t)b->maxo + 1); /* after adj and nfree */
     XALLOC_MEMSET(&d, 0, sizeof d);
     d.min_block = xbuddy__shl(1, b->shift);
     d.max_block = xbuddy__shl(d.min_block, b->maxo); /* (0 if that overflows: no cap) */
@@ -1555,14 +1560,16 @@ static const char *xbuddy__check_record(const xbuddy *b)
         return "allocator record damaged";
     for (k = 0; k <= t.nlev; k++)
         if (t.lev[k] != b->lev[k]) return "allocator record damaged";
-    if (b->adj != (size_t *)(void *)(uintptr_t)(b + 1) || b->nfree != b->adj + b->maxo + 1 ||
-        (meta ? b->low != z || b->rec != z + b->maxo + 1 || b->head : b->head != z || b->low || b->rec) ||
-        b->res != z + (size_t)(meta ? 2u : 1u) * (b->maxo + 1) || b->hw != (xbuddy__w *)(void *)(b->res + 2 * b->maxres) ||
-        b->sum != b->hw + b->nwords)
+    xbuddy__place(&t, b, meta);
+    if (t.adj != b->adj || t.nfree != b->nfree || t.low != b->low || t.rec != b->rec || t.head != b->head ||
+        t.res != b->res || t.hw != b->hw || t.sum != b->sum)
         return "allocator record damaged";
     return NULL;
 }
 
+/* The full check: the record, a lookup of every block, a pass over the
+ * bitmap and the index. O(B * M + bitmap words); needs no memory of its
+ * own (a handle's worth of stack). */
 static const char *xbuddy__check_locked(const xbuddy *b)
 {
     size_t x, end = b->phase + b->n, used = 0, resv = 0, live = 0, nfree = 0, marks = 0, i, w, e;
