@@ -64,9 +64,10 @@
  *   xbitmap_state(b, index)           -> XBITMAP_FREE, _USED, _RESERVED,
  *                                        or _OUTSIDE past the end        [O(R) reserved, else O(1)]
  *   xbitmap_stats_get(b, out)         -> counts, largest free run, free runs
- *                                        [O(1) + largest run: O(L + run/W) per
- *                                        free run holding a free aligned block
- *                                        of half the largest order; O(count/W) worst]
+ *                                        [O(1) + largest run: the run tree's
+ *                                        root, O(log C) plus O(W + log C) per
+ *                                        chunk an allocation left stale (see
+ *                                        SEARCH); O(count/W) after a fill]
  *   xbitmap_check(b)                  -> NULL or the broken invariant
  *                                        [O(count/W * (log W + R))]
  *   xbitmap_walk(b, fn, user)         -> free, used and reserved runs in
@@ -85,11 +86,16 @@
  *   - otherwise O(L + n/W) per free run that holds such a block but is
  *     too short (its first such block only: the search goes on past the
  *     run), or (a > 2^k) per block at a position that is not a multiple of
- *     a. A search that fails because no free aligned 2^c block exists
- *     costs O(L); one that fails after meeting r such runs O(r*(L + n/W)),
- *     at worst all of the map: the price of never failing while a fit
- *     exists (see SPEED: about 30 ms on 2^32 units for a request one
- *     unit longer than the longest free run).
+ *     a. Before it, the run tree (DATA STRUCTURES) says whether a free
+ *     run of n units exists at all (O(1) if a free aligned block of
+ *     2^ceil(log2 n) does): a search that must fail for want of such a
+ *     run stops there, in O(log C) (C = count/W^2, the tree's chunks)
+ *     plus O(W + log C) per chunk an allocation changed since it was last
+ *     measured, amortized over those allocations (SPEED: 40 ns on 2^32
+ *     units for one unit longer than the longest free run, where the
+ *     search alone took 20 ms). One that fails only for the alignment
+ *     still costs O(r*(L + n/W)) after meeting r runs, at worst all of
+ *     the map: the price of never failing while a fit exists.
  *   Placement (desc.policy):
  *   - XBITMAP_FIRST_FIT (default): the lowest fit at or after the search
  *     start (the hint, or a random unit), wrapping around.
@@ -181,6 +187,10 @@
  *   ranges[]   the reserved ranges, sorted, merged (no two overlap or
  *              touch), at most XBITMAP_MAX_RESERVED; whether a unit is
  *              reserved is a pass over them (O(R)).
+ *   leaves, rt[] the run tree over chunks of W*W units: for each span, the
+ *              free units at its start and end and a bound on its longest
+ *              free run (its comment, "the run tree", says how it is kept:
+ *              an allocation marks one leaf, a free raises what it must).
  *   A change to a word of bits[] changes Q[o] for the orders between the
  *   word's largest free aligned block before and after (one unit: at most
  *   one order, that of the free aligned block around it); a word that
@@ -199,20 +209,25 @@
  *   - ranges are sorted, inside the map, apart;
  *   - free = popcount(bits[]); reserved = the units in ranges[];
  *     free + reserved <= count; free runs = the runs in bits[];
- *   - no unit below the hint is free.
+ *   - no unit below the hint is free;
+ *   - the run tree: a leaf not stale holds its chunk's longest free run,
+ *     a stale one at least that (at most a chunk); each node at least the
+ *     combination of its halves (so at least the truth for its span).
  *
  * MEMORY (xbitmap_meta_size; W = 64)
  *   count/8 bytes of bits; one 8-word group per W words of bits for the
  *   per-word orders (1/8 of the bits at W = 64, 1/4 at W = 32);
  *   count/W bits for the block orders; 1/63 more for the levels above; the
- *   map record with one tower record per order (about 1 KiB); up to 70
- *   bytes of alignment.
+ *   map record with one tower record per order (about 1 KiB); the run
+ *   tree, 3 words per node above the chunks of W*W units (about 3 words
+ *   per chunk: 3/64 bit per unit at W = 64, 3/32 at W = 32); up
+ *   to 70 bytes of alignment.
  *     units        bytes          bits per unit
- *     1,000        1,262          10.1   (the record dominates)
- *     65,536       10,926         1.33
- *     2^22         601,070        1.147  (16 GiB of 4 KiB frames)
- *     2^32         613,436,494    1.143
- *   At W = 32: about 1.29 bits per unit. A smaller
+ *     1,000        1,302          10.4   (the record dominates)
+ *     65,536       11,446         1.40
+ *     2^22         633,846        1.209  (16 GiB of 4 KiB frames)
+ *     2^32         646,990,934    1.205
+ *   At W = 32: about 1.42 bits per unit. A smaller
  *   XBITMAP_MAX_RESERVED shrinks the record (16 bytes per range at W = 64).
  *
  * SPEED (bench/bench_bitmap.c, `make bench`; gcc -O2, XALLOC_DEBUG=1, one
@@ -220,15 +235,19 @@
  * median over 5 runs of the benchmark, each the median of 5, and the range)
  *   A map of 2^22 units, half of it used by random single units and short
  *   runs, one aligned 512-unit window in eight wholly free:
- *     one unit (first fit from the hint):   alloc 6.8 (6.3-12), free 6.0 (5.8-11)
- *     one unit from a random start:         alloc 31 (29-90),    free 13 (12-18)
- *     512 units at 512:                     alloc 42 (41-56),    free 38 (38-54)
- *   The same pattern over 2^32 units (585 MiB of metadata, so most calls
- *   miss the caches): one unit: alloc 6.8 (6.6-11), free 6.0 (5.7-11);
- *   512 units at 512: alloc 166 (162-196), free 357 (337-459); failing
- *   searches (512 at 512, 1024 at 1 and 513 at 1 with no free window left,
- *   65536 at 65536): 30 to 31 ns; the worst case, a request one unit
- *   longer than the longest free run: 20-24 ms.
+ *     one unit (first fit from the hint):   alloc 8.3 (8.2-9.0), free 8.0 (7.5-8.1)
+ *     one unit from a random start:         alloc 31 (30-31),    free 15 (15-16)
+ *     512 units at 512:                     alloc 44 (44-45),    free 50 (50-51)
+ *   (2026-12-02, 5 calls alternated with the version before the run
+ *   tree: 7.3 / 5.7, 29 / 12 and 42 / 39: the tree's upkeep costs about
+ *   1 ns per one-unit alloc, 2 per free and 11 per 512-unit free.)
+ *   The same pattern over 2^32 units (609 MiB of metadata, so most calls
+ *   miss the caches): one unit: alloc 8.3, free 7.9; 512 units at 512:
+ *   alloc 153, free 363; failing searches (512 at 512, 1024 at 1 and 513
+ *   at 1 with no free window left, 65536 at 65536, and one unit longer
+ *   than the longest free run, also with a one-unit alloc and free
+ *   elsewhere before each): 40 ns. Without the run tree the last took
+ *   20 ms (the search met every free run holding a 2^11 block).
  *   A one-unit call finds the one per-word order that can change without
  *   walking up the orders (xbitmap__order_at), and a free then updates
  *   one summary word; the walk cost a branch per order, mispredicted about
@@ -238,14 +257,15 @@
  *
  * CODE SIZE (arm-none-eabi-gcc -Os -mthumb -mcpu=cortex-m4
  * -ffunction-sections, XALLOC_DEBUG=0; tools/size.sh, `make size`)
- *   -Os (XBITMAP_SMALL 1): everything 6.7 KiB (6,855 bytes); what a
+ *   -Os (XBITMAP_SMALL 1): everything 9.5 KiB (9,708 bytes); what a
  *   program calling init, alloc, alloc_run and free links in
- *   (--gc-sections): 3.1 KiB (3,221). With XBITMAP_SMALL 0: 8.0 and 4.4
- *   KiB (8,181 and 4,549). With XALLOC_NO_INTROSPECTION: everything 4.2
- *   KiB (4,269). Roughly: summary upkeep 1.1 KiB, search (runs and, under
- *   XBITMAP_SMALL, one unit) 1.1 KiB, reserved ranges 0.6 KiB, set-up 0.6
- *   KiB, stats 0.2 KiB, check/walk/dump 2.5 KiB (with their texts), the
- *   texts of errors 0.3 KiB.
+ *   (--gc-sections): 5.4 KiB (5,549). With XBITMAP_SMALL 0: everything
+ *   10.4 KiB (10,616). With XALLOC_NO_INTROSPECTION: everything 6.4 KiB
+ *   (6,509). Roughly: summary upkeep 1.1 KiB, the run tree 2.3 KiB (its
+ *   upkeep in every change, the proof walk, its check), search (runs
+ *   and, under XBITMAP_SMALL, one unit) 1.1 KiB, reserved ranges 0.6
+ *   KiB, set-up 0.6 KiB, stats 0.2 KiB, check/walk/dump 2.5 KiB (with
+ *   their texts), the texts of errors 0.3 KiB.
  *   XBITMAP_SMALL 1 costs speed (same machine as SPEED, -O2, 2^22 units,
  *   ranges over runs): one unit alloc about 50 ns (48-53) and free 40
  *   (39-41), 7 and 6.5 times slower: one unit is a run of one, and every
@@ -841,6 +861,8 @@ struct xbitmap {
     xbitmap_index     hint;         /* no unit below it is free               */
     xbitmap__word    *bits;
     xbitmap__tower   *tw;           /* tw[o]: Q[o], o = 0 .. omax             */
+    xbitmap__word    *rt;           /* the run tree's nodes above its leaves  */
+    xbitmap_index     nch;          /* its leaves: chunks of W words          */
     unsigned          omax, pw;     /* floor(log2 count); min(omax, log2 W)   */
     unsigned          nranges;
     xbitmap__range    ranges[XBITMAP_MAX_RESERVED];
@@ -1191,11 +1213,381 @@ XBITMAP__HOT void xbitmap__mark_dir(xbitmap *h, xbitmap_index p, xbitmap_index n
     }
 }
 
-/* One copy per direction where speed matters (fr is then a constant). */
+/* ---- the run tree: longest free runs ---------------------------------------
+ * Bounds a run search that must fail. Units are cut into chunks of W words
+ * (W*W units: 4096 at W = 64, 1024 at W = 32); chunk j is group j, so its
+ * "word is all free" bits are one word, Q[log2 W] word j. Above the chunks
+ * lies a binary tree: level 0 is the chunks (nch leaves), each level above
+ * has a node per two of the level below (the last one alone if they are
+ * odd; its missing half counts as all used), up to one node, the root.
+ * For a node's span of units it keeps
+ *   pre  free units at its start, suf  free units at its end (exact),
+ *   max  at least the longest free run inside it (an upper bound);
+ * a node combines its halves: pre = l.pre if l.pre < half, else half + r.pre;
+ * suf likewise; max = max(l.max, r.max, l.suf + r.pre).
+ *   leaf j       max, with XBITMAP__STALE set if an allocation may have
+ *                cut the chunk's longest run since it was measured; kept
+ *                in the last, unused word of group j (XBITMAP__LEAF).
+ *                Its pre and suf are not stored: xbitmap__edges reads them
+ *                from the chunk's all-free word bits and two words, O(1).
+ *   rt[]         the levels above, from level 1 up, 3 words a node (pre,
+ *                suf, max); node k of level l has children 2k and 2k + 1
+ *                of level l - 1 and spans 2^(l + 2 log2 W) units.
+ * Upkeep (xbitmap__rt_changed, after every change of bits[]): a free
+ * measures the run it made inside the chunk, O(1), and raises the leaf's
+ * max to it, which keeps an exact leaf exact; an allocation marks the leaf
+ * stale. The nodes above are recomputed only when the leaf's max rose or
+ * the change touched a free run at either end of the chunk (pre or suf
+ * moved), and stop at the first node that stays the same: O(1) usually,
+ * O(log nch) at worst; a run over k chunks O(k + log nch).
+ * A run search asks xbitmap__has_run first: it follows nodes whose max
+ * reaches n down to a leaf, where an exact leaf or a run across two halves
+ * proves a fit; a stale leaf is measured (O(W) words) and made exact, and
+ * the walk starts again. So a search that must fail costs O(log nch), plus
+ * O(W + log nch) for each chunk an allocation has changed since it was last
+ * measured and whose old max still reached n: amortized, the measuring is
+ * paid for by the allocations that made the chunks stale. */
+#define XBITMAP__LC    (2u * XBITMAP__LW) /* log2 units per chunk */
+#define XBITMAP__CS    ((xbitmap_index)1 << XBITMAP__LC)
+#define XBITMAP__STALE XBITMAP__BIT(XBITMAP__M)
+/* Leaf j: the last word of group j (the per-word orders use slots 0 to
+ * log2 W), in the cache line that a change in chunk j writes anyway. */
+#define XBITMAP__LEAF(h, j) ((h)->tw[0].base[((xbitmap_index)(j) << 3) + 7])
+
+/* Levels a run tree can have above its chunks. */
+#define XBITMAP__MAXH (XBITMAP__W == 64 ? 45 : 23)
+
+/* Words of the run tree's levels above nch chunks. */
+static xbitmap_index xbitmap__tree_words(xbitmap_index nch)
+{
+    xbitmap_index words = 0;
+    while (nch > 1) {
+        nch = (nch + 1) >> 1;
+        words += 3 * nch;
+    }
+    return words;
+}
+
+/* Free units at the low end of w, and at its high end. */
+static inline unsigned xbitmap__lowfree(xbitmap__word w)
+{
+    return w == XBITMAP__ALL ? XBITMAP__W : xbitmap__ctz(~w);
+}
+static inline unsigned xbitmap__highfree(xbitmap__word w)
+{
+    return w == XBITMAP__ALL ? XBITMAP__W : (unsigned)XBITMAP__M - xbitmap__log2(~w);
+}
+
+/* Bit k: word k of chunk j is all free (0 for words past the end). */
+static inline xbitmap__word xbitmap__fullw(const xbitmap *h, xbitmap_index j)
+{
+    return h->pw == XBITMAP__LW ? XBITMAP__L0(&h->tw[XBITMAP__LW], j) : 0;
+}
+
+/* Free units just below unit u, inside u's chunk. O(1). */
+static xbitmap_index xbitmap__free_below(const xbitmap *h, xbitmap_index u)
+{
+    xbitmap_index i = u >> XBITMAP__LW;
+    unsigned b = (unsigned)(u & XBITMAP__M), k = (unsigned)(i & XBITMAP__M), t;
+    xbitmap__word x = ~h->bits[i] & (XBITMAP__BIT(b) - 1u);
+    if (x) return b - 1u - xbitmap__log2(x);
+    x = ~xbitmap__fullw(h, i >> XBITMAP__LW) & (XBITMAP__BIT(k) - 1u); /* words below that are not all free */
+    if (!x) return (xbitmap_index)b + ((xbitmap_index)k << XBITMAP__LW);
+    t = xbitmap__log2(x);
+    return (xbitmap_index)b + ((xbitmap_index)(k - 1u - t) << XBITMAP__LW) + xbitmap__highfree(h->bits[i - k + t]);
+}
+
+/* Free units just above unit u, inside u's chunk. O(1). */
+static xbitmap_index xbitmap__free_above(const xbitmap *h, xbitmap_index u)
+{
+    xbitmap_index i = u >> XBITMAP__LW, f;
+    unsigned b = (unsigned)(u & XBITMAP__M), k = (unsigned)(i & XBITMAP__M), t;
+    xbitmap__word x = ~h->bits[i] & ((XBITMAP__ALL << b) ^ XBITMAP__BIT(b));
+    if (x) return xbitmap__ctz(x) - b - 1u;
+    x = ~xbitmap__fullw(h, i >> XBITMAP__LW) & ((XBITMAP__ALL << k) ^ XBITMAP__BIT(k));
+    if (!x) return (xbitmap_index)(XBITMAP__M - b) + ((xbitmap_index)(XBITMAP__M - k) << XBITMAP__LW);
+    t = xbitmap__ctz(x); /* the first word above that is not all free */
+    f = i - k + t < h->nwords ? xbitmap__lowfree(h->bits[i - k + t]) : 0;
+    return (xbitmap_index)(XBITMAP__M - b) + ((xbitmap_index)(t - k - 1u) << XBITMAP__LW) + f;
+}
+
+/* pre and suf of chunk j < chunks. O(1). A chunk cut short by the end of
+ * the map has suf 0: its last units do not exist. */
+static void xbitmap__edges(const xbitmap *h, xbitmap_index j, xbitmap_index *pre, xbitmap_index *suf)
+{
+    xbitmap__word g = xbitmap__fullw(h, j);
+    xbitmap_index i = j << XBITMAP__LW;
+    unsigned t;
+    if (g == XBITMAP__ALL) {
+        *pre = *suf = XBITMAP__CS;
+        return;
+    }
+    t = xbitmap__ctz(~g);
+    *pre = ((xbitmap_index)t << XBITMAP__LW) + (i + t < h->nwords ? xbitmap__lowfree(h->bits[i + t]) : 0);
+    *suf = 0;
+    if (i + XBITMAP__W <= h->nwords) {
+        t = xbitmap__log2(~g);
+        *suf = ((xbitmap_index)(XBITMAP__M - t) << XBITMAP__LW) + xbitmap__highfree(h->bits[i + t]);
+    }
+}
+
+/* Node k of a level at q with n nodes (q NULL: the leaves): its pre, suf
+ * and max; past the end (the missing half of a last node), all 0. */
+static xbitmap_index xbitmap__node(const xbitmap *h, const xbitmap__word *q, xbitmap_index n, xbitmap_index k,
+                                   xbitmap_index *pre, xbitmap_index *suf)
+{
+    *pre = *suf = 0;
+    if (k >= n) return 0;
+    if (!q) {
+        xbitmap__edges(h, k, pre, suf);
+        return XBITMAP__LEAF(h, k) & ~XBITMAP__STALE;
+    }
+    *pre = q[3 * k];
+    *suf = q[3 * k + 1];
+    return q[3 * k + 2];
+}
+
+/* Node k from its children, nodes 2k and 2k + 1 of the level below (at q,
+ * n nodes), halves of 2^sh units: out = pre, suf, max. */
+static void xbitmap__combine(const xbitmap *h, const xbitmap__word *q, xbitmap_index n, xbitmap_index k, unsigned sh,
+                             xbitmap_index *out)
+{
+    xbitmap_index lp, ls, rp, rs, lm = xbitmap__node(h, q, n, 2 * k, &lp, &ls), rm = xbitmap__node(h, q, n, 2 * k + 1, &rp, &rs);
+    xbitmap_index half = (xbitmap_index)1 << sh, m = ls + rp;
+    out[0] = lp == half ? half + rp : lp;
+    out[1] = rs == half ? half + ls : rs;
+    out[2] = lm > m ? (lm > rm ? lm : rm) : (m > rm ? m : rm);
+}
+
+/* Recompute nodes k0..k1 of level l0 >= 1 from their children, then the
+ * levels above: up to level lall whatever happens, then up to the first
+ * level where none changed. up: after a free, a node only rises to its
+ * children's combination (a higher bound stays: lowering it is left to
+ * the searches that need it, so a free stops early); else it becomes
+ * that combination (a search tightening). O(k1 - k0 + log nch). */
+XBITMAP__COLD void xbitmap__rt_fix(xbitmap *h, unsigned l0, xbitmap_index k0, xbitmap_index k1, unsigned lall, bool up)
+{
+    const xbitmap__word *cq = NULL; /* the level below: the leaves first */
+    xbitmap__word *q = h->rt;
+    xbitmap_index cn = h->nch, k;
+    unsigned l = 1;
+    for (; cn > 1; cq = q, q += 3 * ((cn + 1) >> 1), cn = (cn + 1) >> 1, l++) {
+        bool changed = false;
+        if (l < l0) continue;
+        if (l > l0) {
+            k0 >>= 1;
+            k1 >>= 1;
+        }
+        for (k = k0; k <= k1; k++) {
+            xbitmap_index v[3], *w = &q[3 * k];
+            xbitmap__combine(h, cq, cn, k, XBITMAP__LC + l - 1u, v);
+            if (up) {
+                if (v[0] < w[0]) v[0] = w[0];
+                if (v[1] < w[1]) v[1] = w[1];
+                if (v[2] < w[2]) v[2] = w[2];
+            }
+            if (w[0] != v[0] || w[1] != v[1] || w[2] != v[2]) {
+                w[0] = v[0];
+                w[1] = v[1];
+                w[2] = v[2];
+                changed = true;
+            }
+        }
+        if (!changed && l >= lall) break;
+    }
+}
+#define xbitmap__rt_fix_leaves(h, j0, j1) xbitmap__rt_fix((h), 1, (j0) >> 1, (j1) >> 1, 0, true)
+
+/* Raise leaf j's max to at least m (a free run now in chunk j); true if
+ * it rose. Exactness is kept: the new longest run is that one or an old. */
+static inline bool xbitmap__raise(xbitmap *h, xbitmap_index j, xbitmap_index m)
+{
+    if (m <= (XBITMAP__LEAF(h, j) & ~XBITMAP__STALE)) return false;
+    XBITMAP__LEAF(h, j) = (XBITMAP__LEAF(h, j) & XBITMAP__STALE) | m;
+    return true;
+}
+
+/* A change over chunks j0 < j1: the chunks between are now all free or all
+ * used (exact); the end ones as in the one-chunk case. */
+XBITMAP__COLD void xbitmap__rt_many(xbitmap *h, xbitmap_index p, xbitmap_index n, bool fr)
+{
+    xbitmap_index j0 = p >> XBITMAP__LC, j1 = (p + n - 1) >> XBITMAP__LC, j;
+    for (j = j0 + 1; j < j1; j++) XBITMAP__LEAF(h, j) = fr ? XBITMAP__CS : 0;
+    if (fr) {
+        (void)xbitmap__raise(h, j0, xbitmap__free_below(h, p) + (XBITMAP__CS - (p & (XBITMAP__CS - 1))));
+        (void)xbitmap__raise(h, j1, ((p + n - 1) & (XBITMAP__CS - 1)) + 1 + xbitmap__free_above(h, p + n - 1));
+        xbitmap__rt_fix_leaves(h, j0, j1);
+    } else { /* the nodes above stay upper bounds */
+        XBITMAP__LEAF(h, j0) |= XBITMAP__STALE;
+        XBITMAP__LEAF(h, j1) |= XBITMAP__STALE;
+    }
+}
+
+/* Units [p, p+n) became free (fr) or not; bits[] and the all-free word
+ * bits are up to date. One chunk: O(1), and the nodes above only when the
+ * leaf's max rose or the change meets a free run at an end of the chunk. */
+static void xbitmap__rt_free(xbitmap *h, xbitmap_index p, xbitmap_index n)
+{
+    xbitmap_index j = p >> XBITMAP__LC, e = p + n - 1, i0 = p >> XBITMAP__LW, i1 = e >> XBITMAP__LW, len = n;
+    unsigned b0 = (unsigned)(p & XBITMAP__M), b1 = (unsigned)(e & XBITMAP__M);
+    unsigned k0 = (unsigned)(i0 & XBITMAP__M), k1 = (unsigned)(i1 & XBITMAP__M);
+    xbitmap__word g = xbitmap__fullw(h, j), x;
+    bool fix = false, loose = false;
+    /* The run below p: in p's word, then whole words by their bits in g;
+     * at the first word that is not all free, at most W - 1 more (not read:
+     * that word is most often in another cache line; the leaf may then
+     * become an upper bound, and stale). No such word: the run meets the
+     * chunk's start. */
+    x = ~h->bits[i0] & (XBITMAP__BIT(b0) - 1u);
+    if (x) {
+        len += b0 - 1u - xbitmap__log2(x);
+    } else {
+        len += b0;
+        x = ~g & (XBITMAP__BIT(k0) - 1u);
+        if (!x) fix = true;
+        else loose = true;
+        len += x ? ((xbitmap_index)(k0 - 1u - xbitmap__log2(x)) << XBITMAP__LW) + XBITMAP__M : (xbitmap_index)k0 << XBITMAP__LW;
+    }
+    /* and above e, the same way */
+    x = ~h->bits[i1] & ((XBITMAP__ALL << b1) ^ XBITMAP__BIT(b1));
+    if (x) {
+        len += xbitmap__ctz(x) - b1 - 1u;
+    } else {
+        len += XBITMAP__M - b1;
+        x = ~g & ((XBITMAP__ALL << k1) ^ XBITMAP__BIT(k1));
+        if (!x) fix = true;
+        else loose = true;
+        len += x ? ((xbitmap_index)(xbitmap__ctz(x) - k1 - 1u) << XBITMAP__LW) + XBITMAP__M
+                 : (xbitmap_index)(XBITMAP__M - k1) << XBITMAP__LW;
+    }
+    if (len > (XBITMAP__LEAF(h, j) & ~XBITMAP__STALE)) {
+        XBITMAP__LEAF(h, j) = len | (loose ? XBITMAP__STALE : XBITMAP__LEAF(h, j) & XBITMAP__STALE);
+        fix = true;
+    }
+    if (fix) xbitmap__rt_fix_leaves(h, j, j);
+}
+
+/* An allocation inside one chunk marks its leaf stale: O(1). A free
+ * inside one word, with a unit that is not free on each side of it in
+ * that word, makes a run inside the word, away from the chunk's ends: the
+ * leaf's max may rise, nothing else. Other frees: xbitmap__rt_free. */
+XBITMAP__HOT void xbitmap__rt_changed(xbitmap *h, xbitmap_index p, xbitmap_index n, bool fr)
+{
+    xbitmap_index i = p >> XBITMAP__LW, e = p + n - 1;
+    if (XALLOC__UNLIKELY((p >> XBITMAP__LC) != (e >> XBITMAP__LC))) {
+        xbitmap__rt_many(h, p, n, fr);
+    } else if (!fr) {
+        XBITMAP__LEAF(h, p >> XBITMAP__LC) |= XBITMAP__STALE;
+    } else {
+        xbitmap__word w = ~h->bits[i], lo = w & (XBITMAP__BIT(p) - 1u), hi = w & (XBITMAP__ALL << (e & XBITMAP__M) << 1);
+        if (i == e >> XBITMAP__LW && lo && hi) {
+            if (xbitmap__raise(h, i >> XBITMAP__LW, xbitmap__ctz(hi) - xbitmap__log2(lo) - 1u))
+                xbitmap__rt_fix_leaves(h, i >> XBITMAP__LW, i >> XBITMAP__LW);
+        } else {
+            xbitmap__rt_free(h, p, n);
+        }
+    }
+}
+
+/* Longest free run in chunk j, measured from its words; its pre and suf
+ * too (for the check). O(W) words. */
+static xbitmap_index xbitmap__chunk_scan(const xbitmap *h, xbitmap_index j, xbitmap_index *pre, xbitmap_index *suf)
+{
+    xbitmap_index i = j << XBITMAP__LW, e = i + XBITMAP__W, cur = 0, best = 0;
+    bool lead = true;
+    if (e > h->nwords) e = h->nwords;
+    for (; i < e; i++) {
+        xbitmap__word w = h->bits[i], x;
+        unsigned r;
+        if (w == XBITMAP__ALL) {
+            cur += XBITMAP__W;
+            continue;
+        }
+        cur += xbitmap__lowfree(w);
+        if (lead) *pre = cur;
+        lead = false;
+        if (cur > best) best = cur;
+        for (r = 0, x = w; x && best < XBITMAP__W; r++) x &= x >> 1; /* longest run inside w */
+        if (r > best) best = r;
+        cur = xbitmap__highfree(w);
+    }
+    if (lead) *pre = cur;
+    *suf = (j << XBITMAP__LW) + XBITMAP__W <= h->nwords ? cur : 0;
+    return cur > best ? cur : best;
+}
+
+/* Is there a free run of n units? Follows nodes whose max reaches n
+ * (leftmost first) to a proof: an exact leaf, or a run across the middle
+ * of a node, measured in the bitmap (O(n/W): the halves' pre and suf are
+ * upper bounds). What fails to prove is made tighter, and the walk starts
+ * again: a stale leaf is measured (O(W)) and made exact; halves whose run
+ * across is shorter than they say get the measured suf and pre; a node
+ * whose halves cannot reach n is recomputed. Each restart lowers a bound
+ * that only frees raise again (see the run tree). */
+static xbitmap_index xbitmap__scan(const xbitmap *h, xbitmap_index from, xbitmap_index to, xbitmap__word inv);
+static xbitmap_index xbitmap__back(const xbitmap *h, xbitmap_index lo, xbitmap_index to);
+static bool xbitmap__has_run(xbitmap *h, xbitmap_index n)
+{
+    xbitmap__word *lv[XBITMAP__MAXH + 1];
+    xbitmap_index cnt[XBITMAP__MAXH + 1], pre, suf;
+    unsigned top = 0, l;
+    lv[0] = NULL; /* the levels, bottom up */
+    cnt[0] = h->nch;
+    while (cnt[top] > 1 && top < XBITMAP__MAXH) {
+        lv[top + 1] = top ? lv[top] + 3 * cnt[top] : h->rt;
+        cnt[top + 1] = (cnt[top] + 1) >> 1;
+        top++;
+    }
+    for (;;) {
+        xbitmap_index k = 0;
+        if (xbitmap__node(h, lv[top], cnt[top], 0, &pre, &suf) < n) return false;
+        for (l = top; l > 0; l--) {
+            xbitmap_index lp, ls, rp, rs, lm = xbitmap__node(h, lv[l - 1], cnt[l - 1], 2 * k, &lp, &ls),
+                          rm = xbitmap__node(h, lv[l - 1], cnt[l - 1], 2 * k + 1, &rp, &rs);
+            if (ls + rp >= n) { /* measure the run across the middle, up to n each way */
+                unsigned sh = XBITMAP__LC + l - 1u;
+                xbitmap_index mid = (2 * k + 1) << sh, s, e;
+                if (l == 1) return true; /* (a leaf's pre and suf are exact) */
+                s = xbitmap__back(h, mid > n ? mid - n : 0, mid);
+                e = xbitmap__scan(h, mid, h->count - mid > n ? mid + n : h->count, XBITMAP__ALL);
+                if (e - s >= n) return true;
+                /* Too short: recompute the nodes whose span holds an end of
+                 * the run (unit s - 1, unit e or the map's end) up to this
+                 * node; each end's path then gives exact values (the nodes
+                 * beside it lie inside the run, wholly free, so exact). */
+                if (s > mid - ((xbitmap_index)1 << sh)) xbitmap__rt_fix(h, 1, (s - 1) >> (XBITMAP__LC + 1), (s - 1) >> (XBITMAP__LC + 1), l, false);
+                if (e < mid + ((xbitmap_index)1 << sh)) {
+                    if (e == h->count) e--;
+                    xbitmap__rt_fix(h, 1, e >> (XBITMAP__LC + 1), e >> (XBITMAP__LC + 1), l, false);
+                }
+                break;
+            }
+            if (lm < n && rm < n) break;
+            k = lm >= n ? 2 * k : 2 * k + 1;
+        }
+        if (l == 0) { /* a leaf */
+            if (!(XBITMAP__LEAF(h, k) & XBITMAP__STALE)) return true;
+            XBITMAP__LEAF(h, k) = xbitmap__chunk_scan(h, k, &pre, &suf);
+            if (top) xbitmap__rt_fix(h, 1, k >> 1, k >> 1, 0, false);
+        } else {
+            xbitmap__rt_fix(h, l, k, k, 0, false);
+        }
+    }
+}
+
+/* The root's max: the last node, or the one leaf. */
+static xbitmap_index xbitmap__root_max(const xbitmap *h)
+{
+    return h->nch > 1 ? h->rt[xbitmap__tree_words(h->nch) - 1] : XBITMAP__LEAF(h, 0) & ~XBITMAP__STALE;
+}
+
+/* One copy per direction where speed matters (fr is then a constant);
+ * then the run tree follows. */
 static void xbitmap__mark(xbitmap *h, xbitmap_index p, xbitmap_index n, bool fr)
 {
     if (fr) xbitmap__mark_dir(h, p, n, true);
     else xbitmap__mark_dir(h, p, n, false);
+    xbitmap__rt_changed(h, p, n, fr);
 }
 
 /* First unit in [from, to) whose bit, xor inv, is 1 (inv 0: the first free
@@ -1459,7 +1851,7 @@ static xbitmap_index xbitmap__layout(xbitmap_index count, xbitmap__tower *tw, xb
             t->top = l ? base + (size_t)words - 2 : t->base;
         }
     }
-    return words;
+    return words + xbitmap__tree_words(XBITMAP__NW(nwords)); /* the run tree last */
 }
 
 #define XBITMAP__ALIGN 8u
@@ -1515,6 +1907,8 @@ XALLOC_DEF xbitmap *xbitmap_init(void *meta, size_t meta_bytes, xbitmap_index co
     h->tw = xbitmap__tw_at(h);
     h->bits = xbitmap__bits_at(h);
     words = (size_t)xbitmap__layout(count, h->tw, h->bits, 0, h->omax + 1); /* fits: meta_size said so */
+    h->nch = XBITMAP__NW(h->nwords);
+    h->rt = h->bits + (words - (size_t)xbitmap__tree_words(h->nch));
     h->policy = desc->policy;
     h->random = desc->random;
     h->random_user = desc->random_user;
@@ -1570,6 +1964,7 @@ static xbitmap_index xbitmap__alloc1(xbitmap *h)
     h->nruns += (xbitmap_index)xbitmap__nbrs1(h, i, b, w) - 1u;
     h->bits[i] = w & ~XBITMAP__BIT(b);
     xbitmap__bit_changed(h, i, b, w, false);
+    xbitmap__rt_changed(h, p, 1, false);
     h->nfree--;
     h->allocs++;
     if (h->hint == p || (!h->random && h->hint < p)) h->hint = p + 1; /* nothing free in [hint, p] */
@@ -1594,6 +1989,7 @@ static xbitmap_index xbitmap__alloc_run(xbitmap *h, xbitmap_index n, xbitmap_ind
 {
     xbitmap__req r;
     xbitmap_index s, lo, hi = h->count, p;
+    unsigned up;
     if (align == 0) align = 1;
     if (n == 0 || (align & (align - 1))) {
         xbitmap__report(h, XALLOC_E_BADARG, n ? align : 0, n ? "alignment is not a power of two" : "zero units");
@@ -1616,6 +2012,11 @@ static xbitmap_index xbitmap__alloc_run(xbitmap *h, xbitmap_index n, xbitmap_ind
     r.best = XBITMAP__NONE;
     r.bestlen = 0;
     s = lo = xbitmap__start(h);
+    /* A fit needs a free run of n: a free aligned block of 2^ceil(log2 n)
+     * units shows one in O(1); else the run tree tells, and a search that
+     * must fail skips the passes. */
+    up = r.k + ((n & (n - 1)) != 0);
+    if ((up > h->omax || !*h->tw[up].top) && !xbitmap__has_run(h, n)) hi = 0;
     for (p = XBITMAP__NONE;; lo = 0) { /* from the start, then (random start) wrapping around */
         if (lo < hi) p = xbitmap__pass(h, &r, lo, hi);
         /* (below the hint nothing is free) */
@@ -1676,6 +2077,7 @@ static bool xbitmap__free(xbitmap *h, xbitmap_index p, xbitmap_index n)
         h->nruns += 1u - (xbitmap_index)xbitmap__nbrs1(h, i, b, old);
         h->bits[i] = old | XBITMAP__BIT(b);
         xbitmap__bit_changed(h, i, b, old | XBITMAP__BIT(b), true);
+        xbitmap__rt_changed(h, p, 1, true);
         h->nfree++;
         if (p < h->hint) h->hint = p;
         h->frees++;
@@ -1822,27 +2224,16 @@ XALLOC_DEF xbitmap_kind xbitmap_state(xbitmap *h, xbitmap_index p)
 }
 
 /* ---- introspection -------------------------------------------------------- */
-/* Longest free run. The largest order o* with a free aligned block gives
- * 2^o* <= longest < 2^(o*+2), and a run of 2^o* units holds an aligned free
- * block of 2^(o*-1): look only at the runs around those. */
-static xbitmap_index xbitmap__largest(const xbitmap *h)
+/* Longest free run: the root's max, once a run that long is proven
+ * (each failed proof measured a stale leaf, and the max came down). */
+static xbitmap_index xbitmap__largest(xbitmap *h)
 {
-    unsigned o = h->omax + 1, c;
-    xbitmap_index x = 0, q, best = 0;
-    while (o-- > 0)
-        if (*h->tw[o].top) break;
-    if (o > h->omax) return 0; /* nothing free */
-    c = o ? o - 1 : 0;
-    while ((q = xbitmap__cand(h, c, c, x)) != XBITMAP__NONE) {
-        xbitmap_index s = xbitmap__back(h, 0, q), e = xbitmap__scan(h, q, h->count, XBITMAP__ALL);
-        if (e - s > best) best = e - s;
-        if (e >= h->count) break;
-        x = e + 1;
-    }
-    return best;
+    xbitmap_index m;
+    while ((m = xbitmap__root_max(h)) != 0 && !xbitmap__has_run(h, m)) { }
+    return m;
 }
 
-static void xbitmap__stats(const xbitmap *h, xbitmap_stats *o)
+static void xbitmap__stats(xbitmap *h, xbitmap_stats *o)
 {
     o->total = h->count;
     o->free = h->nfree;
@@ -1912,7 +2303,8 @@ static const char *xbitmap__check_locked(const xbitmap *h)
     if (h->notcount != ~h->count || h->meta_bytes != xbitmap_meta_size(h->count) ||
         h->omax != xbitmap__log2(h->count) || h->nwords != XBITMAP__NW(h->count) ||
         h->pw != (h->omax < XBITMAP__LW ? h->omax : XBITMAP__LW) || h->tw != xbitmap__tw_at(h) ||
-        h->bits != xbitmap__bits_at(h))
+        h->bits != xbitmap__bits_at(h) || h->nch != XBITMAP__NW(h->nwords) ||
+        h->rt != h->bits + (size_t)(xbitmap__layout(h->count, NULL, NULL, 0, 0) - xbitmap__tree_words(h->nch)))
         return "map record damaged";
     for (o = 0; o <= h->omax; o += 8) { /* the tower records, 8 at a time */
         xbitmap__tower want[8];
@@ -1959,6 +2351,27 @@ static const char *xbitmap__check_locked(const xbitmap *h)
                 return "block summary wrong";
     for (o = 0; o <= h->omax; o++)
         if ((why = xbitmap__tcheck(&h->tw[o])) != NULL) return why;
+    /* the run tree: each leaf's max at least (not stale: exactly) the
+     * longest free run of its chunk, the O(1) edges as measured; each
+     * node its children's combination */
+    for (x = 0; x < h->nch; x++) {
+        xbitmap_index pre, suf, p2, s2, m = xbitmap__chunk_scan(h, x, &pre, &suf), ub = XBITMAP__LEAF(h, x) & ~XBITMAP__STALE;
+        xbitmap__edges(h, x, &p2, &s2);
+        if (pre != p2 || suf != s2) return "chunk edges wrong";
+        if (ub < m || ub > XBITMAP__CS || (ub != m && !(XBITMAP__LEAF(h, x) & XBITMAP__STALE))) return "run tree leaf wrong";
+    }
+    {
+        const xbitmap__word *cq = NULL;
+        xbitmap__word *q = h->rt;
+        xbitmap_index cn = h->nch;
+        for (o = XBITMAP__LC; cn > 1; cq = q, q += 3 * ((cn + 1) >> 1), cn = (cn + 1) >> 1, o++) {
+            for (x = 0; x < (cn + 1) >> 1; x++) {
+                xbitmap_index v[3];
+                xbitmap__combine(h, cq, cn, x, o, v);
+                if (q[3 * x] < v[0] || q[3 * x + 1] < v[1] || q[3 * x + 2] < v[2]) return "run tree node below its halves";
+            }
+        }
+    }
     return NULL;
 }
 

@@ -454,9 +454,9 @@ static void test_misuse(void)
     XT_CHECK(xbitmap_reserve(f.b, 500, 10));
     sh_set(&f, 500, 10, 2);
     XT_CHECK(xbitmap_alloc_run(f.b, 1, (idx)1 << (XBITMAP_WORD_BITS - 1)) == NONE); /* a valid but huge alignment: only 0, taken */
+    xbitmap_stats_get(f.b, &before); /* (it may measure the run tree's stale leaves: a write) */
     snap = (unsigned char *)malloc(f.bytes);
     memcpy(snap, f.raw + GUARD, f.bytes);
-    xbitmap_stats_get(f.b, &before);
     clear_errs();
     XT_CHECK(xbitmap_alloc_run(f.b, 0, 1) == NONE);
     XT_CHECK(errs[XALLOC_E_BADARG] == 1);
@@ -494,8 +494,8 @@ static void test_misuse(void)
     XT_CHECK(!xbitmap_free(f.b, 505, 1));
     XT_CHECK(errs[XALLOC_E_RESERVED] == 2 && last_at == 505);
 #endif
-    xbitmap_stats_get(f.b, &after);
     XT_CHECK(memcmp(snap, f.raw + GUARD, f.bytes) == 0); /* not one byte changed */
+    xbitmap_stats_get(f.b, &after);
     XT_CHECK(after.free == before.free && after.free_runs == before.free_runs && after.allocs == before.allocs &&
              after.frees == before.frees);
     XT_CHECK(agrees(&f));
@@ -913,6 +913,25 @@ static void test_check_names_each_invariant(void)
     BREAK_NAMES(b->count, b->count + 1, "map record damaged");    /* one that keeps the layout */
     BREAK_NAMES(b->count, 0, "map record damaged");
     BREAK_NAMES(b->pw, b->pw - 1, "map record damaged");
+    /* the run tree: its record, a leaf (chunk 1 is all free: exact CS), the
+     * last, partial chunk (3W + 1 units), a node */
+    BREAK_NAMES(b->nch, b->nch + 1, "map record damaged");
+    {
+        xbitmap__word *saved = b->rt;
+        b->rt = saved - 1;
+        XT_CHECK(names(&f, "map record damaged"));
+        b->rt = saved;
+    }
+    XT_CHECK(b->nch == 6 && XBITMAP__LEAF(b, 1) == XBITMAP__CS && XBITMAP__LEAF(b, 5) == 3 * W + 1);
+    BREAK_NAMES(XBITMAP__LEAF(b, 1), XBITMAP__CS - 1, "run tree leaf wrong");       /* below a free run */
+    BREAK_NAMES(XBITMAP__LEAF(b, 1), XBITMAP__CS + 1, "run tree leaf wrong");       /* more than a chunk */
+    BREAK_NAMES(XBITMAP__LEAF(b, 5), 3 * W + 2, "run tree leaf wrong");             /* not stale, not exact */
+    XBITMAP__LEAF(b, 5) = (3 * W + 2) | XBITMAP__STALE;                             /* stale: an upper bound is right */
+    XT_CHECK(xbitmap_check(b) == NULL);
+    XBITMAP__LEAF(b, 5) = 3 * W + 1;
+    BREAK_NAMES(b->rt[2], 0, "run tree node below its halves");          /* level 1, node 0: max */
+    BREAK_NAMES(b->rt[1], 0, "run tree node below its halves");          /* its suf */
+    BREAK_NAMES(b->rt[3 * 3 + 1], 0, "run tree node below its halves");  /* level 2, node 0: suf */
     XT_CHECK(xbitmap_check(b) == NULL);
     sh_set(&f, 0, 3 * W + 5, 1);
     sh_set(&f, 4 * W, 2 * W, 2);
@@ -1152,6 +1171,66 @@ static void stress(idx count, long nops, long every, xbitmap_policy policy, bool
     unmake(&f);
 }
 
+/* The run tree: on a map of 37 chunks (six levels), single units churn
+ * (they leave leaves stale and nodes above them loose), and between them
+ * searches one unit longer than the longest free run fail, searches of
+ * exactly that length succeed at a run that long, and the stats' largest
+ * run stays the shadow's. Seeded (xt_seed). */
+static void test_run_tree_searches(void)
+{
+    const idx count = 37 * W * W + W / 2 + 3;
+    fix f;
+    idx i, largest, p, *live;
+    size_t nlive = 0, cap = (size_t)count;
+    long round, rounds = XALLOC_DEBUG >= 4 ? 20 : xt_slow() ? 60 : 400;
+    if (!make(&f, count)) { XT_CHECK(0); return; }
+    live = (idx *)malloc(cap * sizeof *live);
+    if (!live) { XT_CHECK(0); unmake(&f); return; }
+    for (i = 0; i < count; i += 1 + xt_below(3)) { /* about two thirds used, in short runs */
+        idx n = 1 + xt_below(40);
+        if (n > count - i) n = count - i;
+        XT_CHECK(xbitmap_alloc_at(f.b, i, n));
+        sh_set(&f, i, n, 1);
+        i += n;
+    }
+    for (round = 0; round < rounds; round++) {
+        long k, churn = 1 + (long)xt_below(200);
+        xbitmap_stats st;
+        for (k = 0; k < churn; k++) {
+            if (nlive && xt_below(2)) {
+                size_t j = (size_t)xt_below(nlive);
+                XT_CHECK(xbitmap_free(f.b, live[j], 1));
+                sh_set(&f, live[j], 1, 0);
+                live[j] = live[--nlive];
+            } else if (nlive < cap && (p = xbitmap_alloc(f.b)) != NONE) {
+                XT_CHECK(f.sh[p] == 0);
+                sh_set(&f, p, 1, 1);
+                live[nlive++] = p;
+            }
+        }
+        (void)sh_runs(&f, 0, &largest);
+        if (xt_below(2)) { /* a failing search first, before stats measure anything */
+            XT_CHECK(xbitmap_alloc_run(f.b, largest + 1, 1) == NONE);
+            XT_CHECK(xbitmap_alloc_run(f.b, largest + 1 + xt_below(3 * W), 1) == NONE);
+        }
+        xbitmap_stats_get(f.b, &st);
+        XT_CHECK_MSG(st.largest_free == largest, "round %ld: largest %llu, shadow %llu (seed %llu)", round,
+                     (unsigned long long)st.largest_free, (unsigned long long)largest, (unsigned long long)xt_seed);
+        XT_CHECK(xbitmap_alloc_run(f.b, largest + 1, 1) == NONE);
+        if (largest && xt_below(4) == 0) {
+            p = xbitmap_alloc_run(f.b, largest, 1);
+            XT_CHECK(p != NONE && sh_all(&f, p, largest, 0));
+            if (p != NONE) {
+                XT_CHECK(xbitmap_free(f.b, p, largest));
+            }
+        }
+        if (round % 16 == 0) XT_CHECK(xbitmap_check(f.b) == NULL);
+    }
+    XT_CHECK(agrees(&f));
+    free(live);
+    unmake(&f);
+}
+
 static long scaled(long n) { return (XALLOC_DEBUG >= 4 ? n / 8 : n) / (xt_slow() ? 10 : 1); }
 
 static void test_stress_first_fit(void)     { stress(4099, scaled(600000), 2000, XBITMAP_FIRST_FIT, false); }
@@ -1241,6 +1320,7 @@ int main(int argc, char **argv)
     XT_RUN(test_stress_best_fit);
     XT_RUN(test_stress_best_fit_random);
     XT_RUN(test_stress_large);
+    XT_RUN(test_run_tree_searches);
     XT_RUN(test_huge_map);
     return XT_DONE();
 }
