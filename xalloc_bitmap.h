@@ -1533,7 +1533,7 @@ static bool xbitmap__has_run(xbitmap *h, xbitmap_index n)
     unsigned top = 0, l;
     lv[0] = NULL; /* the levels, bottom up */
     cnt[0] = h->nch;
-    while (cnt[top] > 1 && top < XBITMAP__MAXH) {
+    while (top < XBITMAP__MAXH && cnt[top] > 1) {
         lv[top + 1] = top ? lv[top] + 3 * cnt[top] : h->rt;
         cnt[top + 1] = (cnt[top] + 1) >> 1;
         top++;
