@@ -223,11 +223,11 @@
  *   per chunk: 3/64 bit per unit at W = 64, 3/32 at W = 32); up
  *   to 70 bytes of alignment.
  *     units        bytes          bits per unit
- *     1,000        1,302          10.4   (the record dominates)
- *     65,536       11,446         1.40
- *     2^22         633,846        1.209  (16 GiB of 4 KiB frames)
- *     2^32         646,990,934    1.205
- *   At W = 32: about 1.42 bits per unit. A smaller
+ *     1,000        1,286          10.3   (the record dominates)
+ *     65,536       11,310         1.38
+ *     2^22         625,646        1.193  (16 GiB of 4 KiB frames)
+ *     2^32         638,602,318    1.189
+ *   At W = 32: about 1.39 bits per unit. A smaller
  *   XBITMAP_MAX_RESERVED shrinks the record (16 bytes per range at W = 64).
  *
  * SPEED (bench/bench_bitmap.c, `make bench`; gcc -O2, XALLOC_DEBUG=1, one
@@ -257,11 +257,11 @@
  *
  * CODE SIZE (arm-none-eabi-gcc -Os -mthumb -mcpu=cortex-m4
  * -ffunction-sections, XALLOC_DEBUG=0; tools/size.sh, `make size`)
- *   -Os (XBITMAP_SMALL 1): everything 9.5 KiB (9,708 bytes); what a
+ *   -Os (XBITMAP_SMALL 1): everything 9.3 KiB (9,480 bytes); what a
  *   program calling init, alloc, alloc_run and free links in
- *   (--gc-sections): 5.4 KiB (5,549). With XBITMAP_SMALL 0: everything
- *   10.4 KiB (10,616). With XALLOC_NO_INTROSPECTION: everything 6.4 KiB
- *   (6,509). Roughly: summary upkeep 1.1 KiB, the run tree 2.3 KiB (its
+ *   (--gc-sections): 5.2 KiB (5,295). With XBITMAP_SMALL 0: everything
+ *   10.2 KiB (10,408). With XALLOC_NO_INTROSPECTION: everything 6.1 KiB
+ *   (6,257). Roughly: summary upkeep 1.1 KiB, the run tree 2.0 KiB (its
  *   upkeep in every change, the proof walk, its check), search (runs
  *   and, under XBITMAP_SMALL, one unit) 1.1 KiB, reserved ranges 0.6
  *   KiB, set-up 0.6 KiB, stats 0.2 KiB, check/walk/dump 2.5 KiB (with
@@ -1220,11 +1220,13 @@ XBITMAP__HOT void xbitmap__mark_dir(xbitmap *h, xbitmap_index p, xbitmap_index n
  * lies a binary tree: level 0 is the chunks (nch leaves), each level above
  * has a node per two of the level below (the last one alone if they are
  * odd; its missing half counts as all used), up to one node, the root.
- * For a node's span of units it keeps
- *   pre  free units at its start, suf  free units at its end (exact),
- *   max  at least the longest free run inside it (an upper bound);
- * a node combines its halves: pre = l.pre if l.pre < half, else half + r.pre;
- * suf likewise; max = max(l.max, r.max, l.suf + r.pre).
+ * For a node's span of units it keeps upper bounds of
+ *   pre  the free units at its start, suf  the free units at its end,
+ *   max  the longest free run inside it;
+ * the combination of two halves is pre = l.pre if l.pre < half, else
+ * half + r.pre; suf likewise; max = max(l.max, r.max, l.suf + r.pre).
+ * Invariant: every node is at least the combination of its halves, and a
+ * leaf at least its chunk's truth, so every node is at least its span's.
  *   leaf j       max, with XBITMAP__STALE set if an allocation may have
  *                cut the chunk's longest run since it was measured; kept
  *                in the last, unused word of group j (XBITMAP__LEAF).
@@ -1233,20 +1235,21 @@ XBITMAP__HOT void xbitmap__mark_dir(xbitmap *h, xbitmap_index p, xbitmap_index n
  *   rt[]         the levels above, from level 1 up, 3 words a node (pre,
  *                suf, max); node k of level l has children 2k and 2k + 1
  *                of level l - 1 and spans 2^(l + 2 log2 W) units.
- * Upkeep (xbitmap__rt_changed, after every change of bits[]): a free
- * measures the run it made inside the chunk, O(1), and raises the leaf's
- * max to it, which keeps an exact leaf exact; an allocation marks the leaf
- * stale. The nodes above are recomputed only when the leaf's max rose or
- * the change touched a free run at either end of the chunk (pre or suf
- * moved), and stop at the first node that stays the same: O(1) usually,
- * O(log nch) at worst; a run over k chunks O(k + log nch).
+ * Upkeep (xbitmap__rt_changed, after every change of bits[]): an
+ * allocation only marks its leaf stale (every bound stays a bound). A free
+ * raises the leaf's max to the run it made inside the chunk (O(1),
+ * xbitmap__leaf_free), and when the max rose or the run meets an end of
+ * the chunk, raises the nodes above to their halves' combination,
+ * stopping at the first node that need not rise: O(1) usually, O(log nch)
+ * at worst; a run over k chunks O(k + log nch).
  * A run search asks xbitmap__has_run first: it follows nodes whose max
- * reaches n down to a leaf, where an exact leaf or a run across two halves
- * proves a fit; a stale leaf is measured (O(W) words) and made exact, and
- * the walk starts again. So a search that must fail costs O(log nch), plus
- * O(W + log nch) for each chunk an allocation has changed since it was last
- * measured and whose old max still reached n: amortized, the measuring is
- * paid for by the allocations that made the chunks stale. */
+ * reaches n down to a proof (an exact leaf, or a run across a node's
+ * middle measured in the bitmap); what fails to prove is tightened (a
+ * stale leaf measured, O(W) words; nodes recomputed from their halves)
+ * and the walk starts again. So a search that must fail costs O(log nch),
+ * plus O(W + log nch) for each chunk an allocation has changed since it
+ * was last measured and whose old bound still reached n: amortized, the
+ * measuring is paid for by the allocations that loosened the bounds. */
 #define XBITMAP__LC    (2u * XBITMAP__LW) /* log2 units per chunk */
 #define XBITMAP__CS    ((xbitmap_index)1 << XBITMAP__LC)
 #define XBITMAP__STALE XBITMAP__BIT(XBITMAP__M)
@@ -1282,33 +1285,6 @@ static inline unsigned xbitmap__highfree(xbitmap__word w)
 static inline xbitmap__word xbitmap__fullw(const xbitmap *h, xbitmap_index j)
 {
     return h->pw == XBITMAP__LW ? XBITMAP__L0(&h->tw[XBITMAP__LW], j) : 0;
-}
-
-/* Free units just below unit u, inside u's chunk. O(1). */
-static xbitmap_index xbitmap__free_below(const xbitmap *h, xbitmap_index u)
-{
-    xbitmap_index i = u >> XBITMAP__LW;
-    unsigned b = (unsigned)(u & XBITMAP__M), k = (unsigned)(i & XBITMAP__M), t;
-    xbitmap__word x = ~h->bits[i] & (XBITMAP__BIT(b) - 1u);
-    if (x) return b - 1u - xbitmap__log2(x);
-    x = ~xbitmap__fullw(h, i >> XBITMAP__LW) & (XBITMAP__BIT(k) - 1u); /* words below that are not all free */
-    if (!x) return (xbitmap_index)b + ((xbitmap_index)k << XBITMAP__LW);
-    t = xbitmap__log2(x);
-    return (xbitmap_index)b + ((xbitmap_index)(k - 1u - t) << XBITMAP__LW) + xbitmap__highfree(h->bits[i - k + t]);
-}
-
-/* Free units just above unit u, inside u's chunk. O(1). */
-static xbitmap_index xbitmap__free_above(const xbitmap *h, xbitmap_index u)
-{
-    xbitmap_index i = u >> XBITMAP__LW, f;
-    unsigned b = (unsigned)(u & XBITMAP__M), k = (unsigned)(i & XBITMAP__M), t;
-    xbitmap__word x = ~h->bits[i] & ((XBITMAP__ALL << b) ^ XBITMAP__BIT(b));
-    if (x) return xbitmap__ctz(x) - b - 1u;
-    x = ~xbitmap__fullw(h, i >> XBITMAP__LW) & ((XBITMAP__ALL << k) ^ XBITMAP__BIT(k));
-    if (!x) return (xbitmap_index)(XBITMAP__M - b) + ((xbitmap_index)(XBITMAP__M - k) << XBITMAP__LW);
-    t = xbitmap__ctz(x); /* the first word above that is not all free */
-    f = i - k + t < h->nwords ? xbitmap__lowfree(h->bits[i - k + t]) : 0;
-    return (xbitmap_index)(XBITMAP__M - b) + ((xbitmap_index)(t - k - 1u) << XBITMAP__LW) + f;
 }
 
 /* pre and suf of chunk j < chunks. O(1). A chunk cut short by the end of
@@ -1407,37 +1383,20 @@ static inline bool xbitmap__raise(xbitmap *h, xbitmap_index j, xbitmap_index m)
     return true;
 }
 
-/* A change over chunks j0 < j1: the chunks between are now all free or all
- * used (exact); the end ones as in the one-chunk case. */
-XBITMAP__COLD void xbitmap__rt_many(xbitmap *h, xbitmap_index p, xbitmap_index n, bool fr)
+/* Units [p, e] of one chunk became free: raise its leaf to the run they
+ * are now part of. The run below p: in p's word, then whole words by
+ * their bits in g; at the first word that is not all free, at most W - 1
+ * more (not read: that word is most often in another cache line; the leaf
+ * may then become an upper bound, and stale). No such word: the run meets
+ * the chunk's start. Above e the same way. True if the nodes above must
+ * follow: the leaf rose, or the run meets an end of the chunk. O(1). */
+static bool xbitmap__leaf_free(xbitmap *h, xbitmap_index p, xbitmap_index e)
 {
-    xbitmap_index j0 = p >> XBITMAP__LC, j1 = (p + n - 1) >> XBITMAP__LC, j;
-    for (j = j0 + 1; j < j1; j++) XBITMAP__LEAF(h, j) = fr ? XBITMAP__CS : 0;
-    if (fr) {
-        (void)xbitmap__raise(h, j0, xbitmap__free_below(h, p) + (XBITMAP__CS - (p & (XBITMAP__CS - 1))));
-        (void)xbitmap__raise(h, j1, ((p + n - 1) & (XBITMAP__CS - 1)) + 1 + xbitmap__free_above(h, p + n - 1));
-        xbitmap__rt_fix_leaves(h, j0, j1);
-    } else { /* the nodes above stay upper bounds */
-        XBITMAP__LEAF(h, j0) |= XBITMAP__STALE;
-        XBITMAP__LEAF(h, j1) |= XBITMAP__STALE;
-    }
-}
-
-/* Units [p, p+n) became free (fr) or not; bits[] and the all-free word
- * bits are up to date. One chunk: O(1), and the nodes above only when the
- * leaf's max rose or the change meets a free run at an end of the chunk. */
-static void xbitmap__rt_free(xbitmap *h, xbitmap_index p, xbitmap_index n)
-{
-    xbitmap_index j = p >> XBITMAP__LC, e = p + n - 1, i0 = p >> XBITMAP__LW, i1 = e >> XBITMAP__LW, len = n;
+    xbitmap_index j = p >> XBITMAP__LC, i0 = p >> XBITMAP__LW, i1 = e >> XBITMAP__LW, len = e - p + 1;
     unsigned b0 = (unsigned)(p & XBITMAP__M), b1 = (unsigned)(e & XBITMAP__M);
     unsigned k0 = (unsigned)(i0 & XBITMAP__M), k1 = (unsigned)(i1 & XBITMAP__M);
     xbitmap__word g = xbitmap__fullw(h, j), x;
     bool fix = false, loose = false;
-    /* The run below p: in p's word, then whole words by their bits in g;
-     * at the first word that is not all free, at most W - 1 more (not read:
-     * that word is most often in another cache line; the leaf may then
-     * become an upper bound, and stale). No such word: the run meets the
-     * chunk's start. */
     x = ~h->bits[i0] & (XBITMAP__BIT(b0) - 1u);
     if (x) {
         len += b0 - 1u - xbitmap__log2(x);
@@ -1448,7 +1407,6 @@ static void xbitmap__rt_free(xbitmap *h, xbitmap_index p, xbitmap_index n)
         else loose = true;
         len += x ? ((xbitmap_index)(k0 - 1u - xbitmap__log2(x)) << XBITMAP__LW) + XBITMAP__M : (xbitmap_index)k0 << XBITMAP__LW;
     }
-    /* and above e, the same way */
     x = ~h->bits[i1] & ((XBITMAP__ALL << b1) ^ XBITMAP__BIT(b1));
     if (x) {
         len += xbitmap__ctz(x) - b1 - 1u;
@@ -1464,13 +1422,29 @@ static void xbitmap__rt_free(xbitmap *h, xbitmap_index p, xbitmap_index n)
         XBITMAP__LEAF(h, j) = len | (loose ? XBITMAP__STALE : XBITMAP__LEAF(h, j) & XBITMAP__STALE);
         fix = true;
     }
-    if (fix) xbitmap__rt_fix_leaves(h, j, j);
+    return fix;
+}
+
+/* A change over chunks j0 < j1: the chunks between are now all free or all
+ * used (exact); the end ones as in the one-chunk case. */
+XBITMAP__COLD void xbitmap__rt_many(xbitmap *h, xbitmap_index p, xbitmap_index n, bool fr)
+{
+    xbitmap_index j0 = p >> XBITMAP__LC, j1 = (p + n - 1) >> XBITMAP__LC, j;
+    for (j = j0 + 1; j < j1; j++) XBITMAP__LEAF(h, j) = fr ? XBITMAP__CS : 0;
+    if (fr) {
+        (void)xbitmap__leaf_free(h, p, ((j0 + 1) << XBITMAP__LC) - 1);
+        (void)xbitmap__leaf_free(h, j1 << XBITMAP__LC, p + n - 1);
+        xbitmap__rt_fix_leaves(h, j0, j1);
+    } else { /* the nodes above stay upper bounds */
+        XBITMAP__LEAF(h, j0) |= XBITMAP__STALE;
+        XBITMAP__LEAF(h, j1) |= XBITMAP__STALE;
+    }
 }
 
 /* An allocation inside one chunk marks its leaf stale: O(1). A free
  * inside one word, with a unit that is not free on each side of it in
  * that word, makes a run inside the word, away from the chunk's ends: the
- * leaf's max may rise, nothing else. Other frees: xbitmap__rt_free. */
+ * leaf's max may rise, nothing else. Other frees: xbitmap__leaf_free. */
 XBITMAP__HOT void xbitmap__rt_changed(xbitmap *h, xbitmap_index p, xbitmap_index n, bool fr)
 {
     xbitmap_index i = p >> XBITMAP__LW, e = p + n - 1;
@@ -1484,7 +1458,7 @@ XBITMAP__HOT void xbitmap__rt_changed(xbitmap *h, xbitmap_index p, xbitmap_index
             if (xbitmap__raise(h, i >> XBITMAP__LW, xbitmap__ctz(hi) - xbitmap__log2(lo) - 1u))
                 xbitmap__rt_fix_leaves(h, i >> XBITMAP__LW, i >> XBITMAP__LW);
         } else {
-            xbitmap__rt_free(h, p, n);
+            if (xbitmap__leaf_free(h, p, e)) xbitmap__rt_fix_leaves(h, p >> XBITMAP__LC, p >> XBITMAP__LC);
         }
     }
 }
@@ -1516,6 +1490,21 @@ static xbitmap_index xbitmap__chunk_scan(const xbitmap *h, xbitmap_index j, xbit
     return cur > best ? cur : best;
 }
 
+/* The run tree's levels, bottom up: lv[l] (NULL for the leaves) with cnt[l]
+ * nodes; returns the top level, the root's. O(log nch). */
+static unsigned xbitmap__levels(const xbitmap *h, xbitmap__word **lv, xbitmap_index *cnt)
+{
+    unsigned top = 0;
+    lv[0] = NULL;
+    cnt[0] = h->nch;
+    while (top < XBITMAP__MAXH && cnt[top] > 1) {
+        lv[top + 1] = top ? lv[top] + 3 * cnt[top] : h->rt;
+        cnt[top + 1] = (cnt[top] + 1) >> 1;
+        top++;
+    }
+    return top;
+}
+
 /* Is there a free run of n units? Follows nodes whose max reaches n
  * (leftmost first) to a proof: an exact leaf, or a run across the middle
  * of a node, measured in the bitmap (O(n/W): the halves' pre and suf are
@@ -1530,14 +1519,7 @@ static bool xbitmap__has_run(xbitmap *h, xbitmap_index n)
 {
     xbitmap__word *lv[XBITMAP__MAXH + 1];
     xbitmap_index cnt[XBITMAP__MAXH + 1], pre, suf;
-    unsigned top = 0, l;
-    lv[0] = NULL; /* the levels, bottom up */
-    cnt[0] = h->nch;
-    while (top < XBITMAP__MAXH && cnt[top] > 1) {
-        lv[top + 1] = top ? lv[top] + 3 * cnt[top] : h->rt;
-        cnt[top + 1] = (cnt[top] + 1) >> 1;
-        top++;
-    }
+    unsigned top = xbitmap__levels(h, lv, cnt), l;
     for (;;) {
         xbitmap_index k = 0;
         if (xbitmap__node(h, lv[top], cnt[top], 0, &pre, &suf) < n) return false;
@@ -1573,12 +1555,6 @@ static bool xbitmap__has_run(xbitmap *h, xbitmap_index n)
             xbitmap__rt_fix(h, l, k, k, 0, false);
         }
     }
-}
-
-/* The root's max: the last node, or the one leaf. */
-static xbitmap_index xbitmap__root_max(const xbitmap *h)
-{
-    return h->nch > 1 ? h->rt[xbitmap__tree_words(h->nch) - 1] : XBITMAP__LEAF(h, 0) & ~XBITMAP__STALE;
 }
 
 /* One copy per direction where speed matters (fr is then a constant);
@@ -2228,8 +2204,10 @@ XALLOC_DEF xbitmap_kind xbitmap_state(xbitmap *h, xbitmap_index p)
  * (each failed proof measured a stale leaf, and the max came down). */
 static xbitmap_index xbitmap__largest(xbitmap *h)
 {
-    xbitmap_index m;
-    while ((m = xbitmap__root_max(h)) != 0 && !xbitmap__has_run(h, m)) { }
+    xbitmap__word *lv[XBITMAP__MAXH + 1];
+    xbitmap_index cnt[XBITMAP__MAXH + 1], m, pre, suf;
+    unsigned top = xbitmap__levels(h, lv, cnt);
+    while ((m = xbitmap__node(h, lv[top], cnt[top], 0, &pre, &suf)) != 0 && !xbitmap__has_run(h, m)) { }
     return m;
 }
 
@@ -2353,7 +2331,7 @@ static const char *xbitmap__check_locked(const xbitmap *h)
         if ((why = xbitmap__tcheck(&h->tw[o])) != NULL) return why;
     /* the run tree: each leaf's max at least (not stale: exactly) the
      * longest free run of its chunk, the O(1) edges as measured; each
-     * node its children's combination */
+     * node at least its halves' combination */
     for (x = 0; x < h->nch; x++) {
         xbitmap_index pre, suf, p2, s2, m = xbitmap__chunk_scan(h, x, &pre, &suf), ub = XBITMAP__LEAF(h, x) & ~XBITMAP__STALE;
         xbitmap__edges(h, x, &p2, &s2);
@@ -2361,16 +2339,15 @@ static const char *xbitmap__check_locked(const xbitmap *h)
         if (ub < m || ub > XBITMAP__CS || (ub != m && !(XBITMAP__LEAF(h, x) & XBITMAP__STALE))) return "run tree leaf wrong";
     }
     {
-        const xbitmap__word *cq = NULL;
-        xbitmap__word *q = h->rt;
-        xbitmap_index cn = h->nch;
-        for (o = XBITMAP__LC; cn > 1; cq = q, q += 3 * ((cn + 1) >> 1), cn = (cn + 1) >> 1, o++) {
-            for (x = 0; x < (cn + 1) >> 1; x++) {
+        xbitmap__word *lv[XBITMAP__MAXH + 1];
+        xbitmap_index cnt[XBITMAP__MAXH + 1];
+        unsigned top = xbitmap__levels(h, lv, cnt);
+        for (o = 1; o <= top; o++)
+            for (x = 0; x < cnt[o]; x++) {
                 xbitmap_index v[3];
-                xbitmap__combine(h, cq, cn, x, o, v);
-                if (q[3 * x] < v[0] || q[3 * x + 1] < v[1] || q[3 * x + 2] < v[2]) return "run tree node below its halves";
+                xbitmap__combine(h, lv[o - 1], cnt[o - 1], x, XBITMAP__LC + o - 1u, v);
+                if (lv[o][3 * x] < v[0] || lv[o][3 * x + 1] < v[1] || lv[o][3 * x + 2] < v[2]) return "run tree node below its halves";
             }
-        }
     }
     return NULL;
 }

@@ -150,37 +150,25 @@ static void print_result(const char *what, const result *r, const char *target_a
            r->lat[1][1], r->lat[1][2], target_f);
 }
 
-/* ns of one call that must fail: median of `reps` calls. */
-static double failing(xbitmap *b, idx len, idx align, int reps)
+/* ns of one call that must fail: median of `reps` calls. With churn,
+ * a one-unit allocation and free at a random free unit before each call
+ * (untimed): each leaves a chunk of the run tree to be measured again by
+ * the search that follows. */
+static double failing(xbitmap *b, idx len, idx align, int reps, idx churn)
 {
     double v[1001];
     int i;
     for (i = 0; i < reps; i++) {
-        uint64_t t0 = bench_ns();
-        idx p = xbitmap_alloc_run(b, len, align);
+        uint64_t t0;
+        idx p, u = churn ? (idx)(bench_rand() % churn) : 0;
+        if (churn && xbitmap_state(b, u) == XBITMAP_FREE && xbitmap_alloc_at(b, u, 1)) xbitmap_free(b, u, 1);
+        t0 = bench_ns();
+        p = xbitmap_alloc_run(b, len, align);
         v[i] = (double)(bench_ns() - t0);
         if (p != XBITMAP_NONE) {
             fprintf(stderr, "run of %llu at %llu did not fail\n", (unsigned long long)len, (unsigned long long)align);
             exit(2);
         }
-    }
-    return bench_median(v, reps);
-}
-
-/* The same, with a one-unit allocation and free at a random free unit
- * before each call (untimed): each leaves a chunk of the run tree to be
- * measured again by the search that follows. */
-static double failing_churn(xbitmap *b, idx count, idx len, int reps)
-{
-    double v[1001];
-    int i;
-    for (i = 0; i < reps; i++) {
-        idx u = (idx)(bench_rand() % count);
-        uint64_t t0;
-        if (xbitmap_state(b, u) == XBITMAP_FREE && xbitmap_alloc_at(b, u, 1)) xbitmap_free(b, u, 1);
-        t0 = bench_ns();
-        if (xbitmap_alloc_run(b, len, 1) != XBITMAP_NONE) { fprintf(stderr, "run of %llu did not fail\n", (unsigned long long)len); exit(2); }
-        v[i] = (double)(bench_ns() - t0);
     }
     return bench_median(v, reps);
 }
@@ -218,13 +206,13 @@ static figures map_bench(idx count, int big)
         print_result("512 units at 512", &fg.run512, "", t);
     }
     if (big) {
-        printf("  failing search 65536 at 65536: %.0f ns (target <= 2000 ns)\n", failing(b, 65536, 65536, 1001));
+        printf("  failing search 65536 at 65536: %.0f ns (target <= 2000 ns)\n", failing(b, 65536, 65536, 1001, 0));
         printf("  failing search %llu at 1 (longest free run + 1): %.0f ns; with a one-unit alloc and free at a random"
                " unit before each: %.0f ns (target <= 2000 ns)\n", (unsigned long long)st.largest_free + 1,
-               failing(b, st.largest_free + 1, 1, 1001), failing_churn(b, count, st.largest_free + 1, 1001));
+               failing(b, st.largest_free + 1, 1, 1001, 0), failing(b, st.largest_free + 1, 1, 1001, count));
         for (i = 0; i < ntaken; i++) if (xbitmap_alloc_run(b, 512, 512) == XBITMAP_NONE) { fprintf(stderr, "lost a window\n"); exit(2); }
         printf("  every free window taken, failing search: 512 at 512 %.0f ns, 1024 at 1 %.0f ns, 513 at 1 %.0f ns"
-               " (target <= 2000 ns)\n", failing(b, 512, 512, 1001), failing(b, 1024, 1, 1001), failing(b, 513, 1, 1001));
+               " (target <= 2000 ns)\n", failing(b, 512, 512, 1001, 0), failing(b, 1024, 1, 1001, 0), failing(b, 513, 1, 1001, 0));
         for (i = 0; i < ntaken; i++) xbitmap_free(b, taken[i], 512);
     }
     if (xbitmap_check(b)) { fprintf(stderr, "check failed: %s\n", xbitmap_check(b)); exit(2); }
