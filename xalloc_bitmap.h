@@ -67,7 +67,10 @@
  *                                        [O(1) + largest run: the run tree's
  *                                        root, O(log C) plus O(W + log C) per
  *                                        chunk an allocation left stale (see
- *                                        SEARCH); O(count/W) after a fill]
+ *                                        SEARCH); O(count/W) after a fill;
+ *                                        without the tree O(L + run/W) per
+ *                                        run holding a free aligned block
+ *                                        of half the largest order]
  *   xbitmap_check(b)                  -> NULL or the broken invariant
  *                                        [O(count/W * (log W + R))]
  *   xbitmap_walk(b, fn, user)         -> free, used and reserved runs in
@@ -93,9 +96,10 @@
  *     plus O(W + log C) per chunk an allocation changed since it was last
  *     measured, amortized over those allocations (SPEED: 40 ns on 2^32
  *     units for one unit longer than the longest free run, where the
- *     search alone took 20 ms). One that fails only for the alignment
- *     still costs O(r*(L + n/W)) after meeting r runs, at worst all of
- *     the map: the price of never failing while a fit exists.
+ *     search alone took 20 ms; with XBITMAP_RUN_TREE 0 it still does).
+ *     One that fails only for the alignment still costs O(r*(L + n/W))
+ *     after meeting r runs, at worst all of the map: the price of never
+ *     failing while a fit exists.
  *   Placement (desc.policy):
  *   - XBITMAP_FIRST_FIT (default): the lowest fit at or after the search
  *     start (the hint, or a random unit), wrapping around.
@@ -141,6 +145,13 @@
  *                          code (one unit, one summary word, aligned blocks):
  *                          same results, less code, slower one-unit calls
  *                          (default: 1 under -Os, else 0)
+ *   XBITMAP_RUN_TREE       0: leave out the run tree (DATA STRUCTURES):
+ *                          same results, 2.1 KiB less code and 3 words
+ *                          less metadata per W*W units, but a run search
+ *                          that must fail, and the largest free run in
+ *                          stats, may meet every free run holding a block
+ *                          of half the length (20 ms on 2^32 units, see
+ *                          SPEED): for small maps (firmware) (default 1)
  *   XALLOC_NO_INTROSPECTION  leave out xbitmap_check, xbitmap_walk and
  *                          xbitmap_dump (not declared either; stats and
  *                          state stay); not with XALLOC_DEBUG 4
@@ -220,7 +231,8 @@
  *   count/W bits for the block orders; 1/63 more for the levels above; the
  *   map record with one tower record per order (about 1 KiB); the run
  *   tree, 3 words per node above the chunks of W*W units (about 3 words
- *   per chunk: 3/64 bit per unit at W = 64, 3/32 at W = 32); up
+ *   per chunk: 3/64 bit per unit at W = 64, 3/32 at W = 32; none
+ *   with XBITMAP_RUN_TREE 0); up
  *   to 70 bytes of alignment.
  *     units        bytes          bits per unit
  *     1,000        1,286          10.3   (the record dominates)
@@ -257,15 +269,17 @@
  *
  * CODE SIZE (arm-none-eabi-gcc -Os -mthumb -mcpu=cortex-m4
  * -ffunction-sections, XALLOC_DEBUG=0; tools/size.sh, `make size`)
- *   -Os (XBITMAP_SMALL 1): everything 9.3 KiB (9,480 bytes); what a
+ *   -Os (XBITMAP_SMALL 1): everything 8.8 KiB (9,012 bytes); what a
  *   program calling init, alloc, alloc_run and free links in
- *   (--gc-sections): 5.2 KiB (5,295). With XBITMAP_SMALL 0: everything
- *   10.2 KiB (10,408). With XALLOC_NO_INTROSPECTION: everything 6.1 KiB
- *   (6,257). Roughly: summary upkeep 1.1 KiB, the run tree 2.0 KiB (its
- *   upkeep in every change, the proof walk, its check), search (runs
- *   and, under XBITMAP_SMALL, one unit) 1.1 KiB, reserved ranges 0.6
- *   KiB, set-up 0.6 KiB, stats 0.2 KiB, check/walk/dump 2.5 KiB (with
- *   their texts), the texts of errors 0.3 KiB.
+ *   (--gc-sections): 4.9 KiB (5,025). With XBITMAP_SMALL 0: everything
+ *   10.2 KiB (10,408). With XALLOC_NO_INTROSPECTION: everything 5.8 KiB
+ *   (5,899). With XBITMAP_RUN_TREE 0: everything 6.8 KiB (6,919), the
+ *   program 3.2 KiB (3,245), the smallest build. Roughly: summary upkeep
+ *   1.1 KiB, the run tree 2.1 KiB (its upkeep in every change, the proof
+ *   walk, its check), search (runs and, under XBITMAP_SMALL, one unit)
+ *   1.1 KiB, reserved ranges 0.6 KiB, set-up 0.6 KiB, stats 0.2 KiB,
+ *   check/walk/dump 2.5 KiB (with their texts), the texts of errors 0.3
+ *   KiB.
  *   XBITMAP_SMALL 1 costs speed (same machine as SPEED, -O2, 2^22 units,
  *   ranges over runs): one unit alloc about 50 ns (48-53) and free 40
  *   (39-41), 7 and 6.5 times slower: one unit is a run of one, and every
@@ -425,6 +439,13 @@ static inline void xalloc_spin_unlock(void *lock)
 #else
 #define XBITMAP_SMALL 0
 #endif
+#endif
+
+/* 1: the run tree (DATA STRUCTURES), which bounds a run search that must
+ * fail. 0: no tree: less code and metadata, the same results; a failing
+ * search then meets every free run holding a block of half its size. */
+#ifndef XBITMAP_RUN_TREE
+#define XBITMAP_RUN_TREE 1
 #endif
 
 #if XBITMAP_WORD_BITS == 64
@@ -1213,6 +1234,7 @@ XBITMAP__HOT void xbitmap__mark_dir(xbitmap *h, xbitmap_index p, xbitmap_index n
     }
 }
 
+#if XBITMAP_RUN_TREE
 /* ---- the run tree: longest free runs ---------------------------------------
  * Bounds a run search that must fail. Units are cut into chunks of W words
  * (W*W units: 4096 at W = 64, 1024 at W = 32); chunk j is group j, so its
@@ -1556,6 +1578,14 @@ static bool xbitmap__has_run(xbitmap *h, xbitmap_index n)
         }
     }
 }
+#else /* no run tree: no upkeep, and every search goes on to the passes */
+static inline xbitmap_index xbitmap__tree_words(xbitmap_index nch) { (void)nch; return 0; }
+static inline void xbitmap__rt_changed(xbitmap *h, xbitmap_index p, xbitmap_index n, bool fr)
+{
+    (void)h; (void)p; (void)n; (void)fr;
+}
+static inline bool xbitmap__has_run(xbitmap *h, xbitmap_index n) { (void)h; (void)n; return true; }
+#endif /* XBITMAP_RUN_TREE */
 
 /* One copy per direction where speed matters (fr is then a constant);
  * then the run tree follows. */
@@ -2200,6 +2230,7 @@ XALLOC_DEF xbitmap_kind xbitmap_state(xbitmap *h, xbitmap_index p)
 }
 
 /* ---- introspection -------------------------------------------------------- */
+#if XBITMAP_RUN_TREE
 /* Longest free run: the root's max, once a run that long is proven
  * (each failed proof measured a stale leaf, and the max came down). */
 static xbitmap_index xbitmap__largest(xbitmap *h)
@@ -2210,6 +2241,28 @@ static xbitmap_index xbitmap__largest(xbitmap *h)
     while ((m = xbitmap__node(h, lv[top], cnt[top], 0, &pre, &suf)) != 0 && !xbitmap__has_run(h, m)) { }
     return m;
 }
+#else
+/* Longest free run, without the tree. The largest order o* with a free
+ * aligned block gives 2^o* <= longest < 2^(o*+2), and a run of 2^o* units
+ * holds a free aligned block of 2^(o*-1): measure only the runs around
+ * those. O(L + run/W) per such run; O(count/W) at worst. */
+static xbitmap_index xbitmap__largest(xbitmap *h)
+{
+    unsigned o = h->omax + 1, c;
+    xbitmap_index x = 0, q, best = 0;
+    while (o-- > 0)
+        if (*h->tw[o].top) break;
+    if (o > h->omax) return 0; /* nothing free */
+    c = o ? o - 1 : 0;
+    while ((q = xbitmap__cand(h, c, c, x)) != XBITMAP__NONE) {
+        xbitmap_index s = xbitmap__back(h, 0, q), e = xbitmap__scan(h, q, h->count, XBITMAP__ALL);
+        if (e - s > best) best = e - s;
+        if (e >= h->count) break;
+        x = e + 1;
+    }
+    return best;
+}
+#endif
 
 static void xbitmap__stats(xbitmap *h, xbitmap_stats *o)
 {
@@ -2329,6 +2382,7 @@ static const char *xbitmap__check_locked(const xbitmap *h)
                 return "block summary wrong";
     for (o = 0; o <= h->omax; o++)
         if ((why = xbitmap__tcheck(&h->tw[o])) != NULL) return why;
+#if XBITMAP_RUN_TREE
     /* the run tree: each leaf's max at least (not stale: exactly) the
      * longest free run of its chunk, the O(1) edges as measured; each
      * node at least its halves' combination */
@@ -2349,6 +2403,7 @@ static const char *xbitmap__check_locked(const xbitmap *h)
                 if (lv[o][3 * x] < v[0] || lv[o][3 * x + 1] < v[1] || lv[o][3 * x + 2] < v[2]) return "run tree node below its halves";
             }
     }
+#endif
     return NULL;
 }
 

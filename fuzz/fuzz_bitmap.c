@@ -53,6 +53,7 @@
 #elif FUZZ_VARIANT == 4
 #define XALLOC_DEBUG 1
 #define XALLOC_NO_BUILTINS
+#define XBITMAP_SMALL 1 /* the general paths only, as -Os builds */
 #elif FUZZ_VARIANT == 5
 #define XALLOC_DEBUG 1
 #define XBITMAP_WORD_BITS 32
@@ -60,6 +61,7 @@
 #define XALLOC_DEBUG 2
 #define XBITMAP_MAX_RESERVED 3
 #define XBITMAP_BEST_FIT_TRIES 2
+#define XBITMAP_RUN_TREE 0 /* failing searches and the largest run without the tree */
 #elif FUZZ_VARIANT == 7
 #define XALLOC_DEBUG 3
 #define XBITMAP_WORD_BITS 32

@@ -107,8 +107,10 @@ $(call port_flavour,$(PORT)/qemu-s390x,QEMU_S390X_CC,QEMU_FLAGS)
 # tests/test_sanitize_*.c have nothing to check without ASan or valgrind
 # Configuration variants of another test that run with the plain host build
 # only (make test), to keep the flavours below within CI's time: 32-bit ARM
-# has test_xalloc_configs.c's 8-byte granules by default anyway.
-HOST_ONLY_TESTS := tests/test_xalloc_configs.c
+# has test_xalloc_configs.c's 8-byte granules by default anyway, and the
+# bitmap without its run tree runs code that the other bitmap variants run
+# on these targets (the passes, the summaries).
+HOST_ONLY_TESTS := tests/test_xalloc_configs.c tests/test_bitmap_notree.c
 QEMU_TESTS      := $(filter-out tests/test_sanitize_% $(HOST_ONLY_TESTS),$(TESTS))
 QEMU_ARM_BINS   := $(call PORT_TESTS,$(PORT)/qemu-arm,$(QEMU_TESTS),$(PORT_LEVELS)) $(PORT)/qemu-arm/include_c $(PORT)/qemu-arm/include_static
 QEMU_S390X_BINS := $(call PORT_TESTS,$(PORT)/qemu-s390x,$(QEMU_TESTS),$(PORT_LEVELS)) $(PORT)/qemu-s390x/include_c $(PORT)/qemu-s390x/include_static

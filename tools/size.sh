@@ -43,6 +43,7 @@ small_of() {
     xalloc) echo "-DXALLOC_QUICK=0 -DXALLOC_NO_INTROSPECTION" ;; # no quick lists, no check/walk/dump/trace
     buddy) echo "-DXBUDDY_MODES=1" ;;             # in-band mode alone
     slab) echo "-DXSLAB_MAGAZINE=0" ;;            # no magazine
+    bitmap) echo "-DXBITMAP_RUN_TREE=0" ;;        # no run tree
     *) echo "" ;;
     esac
 }
