@@ -190,7 +190,7 @@
  *   XALLOC_NO_INTROSPECTION (no check, walk, dump or trace hook) 2.8 KiB
  *   (2,857). A program that calls only init, alloc and free links 1.4 KiB;
  *   1,003 bytes with XALLOC_QUICK 0 and XALLOC_NO_INTROSPECTION (the
- *   smallest build). XALLOC_DEBUG 1 adds about 0.5 KiB.
+ *   smallest build). XALLOC_DEBUG 1 adds about 0.6 KiB.
  *
  * DEPENDENCIES
  *   None: stddef.h, stdint.h, stdbool.h, limits.h. No division on any path
@@ -239,7 +239,7 @@
  * each level adds for it; the common meaning is:
  *   0  no checks at all (trust the caller)
  *   1  cheap O(1) checks on free: double free, foreign pointer, broken
- *      back-links (the default)
+ *      back-links; init refuses a lone lock or unlock hook (the default)
  *   2  + poisoning: freed memory is filled and checked when handed out again
  *   3  + canaries / red zones after each block, checked on free
  *   4  + the full structural check on every public call (slow) */
@@ -281,7 +281,8 @@ typedef void (*xalloc_print_fn)(void *user, const char *line);
 typedef struct xalloc_hooks {
     xalloc_error_fn error;  /* misuse reports (NULL: not reported)          */
     xalloc_lock_fn  lock;   /* both or neither: lock around every call      */
-    xalloc_lock_fn  unlock;
+    xalloc_lock_fn  unlock; /* (one alone: init fails, XALLOC_E_BADARG, at
+                               XALLOC_DEBUG >= 1; ignored at level 0)      */
     void           *user;   /* passed to all three                          */
 } xalloc_hooks;
 
@@ -475,6 +476,18 @@ XALLOC_DEF void   xalloc_dump(xalloc_heap *h, xalloc_print_fn print, void *user)
 #define XALLOC__LIKELY(x)   (x)
 #define XALLOC__UNLIKELY(x) (x)
 #endif
+
+/* Lock hooks come in pairs. At XALLOC_DEBUG >= 1 every init refuses a
+ * description (a hooks struct k) with one of lock and unlock but not the
+ * other: XALLOC_E_BADARG, nothing written. A lone lock would be taken and
+ * never released; dropping it would run unlocked where the caller meant
+ * to lock. At level 0 a lone hook is ignored: neither is called. */
+#if XALLOC_DEBUG >= 1
+#define XALLOC__LONE_LOCK(k) (((k).lock == NULL) != ((k).unlock == NULL))
+#else
+#define XALLOC__LONE_LOCK(k) false
+#endif
+#define XALLOC__LONE_LOCK_TEXT "lone lock or unlock hook"
 
 /* Index of the lowest set bit; x != 0. One or two instructions with
  * builtins, a multiply and a table lookup without. (One whole definition
@@ -1474,6 +1487,7 @@ XALLOC_DEF xalloc_heap *xalloc_init(void *mem, size_t size, const xalloc_desc *d
     xalloc_heap *h = (xalloc_heap *)a;
     uint32_t nfl, nquick, max_gran;
     size_t meta;
+    const char *why = "bad region";
     max_gran = xalloc__max_gran_for(desc && desc->max_block ? desc->max_block : size);
     meta = xalloc__meta_size(max_gran, &nfl, &nquick);
     /* After the alignment gap: the record and its tables, then (G-aligned,
@@ -1481,7 +1495,9 @@ XALLOC_DEF xalloc_heap *xalloc_init(void *mem, size_t size, const xalloc_desc *d
      * written, so a region that is too small is left untouched. */
     first = a + xalloc__align_up(meta + XALLOC__HDR, XALLOC__G);
     end = ((uintptr_t)mem + size) & ~(uintptr_t)(XALLOC__G - 1);
-    if (xalloc__room(mem, size, first, end)) {
+    if (desc && XALLOC__LONE_LOCK(desc->hooks)) {
+        why = XALLOC__LONE_LOCK_TEXT;
+    } else if (xalloc__room(mem, size, first, end)) {
         XALLOC__SHOW(mem, size); /* an earlier heap here may have hidden parts */
         /* The record and its tables start all zero: counters 0, lists empty
          * (a null pointer is all zero bits on every target this supports).
@@ -1497,7 +1513,7 @@ XALLOC_DEF xalloc_heap *xalloc_init(void *mem, size_t size, const xalloc_desc *d
         h->qcount = (uint8_t *)(h->sl_map + nfl + 1);
         if (desc) {
             h->hooks.error = desc->hooks.error;
-            if (desc->hooks.lock && desc->hooks.unlock) {
+            if (desc->hooks.lock && desc->hooks.unlock) { /* (level 0: a lone one is dropped) */
                 h->hooks.lock = desc->hooks.lock;
                 h->hooks.unlock = desc->hooks.unlock;
             }
@@ -1510,7 +1526,7 @@ XALLOC_DEF xalloc_heap *xalloc_init(void *mem, size_t size, const xalloc_desc *d
         xalloc__add(h, &h->region, (unsigned char *)mem, size, first, end);
         return h;
     }
-    if (desc && desc->hooks.error) desc->hooks.error(desc->hooks.user, XALLOC_E_BADARG, (uintptr_t)mem, "bad region");
+    if (desc && desc->hooks.error) desc->hooks.error(desc->hooks.user, XALLOC_E_BADARG, (uintptr_t)mem, why);
     return NULL;
 }
 

@@ -328,7 +328,7 @@
  * each level adds for it; the common meaning is:
  *   0  no checks at all (trust the caller)
  *   1  cheap O(1) checks on free: double free, foreign pointer, broken
- *      back-links (the default)
+ *      back-links; init refuses a lone lock or unlock hook (the default)
  *   2  + poisoning: freed memory is filled and checked when handed out again
  *   3  + canaries / red zones after each block, checked on free
  *   4  + the full structural check on every public call (slow) */
@@ -370,7 +370,8 @@ typedef void (*xalloc_print_fn)(void *user, const char *line);
 typedef struct xalloc_hooks {
     xalloc_error_fn error;  /* misuse reports (NULL: not reported)          */
     xalloc_lock_fn  lock;   /* both or neither: lock around every call      */
-    xalloc_lock_fn  unlock;
+    xalloc_lock_fn  unlock; /* (one alone: init fails, XALLOC_E_BADARG, at
+                               XALLOC_DEBUG >= 1; ignored at level 0)      */
     void           *user;   /* passed to all three                          */
 } xalloc_hooks;
 
@@ -558,6 +559,18 @@ XALLOC_DEF void          xbitmap_dump(xbitmap *b, xalloc_print_fn print, void *u
 #define XALLOC__LIKELY(x)   (x)
 #define XALLOC__UNLIKELY(x) (x)
 #endif
+
+/* Lock hooks come in pairs. At XALLOC_DEBUG >= 1 every init refuses a
+ * description (a hooks struct k) with one of lock and unlock but not the
+ * other: XALLOC_E_BADARG, nothing written. A lone lock would be taken and
+ * never released; dropping it would run unlocked where the caller meant
+ * to lock. At level 0 a lone hook is ignored: neither is called. */
+#if XALLOC_DEBUG >= 1
+#define XALLOC__LONE_LOCK(k) (((k).lock == NULL) != ((k).unlock == NULL))
+#else
+#define XALLOC__LONE_LOCK(k) false
+#endif
+#define XALLOC__LONE_LOCK_TEXT "lone lock or unlock hook"
 
 /* Index of the lowest set bit; x != 0. One or two instructions with
  * builtins, a multiply and a table lookup without. (One whole definition
@@ -1895,11 +1908,13 @@ XALLOC_DEF xbitmap *xbitmap_init(void *meta, size_t meta_bytes, xbitmap_index co
     size_t words;
     static const xbitmap_desc defaults = { { NULL, NULL, NULL, NULL }, XBITMAP_FIRST_FIT, NULL, NULL, false };
     if (!desc) desc = &defaults;
-    if (!meta || !need || meta_bytes < need || (unsigned)desc->policy > XBITMAP_BEST_FIT) {
+    if (!meta || !need || meta_bytes < need || (unsigned)desc->policy > XBITMAP_BEST_FIT ||
+        XALLOC__LONE_LOCK(desc->hooks)) {
         if (desc->hooks.error)
             desc->hooks.error(desc->hooks.user, XALLOC_E_BADARG, (uintptr_t)meta,
                               !need ? "count is 0 or too large" : meta_bytes < need || !meta
-                              ? "no metadata buffer of xbitmap_meta_size(count) bytes" : "unknown policy");
+                              ? "no metadata buffer of xbitmap_meta_size(count) bytes"
+                              : XALLOC__LONE_LOCK(desc->hooks) ? XALLOC__LONE_LOCK_TEXT : "unknown policy");
         return NULL;
     }
     m += (XBITMAP__ALIGN - ((uintptr_t)m & (XBITMAP__ALIGN - 1))) & (XBITMAP__ALIGN - 1);
@@ -1919,7 +1934,7 @@ XALLOC_DEF xbitmap *xbitmap_init(void *meta, size_t meta_bytes, xbitmap_index co
     h->random = desc->random;
     h->random_user = desc->random_user;
     h->hooks.error = desc->hooks.error;
-    h->hooks.lock = desc->hooks.unlock ? desc->hooks.lock : NULL; /* both or neither */
+    h->hooks.lock = desc->hooks.unlock ? desc->hooks.lock : NULL; /* both or neither (level 0) */
     h->hooks.unlock = desc->hooks.unlock;
     h->hooks.user = desc->hooks.user;
     h->meta_bytes = need;

@@ -232,7 +232,7 @@
  *   init, alloc and free links 2.2 KiB (2,223 bytes: both modes' free sets,
  *   as the mode is chosen at run time; 1,753 with XBUDDY_MODES 1); with
  *   XALLOC_NO_INTROSPECTION 3.2 KiB (3,255 bytes). XALLOC_DEBUG 1 adds about
- *   0.4 KiB.
+ *   0.5 KiB.
  *
  * THREADS
  *   Not thread-safe by itself; set desc.hooks.lock/unlock (for example to
@@ -276,7 +276,7 @@
  * each level adds for it; the common meaning is:
  *   0  no checks at all (trust the caller)
  *   1  cheap O(1) checks on free: double free, foreign pointer, broken
- *      back-links (the default)
+ *      back-links; init refuses a lone lock or unlock hook (the default)
  *   2  + poisoning: freed memory is filled and checked when handed out again
  *   3  + canaries / red zones after each block, checked on free
  *   4  + the full structural check on every public call (slow) */
@@ -318,7 +318,8 @@ typedef void (*xalloc_print_fn)(void *user, const char *line);
 typedef struct xalloc_hooks {
     xalloc_error_fn error;  /* misuse reports (NULL: not reported)          */
     xalloc_lock_fn  lock;   /* both or neither: lock around every call      */
-    xalloc_lock_fn  unlock;
+    xalloc_lock_fn  unlock; /* (one alone: init fails, XALLOC_E_BADARG, at
+                               XALLOC_DEBUG >= 1; ignored at level 0)      */
     void           *user;   /* passed to all three                          */
 } xalloc_hooks;
 
@@ -474,6 +475,18 @@ XALLOC_DEF void        xbuddy_dump(xbuddy *b, xalloc_print_fn print, void *user)
 #define XALLOC__LIKELY(x)   (x)
 #define XALLOC__UNLIKELY(x) (x)
 #endif
+
+/* Lock hooks come in pairs. At XALLOC_DEBUG >= 1 every init refuses a
+ * description (a hooks struct k) with one of lock and unlock but not the
+ * other: XALLOC_E_BADARG, nothing written. A lone lock would be taken and
+ * never released; dropping it would run unlocked where the caller meant
+ * to lock. At level 0 a lone hook is ignored: neither is called. */
+#if XALLOC_DEBUG >= 1
+#define XALLOC__LONE_LOCK(k) (((k).lock == NULL) != ((k).unlock == NULL))
+#else
+#define XALLOC__LONE_LOCK(k) false
+#endif
+#define XALLOC__LONE_LOCK_TEXT "lone lock or unlock hook"
 
 /* Index of the lowest set bit; x != 0. One or two instructions with
  * builtins, a multiply and a table lookup without. (One whole definition
@@ -1247,7 +1260,9 @@ XALLOC_DEF size_t xbuddy_meta_size(xbuddy_addr base, xbuddy_addr size, const xbu
 
 static xbuddy *xbuddy__bad(const xbuddy_desc *d, const void *p)
 {
-    if (d && d->hooks.error) d->hooks.error(d->hooks.user, XALLOC_E_BADARG, (uintptr_t)p, "bad range, block size or meta size");
+    if (d && d->hooks.error)
+        d->hooks.error(d->hooks.user, XALLOC_E_BADARG, (uintptr_t)p,
+                       XALLOC__LONE_LOCK(d->hooks) ? XALLOC__LONE_LOCK_TEXT : "bad range, block size or meta size");
     return NULL;
 }
 
@@ -1278,7 +1293,7 @@ static xbuddy *xbuddy__setup(xbuddy *b, const xbuddy_desc *d, unsigned flags)
     unsigned o;
     /* field by field: a struct assignment may become a memcpy call */
     b->hooks.error = d ? d->hooks.error : NULL;
-    b->hooks.lock = d && d->hooks.unlock ? d->hooks.lock : NULL;
+    b->hooks.lock = d && d->hooks.unlock ? d->hooks.lock : NULL; /* both or neither (level 0) */
     b->hooks.unlock = b->hooks.lock ? d->hooks.unlock : NULL;
     b->hooks.user = d ? d->hooks.user : NULL;
     b->mask = b->used = b->resv = b->live = b->nres = 0;
@@ -1302,7 +1317,8 @@ XALLOC_DEF xbuddy *xbuddy_init_meta(void *meta, size_t meta_size, xbuddy_addr ba
 {
     uintptr_t m = (uintptr_t)meta, a = (m + sizeof(xbuddy__w) - 1) & ~(uintptr_t)(sizeof(xbuddy__w) - 1);
     xbuddy *b = (xbuddy *)a;
-    if (!(XBUDDY_MODES & 2) || !meta || meta_size < a - m + sizeof(xbuddy) || !xbuddy__layout(b, base, size, desc, true) ||
+    if (!(XBUDDY_MODES & 2) || (desc && XALLOC__LONE_LOCK(desc->hooks)) || !meta || meta_size < a - m + sizeof(xbuddy) ||
+        !xbuddy__layout(b, base, size, desc, true) ||
         b->meta_bytes > meta_size - (a - m))
         return xbuddy__bad(desc, meta);
     return xbuddy__setup(b, desc, XBUDDY__META);
@@ -1314,7 +1330,9 @@ XALLOC_DEF xbuddy *xbuddy_init(void *mem, size_t size, const xbuddy_desc *desc)
     uintptr_t a = (uintptr_t)mem, m;
     /* the bitmap goes at the end; the range shrinks to what is left before
      * it (which needs no more bitmap than the whole did) */
-    if (!(XBUDDY_MODES & 1) || !mem || !xbuddy__layout(&t, a, size, desc, false) || t.meta_bytes >= size) return xbuddy__bad(desc, mem);
+    if (!(XBUDDY_MODES & 1) || (desc && XALLOC__LONE_LOCK(desc->hooks)) || !mem || !xbuddy__layout(&t, a, size, desc, false) ||
+        t.meta_bytes >= size)
+        return xbuddy__bad(desc, mem);
     m = (a + size - t.meta_bytes) & ~(uintptr_t)(sizeof(xbuddy__w) - 1);
     if (m <= a || !xbuddy__layout((xbuddy *)m, a, m - a, desc, false)) return xbuddy__bad(desc, mem);
     return xbuddy__setup((xbuddy *)m, desc, 0);

@@ -287,7 +287,7 @@
  * each level adds for it; the common meaning is:
  *   0  no checks at all (trust the caller)
  *   1  cheap O(1) checks on free: double free, foreign pointer, broken
- *      back-links (the default)
+ *      back-links; init refuses a lone lock or unlock hook (the default)
  *   2  + poisoning: freed memory is filled and checked when handed out again
  *   3  + canaries / red zones after each block, checked on free
  *   4  + the full structural check on every public call (slow) */
@@ -329,7 +329,8 @@ typedef void (*xalloc_print_fn)(void *user, const char *line);
 typedef struct xalloc_hooks {
     xalloc_error_fn error;  /* misuse reports (NULL: not reported)          */
     xalloc_lock_fn  lock;   /* both or neither: lock around every call      */
-    xalloc_lock_fn  unlock;
+    xalloc_lock_fn  unlock; /* (one alone: init fails, XALLOC_E_BADARG, at
+                               XALLOC_DEBUG >= 1; ignored at level 0)      */
     void           *user;   /* passed to all three                          */
 } xalloc_hooks;
 
@@ -595,6 +596,18 @@ XALLOC_DEF void        xslab_kmem_dump(xslab_kmem *k, xalloc_print_fn print, voi
 #define XALLOC__LIKELY(x)   (x)
 #define XALLOC__UNLIKELY(x) (x)
 #endif
+
+/* Lock hooks come in pairs. At XALLOC_DEBUG >= 1 every init refuses a
+ * description (a hooks struct k) with one of lock and unlock but not the
+ * other: XALLOC_E_BADARG, nothing written. A lone lock would be taken and
+ * never released; dropping it would run unlocked where the caller meant
+ * to lock. At level 0 a lone hook is ignored: neither is called. */
+#if XALLOC_DEBUG >= 1
+#define XALLOC__LONE_LOCK(k) (((k).lock == NULL) != ((k).unlock == NULL))
+#else
+#define XALLOC__LONE_LOCK(k) false
+#endif
+#define XALLOC__LONE_LOCK_TEXT "lone lock or unlock hook"
 
 /* Index of the lowest set bit; x != 0. One or two instructions with
  * builtins, a multiply and a table lookup without. (One whole definition
@@ -1062,8 +1075,9 @@ static void xslab__unlink(xslab__slab **head, xslab__slab *s)
 }
 
 /* ---- the page source ----------------------------------------------------- */
-/* Lock hooks are used both or neither (as in the other headers): a lone
- * lock or unlock is dropped, never called. */
+/* Lock hooks are used both or neither (as in the other headers): at
+ * XALLOC_DEBUG >= 1 each init refuses a lone lock or unlock; at level 0 it
+ * is dropped, never called. */
 static inline void xslab__both_or_neither(xalloc_hooks *h)
 {
     if (!h->unlock) h->lock = NULL; /* every call tests lock before either */
@@ -1131,7 +1145,9 @@ XALLOC_DEF xslab_pages *xslab_pages_init(xslab_pages *ps, void *mem, size_t size
     page = ps->d.page_size ? ps->d.page_size : XSLAB_PAGE_SIZE;
     a = ((uintptr_t)mem + page - 1) & ~(uintptr_t)(page - 1);
     skip = a - (uintptr_t)mem;
-    if ((page & (page - 1)) || page < XSLAB_MIN_SLAB || page > XSLAB__MAX_SLAB)
+    if (desc && XALLOC__LONE_LOCK(desc->hooks))
+        why = XALLOC__LONE_LOCK_TEXT;
+    else if ((page & (page - 1)) || page < XSLAB_MIN_SLAB || page > XSLAB__MAX_SLAB)
         why = "bad page size";
     else if (mem ? (ps->d.get || ps->d.put) : (!ps->d.get || !ps->d.put))
         why = "bad page source";
@@ -1620,6 +1636,8 @@ XALLOC_DEF xslab_cache *xslab_cache_init(xslab_cache *c, const xslab_cache_desc 
     if (align & (align - 1)) goto bad;
     why = "bad slab size";
     if (slab && !XSLAB__SLAB_SIZE_OK(ps, slab)) goto bad;
+    why = XALLOC__LONE_LOCK_TEXT;
+    if (XALLOC__LONE_LOCK(d->hooks)) goto bad;
     XALLOC_MEMSET(c, 0, sizeof *c);
     XALLOC_MEMCPY(&c->d, d, sizeof *d);
     xslab__both_or_neither(&c->d.hooks);
@@ -2114,6 +2132,7 @@ XALLOC_DEF xslab_kmem *xslab_kmem_init(void *mem, size_t size, const xslab_kmem_
     if (!desc) return NULL;
     why = xslab__kplan(desc, &first, &last, &max, &slab);
     if (!why && (!mem || size < XSLAB__KNEED(first, last))) why = "memory for the kmem is too small (see xslab_kmem_size)";
+    if (!why && XALLOC__LONE_LOCK(desc->hooks)) why = XALLOC__LONE_LOCK_TEXT;
     if (why) {
         xslab__report(&desc->hooks, XALLOC_E_BADARG, mem, why);
         return NULL;

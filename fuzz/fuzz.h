@@ -170,6 +170,26 @@ static inline void fuzz_model_done(int when, unsigned every, size_t cost, size_t
     if (when == FUZZ_INIT) fuzz_done(&fuzz_own, every, own_cost);
 }
 
+/* ---- lock hooks -------------------------------------------------------------- */
+/* Every harness reads two bits of lock mode: 0 none, 1 both hooks, 2 lock
+ * alone, 3 unlock alone. A lone hook is refused by every init at level 1
+ * and up (XALLOC_E_BADARG), whatever else it is given: FUZZ_LONE_LOCK runs
+ * the init `call` once with it, checks the refusal (`expect`: the
+ * harness's statement that one XALLOC_E_BADARG is due), then drops the
+ * hook (`hooks`: the description's hooks) so that the program goes on
+ * without it. At level 0 a lone hook is ignored, and the harness's hooks
+ * trap if one is called. Needs the harness's S.hooked, S.lock_mode and
+ * settle. */
+#define FUZZ_LONE_LOCK(call, hooks, expect) do {                                           \
+        if (XALLOC_DEBUG >= 1 && S.hooked && (S.lock_mode == 2 || S.lock_mode == 3)) {     \
+            FUZZ_CHECK((call) == NULL, "init accepted a lone lock or unlock hook");         \
+            expect;                                                                        \
+            settle();                                                                      \
+            (hooks).lock = (hooks).unlock = NULL;                                          \
+            S.lock_mode = 0;                                                               \
+        }                                                                                  \
+    } while (0)
+
 /* ---- reading the input ------------------------------------------------------ */
 /* Bytes past the end read as 0, so every input decodes to a program. */
 typedef struct fuzz_in { const uint8_t *p; size_t n; } fuzz_in;

@@ -6,7 +6,9 @@
  *
  *   byte 0      variant (modulo FUZZ_VARIANTS): debug level and options, below
  *   byte 1      flags: 1 misuse, 2|4 lock hooks (0 none, 1 both, 2 lock only,
- *               3 unlock only: must be ignored), 8 best fit, 16 desc NULL,
+ *               3 unlock only: init refuses it at level 1 and up, and the
+ *               program goes on without it; at level 0 it must be
+ *               ignored), 8 best fit, 16 desc NULL,
  *               32 random placement, 64 start_used, 128 an unknown policy
  *               (init must refuse it)
  *   bytes 2-5   count, by n >> 28: 0-9 up to 4096 units, 10-12 up to 65536,
@@ -742,6 +744,7 @@ FUZZ_RUN(const uint8_t *data, size_t size)
     guard_set(S.gbefore, GUARD);
     guard_set(S.gafter, GUARD);
     fuzz_scribble(S.mem, S.given, seed);
+    FUZZ_LONE_LOCK(xbitmap_init((mk & 16) ? NULL : S.mem, S.given, (idx)count, &desc), desc.hooks, expect_err(XALLOC_E_BADARG));
     S.b = xbitmap_init((mk & 16) ? NULL : S.mem, S.given, (idx)count, S.hooked ? &desc : NULL);
     FUZZ_LOG("init(%zu bytes, count %llu, %s%s%s) = %p\n", S.given, (unsigned long long)count, S.best ? "best fit" : "first fit",
              S.random ? ", random" : "", desc.start_used ? ", start used" : "", (void *)S.b);

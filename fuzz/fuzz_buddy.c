@@ -6,7 +6,8 @@
  *
  *   byte 0      variant (modulo FUZZ_VARIANTS): debug level and options, below
  *   byte 1      flags: 1 misuse, 2|4 lock hooks (0 none, 1 both, 2 lock only,
- *               3 unlock only: must be ignored), 8 metadata-only mode,
+ *               3 unlock only: refused at level 1 and up, the program going
+ *               on without it; ignored at level 0), 8 metadata-only mode,
  *               16 desc NULL, 32 release before freeing at the end
  *   byte 2      min_block: log2 in bits 0-4 (31: 0, the default), bits 5-7
  *               all set: an invalid size (3 << log2)
@@ -874,6 +875,7 @@ FUZZ_RUN(const uint8_t *data, size_t size)
         guard_set(S.gafter, GUARD);
         fuzz_scribble(S.mem, len, seed);
         mem_a = (addr_t)(uintptr_t)S.mem;
+        FUZZ_LONE_LOCK(xbuddy_init(S.mem, len, &desc), desc.hooks, expect_err(XALLOC_E_BADARG));
         S.b = xbuddy_init(S.mem, len, S.hooked ? &desc : NULL);
         FUZZ_LOG("init(%p, %zu, min %llu, max %llu, res %u) = %p\n", (void *)S.mem, len, (unsigned long long)desc.min_block,
                  (unsigned long long)desc.max_block, desc.max_reserved, (void *)S.b);
@@ -913,6 +915,7 @@ FUZZ_RUN(const uint8_t *data, size_t size)
         guard_set(S.gafter, GUARD);
         fuzz_scribble(S.mem, given, seed);
         range_base = base;
+        FUZZ_LONE_LOCK(xbuddy_init_meta(mk == 7 ? NULL : S.mem, given, base, range, &desc), desc.hooks, expect_err(XALLOC_E_BADARG));
         S.b = xbuddy_init_meta(mk == 7 ? NULL : S.mem, given, base, range, S.hooked ? &desc : NULL);
         FUZZ_LOG("init_meta(%zu of %zu bytes, base %#llx, size %#llx, min %llu, max %llu, res %u) = %p\n", given, meta_need,
                  (unsigned long long)base, (unsigned long long)range, (unsigned long long)desc.min_block,

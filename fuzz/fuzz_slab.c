@@ -6,7 +6,8 @@
  *
  *   byte 0      variant (modulo FUZZ_VARIANTS): debug level and options, below
  *   byte 1      flags: 1 misuse, 2|4 lock hooks (0 none, 1 both, 2 lock only,
- *               3 unlock only: must be ignored), 8 callbacks page source
+ *               3 unlock only: refused at level 1 and up, the program going
+ *               on without it; ignored at level 0), 8 callbacks page source
  *               (else a region), 16 no hooks at all, 32 a second cache,
  *               64 a kmalloc, 128 the callbacks sometimes give a misaligned
  *               slab (level >= 1 must refuse it)
@@ -1043,6 +1044,8 @@ FUZZ_RUN(const uint8_t *data, size_t size)
     cd.obj_user = &S.ctors;
     cd.keep_empty = (a_bits >> 4) & 3;
     cd.flags = (a_bits >> 6) & 3;
+    FUZZ_LONE_LOCK(xslab_cache_init(&boxA.c, &cd), hooks, expect_err(XALLOC_E_BADARG)); /* (then cache B and the kmem have no lock either) */
+    cd.hooks = hooks;
     S.c[CA] = cache_init(&boxA, &cd, CA);
     settle();
     if (!S.c[CA]) return 0;

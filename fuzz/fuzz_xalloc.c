@@ -6,7 +6,8 @@
  *
  *   byte 0      variant (modulo FUZZ_VARIANTS): compile-time options, below
  *   byte 1      flags: 1 misuse, 2|4 lock hooks (0 none, 1 both, 2 lock
- *               only, 3 unlock only: must be ignored), 8 trace hook,
+ *               only, 3 unlock only: refused at level 1 and up, the
+ *               program going on without it; ignored at level 0), 8 trace hook,
  *               16 desc NULL (no hooks at all), 32 max_block, 64 free in
  *               reverse order at the end
  *   bytes 2-3   region size - 1 (1 .. 65536 bytes; at level 4 the low 12 bits)
@@ -919,6 +920,7 @@ FUZZ_RUN(const uint8_t *data, size_t size)
     if (S.lock_mode == 1 || S.lock_mode == 3) desc.hooks.unlock = on_unlock;
     if (S.trace_on) desc.trace = on_trace;
     desc.max_block = max_block;
+    FUZZ_LONE_LOCK(xalloc_init(arena + offset, rsize, &desc), desc.hooks, expect_err());
     S.h = xalloc_init(arena + offset, rsize, S.hooked ? &desc : NULL);
     FUZZ_LOG("init(arena+%zu, %zu, max_block %zu, flags 0x%x) = %p\n", offset, rsize, max_block, flags, (void *)S.h);
     if (!S.h) {

@@ -686,6 +686,36 @@ static void test_stats_dump_walk_locks(void)
         XT_CHECK(sl.word == 0 && xbuddy_check(b) == NULL);
     }
     EXPECT_NO_ERROR();
+    /* a lone lock or unlock hook: both inits refuse it at level 1 and up
+     * (nothing written), ignore it at level 0 (neither is called) */
+    {
+        static unsigned char mem[1 << 16];
+        int k;
+        for (k = 0; k < 2; k++) {
+            size_t i = 0;
+            d.hooks.lock = k ? NULL : lock_fn;
+            d.hooks.unlock = k ? unlock_fn : NULL;
+            d.hooks.user = NULL;
+            locks = unlocks = 0;
+            memset(mem, 0xA5, sizeof mem);
+            b = xbuddy_init(mem, sizeof mem, &d);
+            if (XALLOC_DEBUG >= 1) {
+                while (i < sizeof mem && mem[i] == 0xA5) i++;
+                XT_CHECK(b == NULL && i == sizeof mem);
+                EXPECT_ERROR(XALLOC_E_BADARG);
+                XT_CHECK(meta_init(0, 1 << 20, &d) == NULL);
+                EXPECT_ERROR(XALLOC_E_BADARG);
+            } else {
+                XT_CHECK(b != NULL && (a = xbuddy_alloc_addr(b, 100)) != XBUDDY_NONE);
+                xbuddy_free_addr(b, a, 0);
+                b = meta_init(0, 1 << 20, &d);
+                XT_CHECK(b != NULL && (a = xbuddy_alloc_addr(b, 100)) != XBUDDY_NONE);
+                xbuddy_free_addr(b, a, 0);
+                XT_CHECK(locks == 0 && unlocks == 0);
+                EXPECT_NO_ERROR();
+            }
+        }
+    }
 }
 
 /* The check finds a flipped bit in the bitmap or its index. One kind of

@@ -1717,17 +1717,37 @@ static void test_lock_hooks(void)
     (void)xslab_kmem_shrink(k);   /* + 2 slabs given back */
     (void)xslab_kmem_destroy(k);
     XT_CHECK_MSG(locks == 16 && unlocks == 16 && max_depth == 2, "locks %d unlocks %d depth %d", locks, unlocks, max_depth);
-    /* a lone lock or unlock hook is ignored (never called, nor the NULL
-     * other one), for page sources, caches and kmem alike */
+    /* a lone lock or unlock hook: at level 1 and up each init refuses it
+     * (XALLOC_E_BADARG, NULL); at level 0 it is ignored (never called, nor
+     * the NULL other one); for page sources, caches and kmem alike */
+    clear_errs();
     memset(&pd, 0, sizeof pd);
+    pd.hooks.error = on_error;
     pd.hooks.lock = lk;
+    if (XALLOC_DEBUG >= 1) {
+        XT_CHECK(xslab_pages_init(&ps, region_store, REGION, &pd) == NULL && only(XALLOC_E_BADARG, region_store));
+        pd.hooks.lock = NULL;
+        clear_errs();
+    }
     XT_CHECK(xslab_pages_init(&ps, region_store, REGION, &pd) == &ps);
     d = desc_for(&ps, 40, 0);
+    d.hooks.error = on_error;
     d.hooks.unlock = ulk;
+    if (XALLOC_DEBUG >= 1) {
+        XT_CHECK(xslab_cache_init(&c, &d) == NULL && only(XALLOC_E_BADARG, &c));
+        d.hooks.unlock = NULL;
+        clear_errs();
+    }
     XT_CHECK(xslab_cache_init(&c, &d) == &c);
     memset(&kd, 0, sizeof kd);
     kd.pages = &ps;
+    kd.hooks.error = on_error;
     kd.hooks.lock = lk;
+    if (XALLOC_DEBUG >= 1) {
+        XT_CHECK(xslab_kmem_init(kmem_mem, sizeof kmem_mem, &kd) == NULL && only(XALLOC_E_BADARG, kmem_mem));
+        kd.hooks.lock = NULL;
+        clear_errs();
+    }
     k = xslab_kmem_init(kmem_mem, sizeof kmem_mem, &kd);
     XT_CHECK(k != NULL);
     locks = unlocks = 0;
@@ -1740,7 +1760,7 @@ static void test_lock_hooks(void)
         (void)xslab_kmem_destroy(k);
     }
     (void)xslab_cache_destroy(&c);
-    XT_CHECK(a != NULL && locks == 0 && unlocks == 0);
+    XT_CHECK(a != NULL && locks == 0 && unlocks == 0 && total_errs() == 0);
 }
 
 /* Two threads, each on its own cache, both on one kmem; the caches and

@@ -892,6 +892,28 @@ static void test_lock_hooks(void)
     dump_len = 0;
     xalloc_dump(h, printer, NULL);
     XT_CHECK(locks == 12 && unlocks == 12 && max_depth == 1);
+    /* a lone lock or unlock hook: refused at level 1 and up (the region
+     * untouched), ignored at level 0 (neither is called) */
+    d.hooks.error = on_error;
+    for (int k = 0; k < 2; k++) {
+        d.hooks.lock = k ? NULL : lk;
+        d.hooks.unlock = k ? ulk : NULL;
+        clear_errs();
+        memset(arena, 0xA5, 65536);
+        locks = unlocks = 0;
+        h = xalloc_init(arena, 65536, &d);
+        if (XALLOC_DEBUG >= 1) {
+            size_t i = 0;
+            while (i < 65536 && arena[i] == 0xA5) i++;
+            XT_CHECK(h == NULL && errs[XALLOC_E_BADARG] == 1 && total_errs() == 1 && last_err_ptr == (uintptr_t)arena);
+            XT_CHECK_MSG(i == 65536, "byte %zu of the region written", i);
+        } else {
+            XT_CHECK(h != NULL && total_errs() == 0);
+            a = xalloc_alloc(h, 10);
+            xalloc_free(h, a);
+            XT_CHECK(a != NULL && locks == 0 && unlocks == 0);
+        }
+    }
 }
 
 /* Two threads on one heap behind the built-in spinlock. */

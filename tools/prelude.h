@@ -31,7 +31,7 @@
  * each level adds for it; the common meaning is:
  *   0  no checks at all (trust the caller)
  *   1  cheap O(1) checks on free: double free, foreign pointer, broken
- *      back-links (the default)
+ *      back-links; init refuses a lone lock or unlock hook (the default)
  *   2  + poisoning: freed memory is filled and checked when handed out again
  *   3  + canaries / red zones after each block, checked on free
  *   4  + the full structural check on every public call (slow) */
@@ -73,7 +73,8 @@ typedef void (*xalloc_print_fn)(void *user, const char *line);
 typedef struct xalloc_hooks {
     xalloc_error_fn error;  /* misuse reports (NULL: not reported)          */
     xalloc_lock_fn  lock;   /* both or neither: lock around every call      */
-    xalloc_lock_fn  unlock;
+    xalloc_lock_fn  unlock; /* (one alone: init fails, XALLOC_E_BADARG, at
+                               XALLOC_DEBUG >= 1; ignored at level 0)      */
     void           *user;   /* passed to all three                          */
 } xalloc_hooks;
 

@@ -21,6 +21,18 @@
 #define XALLOC__UNLIKELY(x) (x)
 #endif
 
+/* Lock hooks come in pairs. At XALLOC_DEBUG >= 1 every init refuses a
+ * description (a hooks struct k) with one of lock and unlock but not the
+ * other: XALLOC_E_BADARG, nothing written. A lone lock would be taken and
+ * never released; dropping it would run unlocked where the caller meant
+ * to lock. At level 0 a lone hook is ignored: neither is called. */
+#if XALLOC_DEBUG >= 1
+#define XALLOC__LONE_LOCK(k) (((k).lock == NULL) != ((k).unlock == NULL))
+#else
+#define XALLOC__LONE_LOCK(k) false
+#endif
+#define XALLOC__LONE_LOCK_TEXT "lone lock or unlock hook"
+
 /* Index of the lowest set bit; x != 0. One or two instructions with
  * builtins, a multiply and a table lookup without. (One whole definition
  * per case, so that no function holds code another target compiles.) */
