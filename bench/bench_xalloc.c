@@ -126,13 +126,14 @@ static const bench_allocator heap_frag = { frag_make, frag_alloc, frag_free };
  * fits, the lowest address among equals) over the bare region, with no
  * tables: what placement alone reaches on this workload, a ceiling for any
  * allocator that places blocks by best fit. ref_gran 0: no per-block cost
- * at all; else each block also pays the heap's 4-byte header and rounding
- * to ref_gran bytes (at least two granules, as the heap's smallest block).
+ * at all; else each block pays rounding to ref_gran bytes, and with
+ * ref_hdr also the heap's 4-byte header (at least two granules then, as
+ * the heap's smallest block).
  * Not an allocator: it hands out offsets + 1 as pointers and keeps its
  * holes, sorted by address, in a side array (O(holes) per call). */
 enum { REF_MAX = 1 << 20, REF_HOLES = 1 << 16 };
 static struct { size_t at, len; } ref_hole[REF_HOLES];
-static size_t ref_holes, ref_gran;
+static size_t ref_holes, ref_gran, ref_hdr;
 static uint32_t ref_len[REF_MAX + 1]; /* by offset: length of the block there */
 static void *ref_make(size_t region)
 {
@@ -147,8 +148,8 @@ static void *ref_alloc(void *a, size_t n)
     size_t i, best = ref_holes, at;
     (void)a;
     if (ref_gran) {
-        n = (n + 4 + ref_gran - 1) & ~(ref_gran - 1);
-        if (n < 2 * ref_gran) n = 2 * ref_gran;
+        n = (n + ref_hdr + ref_gran - 1) & ~(ref_gran - 1);
+        if (ref_hdr && n < 2 * ref_gran) n = 2 * ref_gran;
     }
     for (i = 0; i < ref_holes; i++)
         if (ref_hole[i].len >= n && (best == ref_holes || ref_hole[i].len < ref_hole[best].len)) best = i;
@@ -203,6 +204,9 @@ int main(void)
     printf("  no per-block cost:                ");
     bench_frag_report(&ref_frag, 128u << 10, "128KiB");
     ref_gran = XALLOC_ALIGNMENT;
+    printf("  %2zu-byte rounding alone:          ", (size_t)XALLOC_ALIGNMENT);
+    bench_frag_report(&ref_frag, 128u << 10, "128KiB");
+    ref_hdr = 4;
     printf("  4-byte header, %2zu-byte rounding: ", (size_t)XALLOC_ALIGNMENT);
     bench_frag_report(&ref_frag, 128u << 10, "128KiB");
     return 0;
