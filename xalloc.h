@@ -206,9 +206,9 @@
 #ifndef XALLOC_H
 #define XALLOC_H
 
-/* ==== xalloc common prelude v1 (identical in every xalloc header; `make check-prelude`) ==== */
-#ifndef XALLOC_COMMON_PRELUDE_V1
-#define XALLOC_COMMON_PRELUDE_V1
+/* ==== xalloc common prelude v2 (identical in every xalloc header; `make check-prelude`) ==== */
+#ifndef XALLOC_COMMON_PRELUDE_V2
+#define XALLOC_COMMON_PRELUDE_V2
 #include <stddef.h>
 #include <stdint.h>
 #include <stdbool.h>
@@ -325,8 +325,8 @@ static inline void xalloc_spin_unlock(void *lock)
 #ifdef __cplusplus
 }
 #endif
-#endif /* XALLOC_COMMON_PRELUDE_V1 */
-/* ==== end of xalloc common prelude v1 ==== */
+#endif /* XALLOC_COMMON_PRELUDE_V2 */
+/* ==== end of xalloc common prelude v2 ==== */
 
 /* ---- configuration ------------------------------------------------------ */
 #ifndef XALLOC_ALIGNMENT
@@ -454,9 +454,9 @@ XALLOC_DEF void   xalloc_dump(xalloc_heap *h, xalloc_print_fn print, void *user)
 #if defined(XALLOC_IMPLEMENTATION) && !defined(XALLOC_HEAP_IMPLEMENTED)
 #define XALLOC_HEAP_IMPLEMENTED
 
-/* ==== xalloc common implementation prelude v1 (identical in every xalloc header) ==== */
-#ifndef XALLOC_COMMON_IMPL_V1
-#define XALLOC_COMMON_IMPL_V1
+/* ==== xalloc common implementation prelude v2 (identical in every xalloc header) ==== */
+#ifndef XALLOC_COMMON_IMPL_V2
+#define XALLOC_COMMON_IMPL_V2
 /* Private helpers shared by the headers: bit scans, byte fills and copies,
  * a division that never calls libgcc, and a line builder for the dumps.
  * All are `static`, so two headers' implementations in one program, in one
@@ -733,8 +733,8 @@ XALLOC__PRIV void xalloc__put_end(xalloc__line *l, xalloc_print_fn print, void *
     print(user, l->buf);
     l->len = 0;
 }
-#endif /* XALLOC_COMMON_IMPL_V1 */
-/* ==== end of xalloc common implementation prelude v1 ==== */
+#endif /* XALLOC_COMMON_IMPL_V2 */
+/* ==== end of xalloc common implementation prelude v2 ==== */
 
 #ifdef __cplusplus
 extern "C" {

@@ -44,7 +44,9 @@
  *   xbitmap_meta_size(count)          -> bytes of metadata for count units,
  *                                        0 if count is 0 or too large  [O(L*O)]
  *   xbitmap_init(meta, bytes, count, desc) -> map or NULL (NULL meta, count
- *                                        0 or too large, bytes too few) [O(bytes)]
+ *                                        0 or too large, bytes too few,
+ *                                        an unknown policy, a lone lock
+ *                                        hook at XALLOC_DEBUG >= 1) [O(bytes)]
  *   xbitmap_alloc(b)                  -> one unit: the lowest free one at or
  *                                        after the search start, wrapping
  *                                        around; XBITMAP_NONE if none    [O(L) + fix-up]
@@ -146,7 +148,7 @@
  *                          same results, less code, slower one-unit calls
  *                          (default: 1 under -Os, else 0)
  *   XBITMAP_RUN_TREE       0: leave out the run tree (DATA STRUCTURES):
- *                          same results, 2.1 KiB less code and 3 words
+ *                          same results, 2.0 KiB less code and 3 words
  *                          less metadata per W*W units, but a run search
  *                          that must fail, and the largest free run in
  *                          stats, may meet every free run holding a block
@@ -221,9 +223,10 @@
  *   - free = popcount(bits[]); reserved = the units in ranges[];
  *     free + reserved <= count; free runs = the runs in bits[];
  *   - no unit below the hint is free;
- *   - the run tree: a leaf not stale holds its chunk's longest free run,
- *     a stale one at least that (at most a chunk); each node at least the
- *     combination of its halves (so at least the truth for its span).
+ *   - the run tree (XBITMAP_RUN_TREE 1): a leaf not stale holds its
+ *     chunk's longest free run, a stale one at least that (at most a
+ *     chunk); each node at least the combination of its halves (so at
+ *     least the truth for its span).
  *
  * MEMORY (xbitmap_meta_size; W = 64)
  *   count/8 bytes of bits; one 8-word group per W words of bits for the
@@ -275,7 +278,7 @@
  *   10.2 KiB (10,408). With XALLOC_NO_INTROSPECTION: everything 5.8 KiB
  *   (5,899). With XBITMAP_RUN_TREE 0: everything 6.8 KiB (6,919), the
  *   program 3.2 KiB (3,245), the smallest build. Roughly: summary upkeep
- *   1.1 KiB, the run tree 2.1 KiB (its upkeep in every change, the proof
+ *   1.1 KiB, the run tree 2.0 KiB (its upkeep in every change, the proof
  *   walk, its check), search (runs and, under XBITMAP_SMALL, one unit)
  *   1.1 KiB, reserved ranges 0.6 KiB, set-up 0.6 KiB, stats 0.2 KiB,
  *   check/walk/dump 2.5 KiB (with their texts), the texts of errors 0.3
@@ -295,9 +298,9 @@
 #ifndef XALLOC_BITMAP_H
 #define XALLOC_BITMAP_H
 
-/* ==== xalloc common prelude v1 (identical in every xalloc header; `make check-prelude`) ==== */
-#ifndef XALLOC_COMMON_PRELUDE_V1
-#define XALLOC_COMMON_PRELUDE_V1
+/* ==== xalloc common prelude v2 (identical in every xalloc header; `make check-prelude`) ==== */
+#ifndef XALLOC_COMMON_PRELUDE_V2
+#define XALLOC_COMMON_PRELUDE_V2
 #include <stddef.h>
 #include <stdint.h>
 #include <stdbool.h>
@@ -414,8 +417,8 @@ static inline void xalloc_spin_unlock(void *lock)
 #ifdef __cplusplus
 }
 #endif
-#endif /* XALLOC_COMMON_PRELUDE_V1 */
-/* ==== end of xalloc common prelude v1 ==== */
+#endif /* XALLOC_COMMON_PRELUDE_V2 */
+/* ==== end of xalloc common prelude v2 ==== */
 
 /* ---- configuration ------------------------------------------------------ */
 #ifndef XBITMAP_WORD_BITS
@@ -537,9 +540,9 @@ XALLOC_DEF void          xbitmap_dump(xbitmap *b, xalloc_print_fn print, void *u
 #if defined(XALLOC_IMPLEMENTATION) && !defined(XALLOC_BITMAP_IMPLEMENTED)
 #define XALLOC_BITMAP_IMPLEMENTED
 
-/* ==== xalloc common implementation prelude v1 (identical in every xalloc header) ==== */
-#ifndef XALLOC_COMMON_IMPL_V1
-#define XALLOC_COMMON_IMPL_V1
+/* ==== xalloc common implementation prelude v2 (identical in every xalloc header) ==== */
+#ifndef XALLOC_COMMON_IMPL_V2
+#define XALLOC_COMMON_IMPL_V2
 /* Private helpers shared by the headers: bit scans, byte fills and copies,
  * a division that never calls libgcc, and a line builder for the dumps.
  * All are `static`, so two headers' implementations in one program, in one
@@ -816,8 +819,8 @@ XALLOC__PRIV void xalloc__put_end(xalloc__line *l, xalloc_print_fn print, void *
     print(user, l->buf);
     l->len = 0;
 }
-#endif /* XALLOC_COMMON_IMPL_V1 */
-/* ==== end of xalloc common implementation prelude v1 ==== */
+#endif /* XALLOC_COMMON_IMPL_V2 */
+/* ==== end of xalloc common implementation prelude v2 ==== */
 
 #ifdef __cplusplus
 extern "C" {

@@ -243,9 +243,9 @@
 #ifndef XALLOC_BUDDY_H
 #define XALLOC_BUDDY_H
 
-/* ==== xalloc common prelude v1 (identical in every xalloc header; `make check-prelude`) ==== */
-#ifndef XALLOC_COMMON_PRELUDE_V1
-#define XALLOC_COMMON_PRELUDE_V1
+/* ==== xalloc common prelude v2 (identical in every xalloc header; `make check-prelude`) ==== */
+#ifndef XALLOC_COMMON_PRELUDE_V2
+#define XALLOC_COMMON_PRELUDE_V2
 #include <stddef.h>
 #include <stdint.h>
 #include <stdbool.h>
@@ -362,8 +362,8 @@ static inline void xalloc_spin_unlock(void *lock)
 #ifdef __cplusplus
 }
 #endif
-#endif /* XALLOC_COMMON_PRELUDE_V1 */
-/* ==== end of xalloc common prelude v1 ==== */
+#endif /* XALLOC_COMMON_PRELUDE_V2 */
+/* ==== end of xalloc common prelude v2 ==== */
 
 /* ---- configuration ------------------------------------------------------ */
 #ifndef XBUDDY_MIN_BLOCK
@@ -453,9 +453,9 @@ XALLOC_DEF void        xbuddy_dump(xbuddy *b, xalloc_print_fn print, void *user)
 #if defined(XALLOC_IMPLEMENTATION) && !defined(XALLOC_BUDDY_IMPLEMENTED)
 #define XALLOC_BUDDY_IMPLEMENTED
 
-/* ==== xalloc common implementation prelude v1 (identical in every xalloc header) ==== */
-#ifndef XALLOC_COMMON_IMPL_V1
-#define XALLOC_COMMON_IMPL_V1
+/* ==== xalloc common implementation prelude v2 (identical in every xalloc header) ==== */
+#ifndef XALLOC_COMMON_IMPL_V2
+#define XALLOC_COMMON_IMPL_V2
 /* Private helpers shared by the headers: bit scans, byte fills and copies,
  * a division that never calls libgcc, and a line builder for the dumps.
  * All are `static`, so two headers' implementations in one program, in one
@@ -732,8 +732,8 @@ XALLOC__PRIV void xalloc__put_end(xalloc__line *l, xalloc_print_fn print, void *
     print(user, l->buf);
     l->len = 0;
 }
-#endif /* XALLOC_COMMON_IMPL_V1 */
-/* ==== end of xalloc common implementation prelude v1 ==== */
+#endif /* XALLOC_COMMON_IMPL_V2 */
+/* ==== end of xalloc common implementation prelude v2 ==== */
 
 #ifdef __cplusplus
 extern "C" {

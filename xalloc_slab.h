@@ -246,17 +246,18 @@
  *   Nothing is thread-safe by itself; desc.hooks.lock/unlock (for example
  *   xalloc_spin_lock/xalloc_spin_unlock) serialise the calls of a cache, of
  *   a kmem, and of a region page source shared by several caches (a cache
- *   calls its page source with its own lock held). Both or neither: a lone
- *   lock or unlock hook is ignored.
+ *   calls its page source with its own lock held). Both or neither: each
+ *   init refuses a lone lock or unlock hook (XALLOC_E_BADARG) at
+ *   XALLOC_DEBUG >= 1; level 0 ignores it.
  *
  * LICENSE: MIT or public domain (Unlicense), at the end of this file.
  */
 #ifndef XALLOC_SLAB_H
 #define XALLOC_SLAB_H
 
-/* ==== xalloc common prelude v1 (identical in every xalloc header; `make check-prelude`) ==== */
-#ifndef XALLOC_COMMON_PRELUDE_V1
-#define XALLOC_COMMON_PRELUDE_V1
+/* ==== xalloc common prelude v2 (identical in every xalloc header; `make check-prelude`) ==== */
+#ifndef XALLOC_COMMON_PRELUDE_V2
+#define XALLOC_COMMON_PRELUDE_V2
 #include <stddef.h>
 #include <stdint.h>
 #include <stdbool.h>
@@ -373,8 +374,8 @@ static inline void xalloc_spin_unlock(void *lock)
 #ifdef __cplusplus
 }
 #endif
-#endif /* XALLOC_COMMON_PRELUDE_V1 */
-/* ==== end of xalloc common prelude v1 ==== */
+#endif /* XALLOC_COMMON_PRELUDE_V2 */
+/* ==== end of xalloc common prelude v2 ==== */
 
 /* ---- configuration ------------------------------------------------------ */
 #ifndef XSLAB_PAGE_SIZE
@@ -574,9 +575,9 @@ XALLOC_DEF void        xslab_kmem_dump(xslab_kmem *k, xalloc_print_fn print, voi
 #if defined(XALLOC_IMPLEMENTATION) && !defined(XALLOC_SLAB_IMPLEMENTED)
 #define XALLOC_SLAB_IMPLEMENTED
 
-/* ==== xalloc common implementation prelude v1 (identical in every xalloc header) ==== */
-#ifndef XALLOC_COMMON_IMPL_V1
-#define XALLOC_COMMON_IMPL_V1
+/* ==== xalloc common implementation prelude v2 (identical in every xalloc header) ==== */
+#ifndef XALLOC_COMMON_IMPL_V2
+#define XALLOC_COMMON_IMPL_V2
 /* Private helpers shared by the headers: bit scans, byte fills and copies,
  * a division that never calls libgcc, and a line builder for the dumps.
  * All are `static`, so two headers' implementations in one program, in one
@@ -853,8 +854,8 @@ XALLOC__PRIV void xalloc__put_end(xalloc__line *l, xalloc_print_fn print, void *
     print(user, l->buf);
     l->len = 0;
 }
-#endif /* XALLOC_COMMON_IMPL_V1 */
-/* ==== end of xalloc common implementation prelude v1 ==== */
+#endif /* XALLOC_COMMON_IMPL_V2 */
+/* ==== end of xalloc common implementation prelude v2 ==== */
 
 #ifdef __cplusplus
 extern "C" {
@@ -1139,15 +1140,17 @@ XALLOC_DEF xslab_pages *xslab_pages_init(xslab_pages *ps, void *mem, size_t size
     uintptr_t a, skip;
     size_t page;
     if (!ps) return NULL;
+    if (desc && XALLOC__LONE_LOCK(desc->hooks)) { /* refused before ps is written */
+        xslab__report(&desc->hooks, XALLOC_E_BADARG, mem, XALLOC__LONE_LOCK_TEXT);
+        return NULL;
+    }
     XALLOC_MEMSET(ps, 0, sizeof *ps);
     if (desc) XALLOC_MEMCPY(&ps->d, desc, sizeof *desc);
     xslab__both_or_neither(&ps->d.hooks);
     page = ps->d.page_size ? ps->d.page_size : XSLAB_PAGE_SIZE;
     a = ((uintptr_t)mem + page - 1) & ~(uintptr_t)(page - 1);
     skip = a - (uintptr_t)mem;
-    if (desc && XALLOC__LONE_LOCK(desc->hooks))
-        why = XALLOC__LONE_LOCK_TEXT;
-    else if ((page & (page - 1)) || page < XSLAB_MIN_SLAB || page > XSLAB__MAX_SLAB)
+    if ((page & (page - 1)) || page < XSLAB_MIN_SLAB || page > XSLAB__MAX_SLAB)
         why = "bad page size";
     else if (mem ? (ps->d.get || ps->d.put) : (!ps->d.get || !ps->d.put))
         why = "bad page source";

@@ -63,7 +63,8 @@
 #define XALLOC_DEBUG 2
 #define XBITMAP_MAX_RESERVED 3
 #define XBITMAP_BEST_FIT_TRIES 2
-#define XBITMAP_RUN_TREE 0 /* failing searches and the largest run without the tree */
+#define XBITMAP_RUN_TREE 0 /* failing searches and the largest run without the tree, */
+#define XBITMAP_SMALL 1    /* in the smallest build */
 #elif FUZZ_VARIANT == 7
 #define XALLOC_DEBUG 3
 #define XBITMAP_WORD_BITS 32

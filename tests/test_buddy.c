@@ -705,6 +705,8 @@ static void test_stats_dump_walk_locks(void)
                 EXPECT_ERROR(XALLOC_E_BADARG);
                 XT_CHECK(meta_init(0, 1 << 20, &d) == NULL);
                 EXPECT_ERROR(XALLOC_E_BADARG);
+                for (i = 0; meta_buf && i < xbuddy_meta_size(0, 1 << 20, &d) && ((unsigned char *)meta_buf)[i] == 0xA5; i++) { }
+                XT_CHECK(meta_buf && i == xbuddy_meta_size(0, 1 << 20, &d)); /* (meta_init fills it with 0xA5) */
             } else {
                 XT_CHECK(b != NULL && (a = xbuddy_alloc_addr(b, 100)) != XBUDDY_NONE);
                 xbuddy_free_addr(b, a, 0);

@@ -1,6 +1,6 @@
-/* ==== xalloc common prelude v1 (identical in every xalloc header; `make check-prelude`) ==== */
-#ifndef XALLOC_COMMON_PRELUDE_V1
-#define XALLOC_COMMON_PRELUDE_V1
+/* ==== xalloc common prelude v2 (identical in every xalloc header; `make check-prelude`) ==== */
+#ifndef XALLOC_COMMON_PRELUDE_V2
+#define XALLOC_COMMON_PRELUDE_V2
 #include <stddef.h>
 #include <stdint.h>
 #include <stdbool.h>
@@ -117,5 +117,5 @@ static inline void xalloc_spin_unlock(void *lock)
 #ifdef __cplusplus
 }
 #endif
-#endif /* XALLOC_COMMON_PRELUDE_V1 */
-/* ==== end of xalloc common prelude v1 ==== */
+#endif /* XALLOC_COMMON_PRELUDE_V2 */
+/* ==== end of xalloc common prelude v2 ==== */

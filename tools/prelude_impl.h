@@ -1,6 +1,6 @@
-/* ==== xalloc common implementation prelude v1 (identical in every xalloc header) ==== */
-#ifndef XALLOC_COMMON_IMPL_V1
-#define XALLOC_COMMON_IMPL_V1
+/* ==== xalloc common implementation prelude v2 (identical in every xalloc header) ==== */
+#ifndef XALLOC_COMMON_IMPL_V2
+#define XALLOC_COMMON_IMPL_V2
 /* Private helpers shared by the headers: bit scans, byte fills and copies,
  * a division that never calls libgcc, and a line builder for the dumps.
  * All are `static`, so two headers' implementations in one program, in one
@@ -277,5 +277,5 @@ XALLOC__PRIV void xalloc__put_end(xalloc__line *l, xalloc_print_fn print, void *
     print(user, l->buf);
     l->len = 0;
 }
-#endif /* XALLOC_COMMON_IMPL_V1 */
-/* ==== end of xalloc common implementation prelude v1 ==== */
+#endif /* XALLOC_COMMON_IMPL_V2 */
+/* ==== end of xalloc common implementation prelude v2 ==== */
