@@ -98,7 +98,8 @@
  *     plus O(W + log C) per chunk an allocation changed since it was last
  *     measured, amortized over those allocations (SPEED: 40 ns on 2^32
  *     units for one unit longer than the longest free run, where the
- *     search alone took 20 ms; with XBITMAP_RUN_TREE 0 it still does).
+ *     search alone took 20 ms; with XBITMAP_RUN_TREE 0 it still does:
+ *     18 ms, 2026-12-03, with two fuzzers on the machine's two cores).
  *     One that fails only for the alignment still costs O(r*(L + n/W))
  *     after meeting r runs, at worst all of the map: the price of never
  *     failing while a fit exists.
@@ -152,8 +153,9 @@
  *                          less metadata per W*W units, but a run search
  *                          that must fail, and the largest free run in
  *                          stats, may meet every free run holding a block
- *                          of half the length (20 ms on 2^32 units, see
- *                          SPEED): for small maps (firmware) (default 1)
+ *                          of half the length (18 ms on 2^32 units for
+ *                          one unit more than the longest free run, see
+ *                          SEARCH): for small maps (firmware) (default 1)
  *   XALLOC_NO_INTROSPECTION  leave out xbitmap_check, xbitmap_walk and
  *                          xbitmap_dump (not declared either; stats and
  *                          state stay); not with XALLOC_DEBUG 4

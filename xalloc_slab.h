@@ -1639,8 +1639,10 @@ XALLOC_DEF xslab_cache *xslab_cache_init(xslab_cache *c, const xslab_cache_desc 
     if (align & (align - 1)) goto bad;
     why = "bad slab size";
     if (slab && !XSLAB__SLAB_SIZE_OK(ps, slab)) goto bad;
-    why = XALLOC__LONE_LOCK_TEXT;
-    if (XALLOC__LONE_LOCK(d->hooks)) goto bad;
+    if (XALLOC__LONE_LOCK(d->hooks)) {
+        why = XALLOC__LONE_LOCK_TEXT;
+        goto bad;
+    }
     XALLOC_MEMSET(c, 0, sizeof *c);
     XALLOC_MEMCPY(&c->d, d, sizeof *d);
     xslab__both_or_neither(&c->d.hooks);
