@@ -796,7 +796,6 @@ static void test_lock_hooks_walk_dump(void)
         d.hooks.error = on_error;
         for (k = 0; k < 2; k++) {
             xbitmap *b;
-            size_t i = 0;
             d.hooks.lock = k ? NULL : lock_fn;
             d.hooks.unlock = k ? unlock_fn : NULL;
             locks = unlocks = 0;
@@ -804,8 +803,7 @@ static void test_lock_hooks_walk_dump(void)
             memset(meta, 0xA5, sizeof meta);
             b = xbitmap_init(meta, sizeof meta, 1000, &d);
             if (XALLOC_DEBUG >= 1) {
-                while (i < sizeof meta && ((unsigned char *)meta)[i] == 0xA5) i++;
-                XT_CHECK(b == NULL && i == sizeof meta && errs[XALLOC_E_BADARG] == 1 && total_errs() == 1);
+                XT_CHECK(b == NULL && xt_first_not(meta, sizeof meta, 0xA5) == sizeof meta && errs[XALLOC_E_BADARG] == 1 && total_errs() == 1);
             } else {
                 XT_CHECK(b != NULL && xbitmap_alloc(b) == 0 && xbitmap_free(b, 0, 1));
                 XT_CHECK(locks == 0 && unlocks == 0 && total_errs() == 0);

@@ -693,7 +693,7 @@ static void test_stats_dump_walk_locks(void)
         int k;
         for (k = 0; k < 2; k++) {
             unsigned char *mem = mems[k];
-            size_t i = 0;
+            size_t need = xbuddy_meta_size(0, 1 << 20, &d);
             d.hooks.lock = k ? NULL : lock_fn;
             d.hooks.unlock = k ? unlock_fn : NULL;
             d.hooks.user = NULL;
@@ -701,13 +701,11 @@ static void test_stats_dump_walk_locks(void)
             memset(mem, 0xA5, sizeof mems[k]);
             b = xbuddy_init(mem, sizeof mems[k], &d);
             if (XALLOC_DEBUG >= 1) {
-                while (i < sizeof mems[k] && mem[i] == 0xA5) i++;
-                XT_CHECK(b == NULL && i == sizeof mems[k]);
+                XT_CHECK(b == NULL && xt_first_not(mem, sizeof mems[k], 0xA5) == sizeof mems[k]);
                 EXPECT_ERROR(XALLOC_E_BADARG);
                 XT_CHECK(meta_init(0, 1 << 20, &d) == NULL);
                 EXPECT_ERROR(XALLOC_E_BADARG);
-                for (i = 0; meta_buf && i < xbuddy_meta_size(0, 1 << 20, &d) && ((unsigned char *)meta_buf)[i] == 0xA5; i++) { }
-                XT_CHECK(meta_buf && i == xbuddy_meta_size(0, 1 << 20, &d)); /* (meta_init fills it with 0xA5) */
+                XT_CHECK(meta_buf && xt_first_not(meta_buf, need, 0xA5) == need); /* (meta_init fills it with 0xA5) */
             } else {
                 XT_CHECK(b != NULL && (a = xbuddy_alloc_addr(b, 100)) != XBUDDY_NONE);
                 xbuddy_free_addr(b, a, 0);

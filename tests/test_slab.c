@@ -1725,10 +1725,10 @@ static void test_lock_hooks(void)
     pd.hooks.error = on_error;
     pd.hooks.lock = lk;
     if (XALLOC_DEBUG >= 1) { /* refused, the page source record untouched */
-        size_t i = 0;
+        size_t i;
         memset(&ps, 0xA5, sizeof ps);
         XT_CHECK(xslab_pages_init(&ps, region_store, REGION, &pd) == NULL && only(XALLOC_E_BADARG, region_store));
-        while (i < sizeof ps && ((unsigned char *)&ps)[i] == 0xA5) i++;
+        i = xt_first_not(&ps, sizeof ps, 0xA5);
         XT_CHECK_MSG(i == sizeof ps, "byte %zu of the page source record written", i);
         pd.hooks.lock = NULL;
         clear_errs();
@@ -1738,10 +1738,10 @@ static void test_lock_hooks(void)
     d.hooks.error = on_error;
     d.hooks.unlock = ulk;
     if (XALLOC_DEBUG >= 1) {
-        size_t i = 0;
+        size_t i;
         memset(&c, 0xA5, sizeof c);
         XT_CHECK(xslab_cache_init(&c, &d) == NULL && only(XALLOC_E_BADARG, &c));
-        while (i < sizeof c && ((unsigned char *)&c)[i] == 0xA5) i++;
+        i = xt_first_not(&c, sizeof c, 0xA5);
         XT_CHECK_MSG(i == sizeof c, "byte %zu of the cache record written", i);
         d.hooks.unlock = NULL;
         clear_errs();
@@ -1752,10 +1752,10 @@ static void test_lock_hooks(void)
     kd.hooks.error = on_error;
     kd.hooks.lock = lk;
     if (XALLOC_DEBUG >= 1) {
-        size_t i = 0;
+        size_t i;
         memset(kmem_mem, 0xA5, sizeof kmem_mem);
         XT_CHECK(xslab_kmem_init(kmem_mem, sizeof kmem_mem, &kd) == NULL && only(XALLOC_E_BADARG, kmem_mem));
-        while (i < sizeof kmem_mem && kmem_mem[i] == 0xA5) i++;
+        i = xt_first_not(kmem_mem, sizeof kmem_mem, 0xA5);
         XT_CHECK_MSG(i == sizeof kmem_mem, "byte %zu of the kmem's memory written", i);
         kd.hooks.lock = NULL;
         clear_errs();

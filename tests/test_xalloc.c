@@ -904,8 +904,7 @@ static void test_lock_hooks(void)
         locks = unlocks = 0;
         h = xalloc_init(arena, 65536, &d);
         if (XALLOC_DEBUG >= 1) {
-            size_t i = 0;
-            while (i < 65536 && arena[i] == 0xA5) i++;
+            size_t i = xt_first_not(arena, 65536, 0xA5);
             XT_CHECK(h == NULL && errs[XALLOC_E_BADARG] == 1 && total_errs() == 1 && last_err_ptr == (uintptr_t)arena);
             XT_CHECK_MSG(i == 65536, "byte %zu of the region written", i);
         } else {

@@ -42,6 +42,16 @@ static uint64_t xt_rand(void)
  * always run them in full. */
 static inline int xt_slow(void) { const char *e = getenv("XTEST_SLOW"); return e && *e && *e != '0'; }
 
+/* Index of the first of the n bytes at p that is not v, or n: whether a
+ * buffer filled with v before a refused call is as it was. */
+static inline size_t xt_first_not(const void *p, size_t n, unsigned char v)
+{
+    const unsigned char *c = (const unsigned char *)p;
+    size_t i = 0;
+    while (i < n && c[i] == v) i++;
+    return i;
+}
+
 /* uniform in [0, n) (n > 0; the tiny modulo bias does not matter here) */
 static uint64_t xt_below(uint64_t n) { return xt_rand() % n; }
 
