@@ -31,7 +31,9 @@
  *       xbuddy_free_addr(b, a, 0);
  *
  * API (b first; M = number of orders - 1, R = reserved ranges, B = blocks)
- *   xbuddy_meta_size(base, size, desc) -> bytes init_meta needs      [O(M)]
+ *   xbuddy_meta_size(base, size, desc) -> bytes init_meta needs, 0 if
+ *                                     init_meta would refuse the
+ *                                     arguments                     [O(M)]
  *   xbuddy_init_meta(meta, meta_size, base, size, desc)
  *                                  -> handle in meta, or NULL       [O(bitmap words)]
  *   xbuddy_init(mem, size, desc)   -> in-band: handle and bitmap at the end
@@ -1206,14 +1208,16 @@ static size_t xbuddy__slices(const xbuddy *b, size_t *adj)
 
 /* The geometry of a range, written into b: base, bytes, n, phase, shift,
  * maxo, the index levels (metadata-only: `meta`), maxres, meta_bytes. False
- * if the arguments are bad. */
+ * if the arguments are bad (a lone lock hook among them, at level >= 1:
+ * refused before b is written, so every init and xbuddy_meta_size agree). */
 static bool xbuddy__layout(xbuddy *b, xbuddy_addr base, xbuddy_addr size, const xbuddy_desc *d, bool meta)
 {
     xbuddy_addr min = d && d->min_block ? d->min_block : (xbuddy_addr)XBUDDY_MIN_BLOCK;
     xbuddy_addr cap = d && d->max_block ? d->max_block : 0, lo, hi, n;
     size_t A, k;
     unsigned o;
-    if ((min & (min - 1)) || min < sizeof(void *) || (!meta && min < XBUDDY__LINKS) || (cap & (cap - 1)) || (cap && cap < min) ||
+    if ((d && XALLOC__LONE_LOCK(d->hooks)) || (min & (min - 1)) || min < sizeof(void *) || (!meta && min < XBUDDY__LINKS) ||
+        (cap & (cap - 1)) || (cap && cap < min) ||
         size > XBUDDY_NONE - base || base > XBUDDY_NONE - min)
         return false;
     for (b->shift = 0; xbuddy__shl(1, b->shift) != min; b->shift++) { }
@@ -1317,7 +1321,7 @@ XALLOC_DEF xbuddy *xbuddy_init_meta(void *meta, size_t meta_size, xbuddy_addr ba
 {
     uintptr_t m = (uintptr_t)meta, a = (m + sizeof(xbuddy__w) - 1) & ~(uintptr_t)(sizeof(xbuddy__w) - 1);
     xbuddy *b = (xbuddy *)a;
-    if (!(XBUDDY_MODES & 2) || (desc && XALLOC__LONE_LOCK(desc->hooks)) || !meta || meta_size < a - m + sizeof(xbuddy) ||
+    if (!(XBUDDY_MODES & 2) || !meta || meta_size < a - m + sizeof(xbuddy) ||
         !xbuddy__layout(b, base, size, desc, true) ||
         b->meta_bytes > meta_size - (a - m))
         return xbuddy__bad(desc, meta);
@@ -1330,7 +1334,7 @@ XALLOC_DEF xbuddy *xbuddy_init(void *mem, size_t size, const xbuddy_desc *desc)
     uintptr_t a = (uintptr_t)mem, m;
     /* the bitmap goes at the end; the range shrinks to what is left before
      * it (which needs no more bitmap than the whole did) */
-    if (!(XBUDDY_MODES & 1) || (desc && XALLOC__LONE_LOCK(desc->hooks)) || !mem || !xbuddy__layout(&t, a, size, desc, false) ||
+    if (!(XBUDDY_MODES & 1) || !mem || !xbuddy__layout(&t, a, size, desc, false) ||
         t.meta_bytes >= size)
         return xbuddy__bad(desc, mem);
     m = (a + size - t.meta_bytes) & ~(uintptr_t)(sizeof(xbuddy__w) - 1);

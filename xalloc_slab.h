@@ -2079,13 +2079,16 @@ static inline uint32_t xslab__class_of(size_t s)
     return 2 * b - 6 + (s > (size_t)3 << (b - 1) ? 1u : 0u);
 }
 
-/* Resolve the description: classes, slab size. False if it is bad. */
+/* Resolve the description: classes, slab size. NULL, or why it is bad (a
+ * lone lock hook among the reasons at level >= 1, so that xslab_kmem_size
+ * says 0 for a description xslab_kmem_init refuses). */
 static const char *xslab__kplan(const xslab_kmem_desc *d, uint32_t *first, uint32_t *last, size_t *max, size_t *slab)
 {
     xslab_cache t;
     xslab_cache_desc cd;
     xslab_pages *ps = d->pages;
     size_t mx = d->max_size;
+    if (XALLOC__LONE_LOCK(d->hooks)) return XALLOC__LONE_LOCK_TEXT;
     if (!ps) return "bad page source";
     if (d->min_size > 16) return "min_size must be 8 or 16 (or 0)";
     if (mx > XSLAB__MAX_SLAB / 2) return "max_size too large";
@@ -2137,7 +2140,6 @@ XALLOC_DEF xslab_kmem *xslab_kmem_init(void *mem, size_t size, const xslab_kmem_
     if (!desc) return NULL;
     why = xslab__kplan(desc, &first, &last, &max, &slab);
     if (!why && (!mem || size < XSLAB__KNEED(first, last))) why = "memory for the kmem is too small (see xslab_kmem_size)";
-    if (!why && XALLOC__LONE_LOCK(desc->hooks)) why = XALLOC__LONE_LOCK_TEXT;
     if (why) {
         xslab__report(&desc->hooks, XALLOC_E_BADARG, mem, why);
         return NULL;

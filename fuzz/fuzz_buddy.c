@@ -804,6 +804,23 @@ static void run_op(fuzz_in *in, unsigned op)
 }
 
 /* ---- set-up ------------------------------------------------------------------------- */
+/* xbuddy_meta_size for desc (NULL without hooks) as if it had no lock
+ * hooks; with a lone one, the query must say 0 at level 1 and up (init_meta
+ * refuses it) and give the same size at level 0 (it is ignored). */
+static size_t meta_size(addr_t base, addr_t range, const xbuddy_desc *desc)
+{
+    xbuddy_desc plain;
+    size_t n;
+    if (!S.hooked) return xbuddy_meta_size(base, range, NULL);
+    plain = *desc;
+    plain.hooks.lock = plain.hooks.unlock = NULL;
+    n = xbuddy_meta_size(base, range, &plain);
+    if ((desc->hooks.lock == NULL) != (desc->hooks.unlock == NULL))
+        FUZZ_CHECK(xbuddy_meta_size(base, range, desc) == (XALLOC_DEBUG >= 1 ? 0 : n),
+                   "meta_size does not agree with init_meta about a lone lock or unlock hook");
+    return n;
+}
+
 FUZZ_RUN(const uint8_t *data, size_t size)
 {
     fuzz_in in = { data, size };
@@ -879,7 +896,7 @@ FUZZ_RUN(const uint8_t *data, size_t size)
         S.b = xbuddy_init(S.mem, len, S.hooked ? &desc : NULL);
         FUZZ_LOG("init(%p, %zu, min %llu, max %llu, res %u) = %p\n", (void *)S.mem, len, (unsigned long long)desc.min_block,
                  (unsigned long long)desc.max_block, desc.max_reserved, (void *)S.b);
-        if (valid && len >= 4 * S.minb + xbuddy_meta_size(mem_a, len, S.hooked ? &desc : NULL) + 64)
+        if (valid && len >= 4 * S.minb + meta_size(mem_a, len, &desc) + 64)
             FUZZ_CHECK(S.b != NULL, "in-band init refused a region with room for blocks and the bitmap");
     } else {
         /* range: up to 2^24 min blocks (scaled down), a bit of a block more */
@@ -900,11 +917,11 @@ FUZZ_RUN(const uint8_t *data, size_t size)
         case 6: base = (addr_t)place * 7919u + 1u; break;
         default: base = 0x100000; break;
         }
-        meta_need = xbuddy_meta_size(base, range, S.hooked ? &desc : NULL);
+        meta_need = meta_size(base, range, &desc);
         while (meta_need > META_MAX && range > S.minb) { /* keep the bitmap in the buffer */
             range >>= 1;
             if (bk == 4) base = XBUDDY_NONE - range - (addr_t)place;
-            meta_need = xbuddy_meta_size(base, range, S.hooked ? &desc : NULL);
+            meta_need = meta_size(base, range, &desc);
         }
         given = mk == 6 && meta_need > sizeof(void *) ? meta_need - sizeof(void *) - (place & 7) : meta_need;
         S.mem = meta_store + GUARD + (place & 7);

@@ -129,6 +129,7 @@ static struct {
     xslab_kmem *k;
     size_t kneed;
     int misuse, hooked, lock_mode, lock_depth, callbacks, misbehave;
+    int lone;                /* the input's lock mode if a lone hook (2, 3), else 0 */
     unsigned errs, exp_errs;
     xalloc_error last_err, exp_code;
     int check_code;
@@ -195,6 +196,53 @@ static void settle(void)
         FUZZ_CHECK(S.last_err == S.exp_code, "misuse reported with the wrong error code");
     S.check_code = 0;
     FUZZ_CHECK(S.lock_depth == 0, "a call returned with the lock held");
+}
+
+/* Lock modes 2 and 3 (a lone hook) at level 1 and up: before the real
+ * page source and kmem are made, xslab_pages_init and xslab_kmem_init are
+ * each given the lone hook (xslab_cache_init is, through FUZZ_LONE_LOCK):
+ * each refuses it with XALLOC_E_BADARG and writes nothing, neither its
+ * record nor the memory it was given (a hash of the bytes, before and
+ * after); xslab_kmem_size says 0 for that description. */
+static int lone_hook(void) { return XALLOC_DEBUG >= 1 && S.lone; }
+static uint32_t bytes_hash(const unsigned char *p, size_t n)
+{
+    uint32_t h = 2166136261u;
+    while (n--) h = (h ^ *p++) * 16777619u;
+    return h;
+}
+static void lone_set(xalloc_hooks *k)
+{
+    k->lock = S.lone == 2 ? on_lock : NULL;
+    k->unlock = S.lone == 3 ? on_unlock : NULL;
+}
+static void lone_pages(unsigned char *mem, size_t size, const xslab_pages_desc *pd)
+{
+    xslab_pages_desc lp = *pd;
+    uint32_t h = bytes_hash(mem, size);
+    size_t i;
+    if (!lone_hook()) return;
+    lone_set(&lp.hooks);
+    memset(&pbox.ps, 0x5A, sizeof pbox.ps);
+    FUZZ_CHECK(xslab_pages_init(&pbox.ps, mem, size, &lp) == NULL, "pages_init accepted a lone lock or unlock hook");
+    expect_err(XALLOC_E_BADARG);
+    settle();
+    for (i = 0; i < sizeof pbox.ps; i++) FUZZ_CHECK(((unsigned char *)&pbox.ps)[i] == 0x5A, "a refused pages_init wrote its record");
+    FUZZ_CHECK(bytes_hash(mem, size) == h, "a refused pages_init wrote its region");
+}
+static void lone_kmem(unsigned char *mem, const xslab_kmem_desc *kd)
+{
+    xslab_kmem_desc lk = *kd;
+    uint32_t h;
+    if (!lone_hook()) return;
+    lone_set(&lk.hooks);
+    FUZZ_CHECK(xslab_kmem_size(&lk) == 0, "kmem_size gave a size for a lone lock or unlock hook");
+    memset(mem, 0x5A, KMEM_MAX);
+    h = bytes_hash(mem, KMEM_MAX);
+    FUZZ_CHECK(xslab_kmem_init(mem, KMEM_MAX, &lk) == NULL, "kmem_init accepted a lone lock or unlock hook");
+    expect_err(XALLOC_E_BADARG);
+    settle();
+    FUZZ_CHECK(bytes_hash(mem, KMEM_MAX) == h, "a refused kmem_init wrote its memory");
 }
 
 static size_t find(const unsigned char *p);
@@ -966,6 +1014,7 @@ FUZZ_RUN(const uint8_t *data, size_t size)
     S.hooked = !(flags & 16);
     S.misuse = (flags & 1) && S.hooked;
     S.lock_mode = S.hooked ? (int)(flags >> 1 & 3) : 0;
+    S.lone = S.lock_mode >= 2 ? S.lock_mode : 0;
     S.callbacks = (flags & 8) != 0;
     S.misbehave = S.callbacks && (flags & 128) && XALLOC_DEBUG >= 1;
     S.check_every = 1u << (2 * (intervals & 3));
@@ -999,6 +1048,7 @@ FUZZ_RUN(const uint8_t *data, size_t size)
         pd.put = on_put;
         pd.user = &S.ngets;
         S.pool_limit = ((size_t)rs + 1) * 16;
+        lone_pages(NULL, 0, &pd);
         S.ps = xslab_pages_init(&pbox.ps, NULL, 0, &pd);
         FUZZ_CHECK(S.ps != NULL, "pages_init refused callbacks");
     } else {
@@ -1007,6 +1057,7 @@ FUZZ_RUN(const uint8_t *data, size_t size)
         guard_set(S.region - GUARD, GUARD);
         guard_set(S.region + S.region_size, GUARD);
         fuzz_scribble(S.region, S.region_size, seed);
+        lone_pages(S.region, S.region_size, &pd);
         S.ps = xslab_pages_init(&pbox.ps, S.region, S.region_size, S.hooked ? &pd : NULL);
         if (!S.hooked) S.page = XSLAB_PAGE_SIZE;
         FUZZ_LOG("pages_init(region %zu bytes at +%u, page %zu) = %p\n", S.region_size, roff, S.page, (void *)S.ps);
@@ -1067,6 +1118,7 @@ FUZZ_RUN(const uint8_t *data, size_t size)
         kd.slab_size = S.callbacks && (k_bits & 3) ? S.page << ((k_bits & 3) - 1) : 0;
         kd.keep_empty = (k_bits >> 4) & 3;
         kd.flags = (k_bits >> 6) & 3;
+        lone_kmem(kbox + GUARD, &kd); /* (kd has no lock now: FUZZ_LONE_LOCK dropped it) */
         S.kneed = xslab_kmem_size(&kd);
         FUZZ_LOG("kmem_size(min %zu, max %zu, slab %zu, keep %u, flags %u; page %zu) = %zu\n", kd.min_size, kd.max_size,
                  kd.slab_size, kd.keep_empty, kd.flags, S.page, S.kneed);

@@ -234,6 +234,7 @@ def gen_buddy():
     seeds['desc-null'] = B(1, B.F_NULLDESC, size=100000).alloc(0).fill(0).bytes()
     seeds['lock-only'] = B(1, B.F_LOCK_ONLY, size=20000).alloc(0).free(0).bytes()
     seeds['unlock-only'] = B(2, B.F_UNLOCK_ONLY, size=20000).alloc(0).free(0).bytes()
+    seeds['lock-only-meta'] = B(1, B.F_LOCK_ONLY | B.F_META, minlog=12, size=5000, kinds=7).alloc_order(1).fill(0).bytes()
     write('buddy', seeds)
     tokens = [('alloc_o0', u8(B.ALLOC_ORDER) + u8(0)), ('fill_o0', u8(B.FILL) + u8(0)),
               ('fill_o2', u8(B.FILL) + u8(2)), ('free_every', u8(B.FREE_EVERY) + u8(0) + u8(0)),
@@ -437,6 +438,10 @@ def gen_slab():
     seeds['no-hooks'] = L(1, L.F_NOHOOKS | L.F_KMEM, region=40000).alloc_a().kmalloc(50).free(0).stats().bytes()
     seeds['lock-only-a'] = L(1, L.F_LOCK_ONLY, pagelog=12, region=20000).alloc_a().free(0).bytes()
     seeds['unlock-only'] = L(2, L.F_UNLOCK_ONLY, pagelog=12, region=20000).alloc_a().free(0).bytes()
+    # a lone hook given to the page source and the kmem as well (region, callbacks)
+    seeds['lock-only-kmem'] = L(1, L.F_LOCK_ONLY | L.F_KMEM, pagelog=12, region=40000).alloc_a().kmalloc(40).free(0).bytes()
+    seeds['unlock-only-callbacks-kmem'] = L(3, L.F_UNLOCK_ONLY | L.F_CALLBACKS | L.F_KMEM, pagelog=8, region=100000,
+                                            k_max=300).kmalloc(200).alloc_a().stats().bytes()
     seeds['region-tiny'] = L(1, 0, pagelog=12, region=4000).bytes()
     seeds['cache-huge-object'] = L(1, 0, pagelog=6, region=8192, a_size=5000).bytes()
     seeds['cache-bad-align'] = L(3, L.F_CALLBACKS, pagelog=7, region=16384, a_size=100, a_align=12).alloc_a().bytes()

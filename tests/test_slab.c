@@ -1673,6 +1673,7 @@ static void test_lock_hooks(void)
     xslab_pages_stats pst;
     struct walk_sum w;
     void *a;
+    size_t need;
     memset(&pd, 0, sizeof pd);
     pd.hooks.lock = lk;
     pd.hooks.unlock = ulk;
@@ -1750,7 +1751,11 @@ static void test_lock_hooks(void)
     memset(&kd, 0, sizeof kd);
     kd.pages = &ps;
     kd.hooks.error = on_error;
+    kd.hooks.lock = NULL;
+    need = xslab_kmem_size(&kd);
     kd.hooks.lock = lk;
+    /* the size query agrees with init: none for a refused description */
+    XT_CHECK(need > 0 && xslab_kmem_size(&kd) == (XALLOC_DEBUG >= 1 ? 0 : need));
     if (XALLOC_DEBUG >= 1) {
         size_t i;
         memset(kmem_mem, 0xA5, sizeof kmem_mem);
