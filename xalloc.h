@@ -454,9 +454,9 @@ XALLOC_DEF void   xalloc_dump(xalloc_heap *h, xalloc_print_fn print, void *user)
 #if defined(XALLOC_IMPLEMENTATION) && !defined(XALLOC_HEAP_IMPLEMENTED)
 #define XALLOC_HEAP_IMPLEMENTED
 
-/* ==== xalloc common implementation prelude v2 (identical in every xalloc header) ==== */
-#ifndef XALLOC_COMMON_IMPL_V2
-#define XALLOC_COMMON_IMPL_V2
+/* ==== xalloc common implementation prelude v3 (identical in every xalloc header) ==== */
+#ifndef XALLOC_COMMON_IMPL_V3
+#define XALLOC_COMMON_IMPL_V3
 /* Private helpers shared by the headers: bit scans, byte fills and copies,
  * a division that never calls libgcc, and a line builder for the dumps.
  * All are `static`, so two headers' implementations in one program, in one
@@ -488,6 +488,15 @@ XALLOC_DEF void   xalloc_dump(xalloc_heap *h, xalloc_print_fn print, void *user)
 #define XALLOC__LONE_LOCK(k) false
 #endif
 #define XALLOC__LONE_LOCK_TEXT "lone lock or unlock hook"
+
+/* Every init ends its copy of the hooks (field by field: a struct
+ * assignment may become a memcpy call) with this: a lone lock, which level
+ * 0 lets through, is dropped, and every call tests lock alone before
+ * calling either hook (a lone unlock is then never called either). */
+XALLOC__PRIV void xalloc__pair_hooks(xalloc_hooks *k)
+{
+    if (!k->unlock) k->lock = NULL;
+}
 
 /* Index of the lowest set bit; x != 0. One or two instructions with
  * builtins, a multiply and a table lookup without. (One whole definition
@@ -733,8 +742,8 @@ XALLOC__PRIV void xalloc__put_end(xalloc__line *l, xalloc_print_fn print, void *
     print(user, l->buf);
     l->len = 0;
 }
-#endif /* XALLOC_COMMON_IMPL_V2 */
-/* ==== end of xalloc common implementation prelude v2 ==== */
+#endif /* XALLOC_COMMON_IMPL_V3 */
+/* ==== end of xalloc common implementation prelude v3 ==== */
 
 #ifdef __cplusplus
 extern "C" {
@@ -1513,11 +1522,10 @@ XALLOC_DEF xalloc_heap *xalloc_init(void *mem, size_t size, const xalloc_desc *d
         h->qcount = (uint8_t *)(h->sl_map + nfl + 1);
         if (desc) {
             h->hooks.error = desc->hooks.error;
-            if (desc->hooks.lock && desc->hooks.unlock) { /* (level 0: a lone one is dropped) */
-                h->hooks.lock = desc->hooks.lock;
-                h->hooks.unlock = desc->hooks.unlock;
-            }
+            h->hooks.lock = desc->hooks.lock;
+            h->hooks.unlock = desc->hooks.unlock;
             h->hooks.user = desc->hooks.user;
+            xalloc__pair_hooks(&h->hooks);
 #ifndef XALLOC_NO_INTROSPECTION
             h->trace = desc->trace;
 #endif

@@ -542,9 +542,9 @@ XALLOC_DEF void          xbitmap_dump(xbitmap *b, xalloc_print_fn print, void *u
 #if defined(XALLOC_IMPLEMENTATION) && !defined(XALLOC_BITMAP_IMPLEMENTED)
 #define XALLOC_BITMAP_IMPLEMENTED
 
-/* ==== xalloc common implementation prelude v2 (identical in every xalloc header) ==== */
-#ifndef XALLOC_COMMON_IMPL_V2
-#define XALLOC_COMMON_IMPL_V2
+/* ==== xalloc common implementation prelude v3 (identical in every xalloc header) ==== */
+#ifndef XALLOC_COMMON_IMPL_V3
+#define XALLOC_COMMON_IMPL_V3
 /* Private helpers shared by the headers: bit scans, byte fills and copies,
  * a division that never calls libgcc, and a line builder for the dumps.
  * All are `static`, so two headers' implementations in one program, in one
@@ -576,6 +576,15 @@ XALLOC_DEF void          xbitmap_dump(xbitmap *b, xalloc_print_fn print, void *u
 #define XALLOC__LONE_LOCK(k) false
 #endif
 #define XALLOC__LONE_LOCK_TEXT "lone lock or unlock hook"
+
+/* Every init ends its copy of the hooks (field by field: a struct
+ * assignment may become a memcpy call) with this: a lone lock, which level
+ * 0 lets through, is dropped, and every call tests lock alone before
+ * calling either hook (a lone unlock is then never called either). */
+XALLOC__PRIV void xalloc__pair_hooks(xalloc_hooks *k)
+{
+    if (!k->unlock) k->lock = NULL;
+}
 
 /* Index of the lowest set bit; x != 0. One or two instructions with
  * builtins, a multiply and a table lookup without. (One whole definition
@@ -821,8 +830,8 @@ XALLOC__PRIV void xalloc__put_end(xalloc__line *l, xalloc_print_fn print, void *
     print(user, l->buf);
     l->len = 0;
 }
-#endif /* XALLOC_COMMON_IMPL_V2 */
-/* ==== end of xalloc common implementation prelude v2 ==== */
+#endif /* XALLOC_COMMON_IMPL_V3 */
+/* ==== end of xalloc common implementation prelude v3 ==== */
 
 #ifdef __cplusplus
 extern "C" {
@@ -1939,9 +1948,10 @@ XALLOC_DEF xbitmap *xbitmap_init(void *meta, size_t meta_bytes, xbitmap_index co
     h->random = desc->random;
     h->random_user = desc->random_user;
     h->hooks.error = desc->hooks.error;
-    h->hooks.lock = desc->hooks.unlock ? desc->hooks.lock : NULL; /* both or neither (level 0) */
+    h->hooks.lock = desc->hooks.lock;
     h->hooks.unlock = desc->hooks.unlock;
     h->hooks.user = desc->hooks.user;
+    xalloc__pair_hooks(&h->hooks);
     h->meta_bytes = need;
     /* Every word zero (all units allocated, every summary and padding word
      * empty), then, unless start_used, every unit freed as by xbitmap_free. */

@@ -455,9 +455,9 @@ XALLOC_DEF void        xbuddy_dump(xbuddy *b, xalloc_print_fn print, void *user)
 #if defined(XALLOC_IMPLEMENTATION) && !defined(XALLOC_BUDDY_IMPLEMENTED)
 #define XALLOC_BUDDY_IMPLEMENTED
 
-/* ==== xalloc common implementation prelude v2 (identical in every xalloc header) ==== */
-#ifndef XALLOC_COMMON_IMPL_V2
-#define XALLOC_COMMON_IMPL_V2
+/* ==== xalloc common implementation prelude v3 (identical in every xalloc header) ==== */
+#ifndef XALLOC_COMMON_IMPL_V3
+#define XALLOC_COMMON_IMPL_V3
 /* Private helpers shared by the headers: bit scans, byte fills and copies,
  * a division that never calls libgcc, and a line builder for the dumps.
  * All are `static`, so two headers' implementations in one program, in one
@@ -489,6 +489,15 @@ XALLOC_DEF void        xbuddy_dump(xbuddy *b, xalloc_print_fn print, void *user)
 #define XALLOC__LONE_LOCK(k) false
 #endif
 #define XALLOC__LONE_LOCK_TEXT "lone lock or unlock hook"
+
+/* Every init ends its copy of the hooks (field by field: a struct
+ * assignment may become a memcpy call) with this: a lone lock, which level
+ * 0 lets through, is dropped, and every call tests lock alone before
+ * calling either hook (a lone unlock is then never called either). */
+XALLOC__PRIV void xalloc__pair_hooks(xalloc_hooks *k)
+{
+    if (!k->unlock) k->lock = NULL;
+}
 
 /* Index of the lowest set bit; x != 0. One or two instructions with
  * builtins, a multiply and a table lookup without. (One whole definition
@@ -734,8 +743,8 @@ XALLOC__PRIV void xalloc__put_end(xalloc__line *l, xalloc_print_fn print, void *
     print(user, l->buf);
     l->len = 0;
 }
-#endif /* XALLOC_COMMON_IMPL_V2 */
-/* ==== end of xalloc common implementation prelude v2 ==== */
+#endif /* XALLOC_COMMON_IMPL_V3 */
+/* ==== end of xalloc common implementation prelude v3 ==== */
 
 #ifdef __cplusplus
 extern "C" {
@@ -1295,11 +1304,11 @@ static xbuddy *xbuddy__setup(xbuddy *b, const xbuddy_desc *d, unsigned flags)
 {
     size_t x, *z;
     unsigned o;
-    /* field by field: a struct assignment may become a memcpy call */
     b->hooks.error = d ? d->hooks.error : NULL;
-    b->hooks.lock = d && d->hooks.unlock ? d->hooks.lock : NULL; /* both or neither (level 0) */
-    b->hooks.unlock = b->hooks.lock ? d->hooks.unlock : NULL;
+    b->hooks.lock = d ? d->hooks.lock : NULL;
+    b->hooks.unlock = d ? d->hooks.unlock : NULL;
     b->hooks.user = d ? d->hooks.user : NULL;
+    xalloc__pair_hooks(&b->hooks);
     b->mask = b->used = b->resv = b->live = b->nres = 0;
     b->allocs = b->frees = b->failures = 0;
     xbuddy__place(b, b, (flags & XBUDDY__META) != 0);

@@ -575,9 +575,9 @@ XALLOC_DEF void        xslab_kmem_dump(xslab_kmem *k, xalloc_print_fn print, voi
 #if defined(XALLOC_IMPLEMENTATION) && !defined(XALLOC_SLAB_IMPLEMENTED)
 #define XALLOC_SLAB_IMPLEMENTED
 
-/* ==== xalloc common implementation prelude v2 (identical in every xalloc header) ==== */
-#ifndef XALLOC_COMMON_IMPL_V2
-#define XALLOC_COMMON_IMPL_V2
+/* ==== xalloc common implementation prelude v3 (identical in every xalloc header) ==== */
+#ifndef XALLOC_COMMON_IMPL_V3
+#define XALLOC_COMMON_IMPL_V3
 /* Private helpers shared by the headers: bit scans, byte fills and copies,
  * a division that never calls libgcc, and a line builder for the dumps.
  * All are `static`, so two headers' implementations in one program, in one
@@ -609,6 +609,15 @@ XALLOC_DEF void        xslab_kmem_dump(xslab_kmem *k, xalloc_print_fn print, voi
 #define XALLOC__LONE_LOCK(k) false
 #endif
 #define XALLOC__LONE_LOCK_TEXT "lone lock or unlock hook"
+
+/* Every init ends its copy of the hooks (field by field: a struct
+ * assignment may become a memcpy call) with this: a lone lock, which level
+ * 0 lets through, is dropped, and every call tests lock alone before
+ * calling either hook (a lone unlock is then never called either). */
+XALLOC__PRIV void xalloc__pair_hooks(xalloc_hooks *k)
+{
+    if (!k->unlock) k->lock = NULL;
+}
 
 /* Index of the lowest set bit; x != 0. One or two instructions with
  * builtins, a multiply and a table lookup without. (One whole definition
@@ -854,8 +863,8 @@ XALLOC__PRIV void xalloc__put_end(xalloc__line *l, xalloc_print_fn print, void *
     print(user, l->buf);
     l->len = 0;
 }
-#endif /* XALLOC_COMMON_IMPL_V2 */
-/* ==== end of xalloc common implementation prelude v2 ==== */
+#endif /* XALLOC_COMMON_IMPL_V3 */
+/* ==== end of xalloc common implementation prelude v3 ==== */
 
 #ifdef __cplusplus
 extern "C" {
@@ -1076,14 +1085,6 @@ static void xslab__unlink(xslab__slab **head, xslab__slab *s)
 }
 
 /* ---- the page source ----------------------------------------------------- */
-/* Lock hooks are used both or neither (as in the other headers): at
- * XALLOC_DEBUG >= 1 each init refuses a lone lock or unlock; at level 0 it
- * is dropped, never called. */
-static inline void xslab__both_or_neither(xalloc_hooks *h)
-{
-    if (!h->unlock) h->lock = NULL; /* every call tests lock before either */
-}
-
 static inline void xslab__plock(const xslab_pages *ps)   { if (ps->d.hooks.lock) ps->d.hooks.lock(ps->d.hooks.user); }
 static inline void xslab__punlock(const xslab_pages *ps) { if (ps->d.hooks.lock) ps->d.hooks.unlock(ps->d.hooks.user); }
 
@@ -1146,7 +1147,7 @@ XALLOC_DEF xslab_pages *xslab_pages_init(xslab_pages *ps, void *mem, size_t size
     }
     XALLOC_MEMSET(ps, 0, sizeof *ps);
     if (desc) XALLOC_MEMCPY(&ps->d, desc, sizeof *desc);
-    xslab__both_or_neither(&ps->d.hooks);
+    xalloc__pair_hooks(&ps->d.hooks);
     page = ps->d.page_size ? ps->d.page_size : XSLAB_PAGE_SIZE;
     a = ((uintptr_t)mem + page - 1) & ~(uintptr_t)(page - 1);
     skip = a - (uintptr_t)mem;
@@ -1645,7 +1646,7 @@ XALLOC_DEF xslab_cache *xslab_cache_init(xslab_cache *c, const xslab_cache_desc 
     }
     XALLOC_MEMSET(c, 0, sizeof *c);
     XALLOC_MEMCPY(&c->d, d, sizeof *d);
-    xslab__both_or_neither(&c->d.hooks);
+    xalloc__pair_hooks(&c->d.hooks);
     /* no slab size: a region's page; with callbacks, from the page size up
      * until XSLAB_MIN_OBJECTS objects fit (at most 32 pages), or one does */
     if (!slab) slab = ps->d.page_size;
@@ -2182,8 +2183,8 @@ XALLOC_DEF xslab_kmem *xslab_kmem_init(void *mem, size_t size, const xslab_kmem_
     k->hooks.error = desc->hooks.error;
     k->hooks.lock = desc->hooks.lock;
     k->hooks.unlock = desc->hooks.unlock;
-    xslab__both_or_neither(&k->hooks);
     k->hooks.user = desc->hooks.user;
+    xalloc__pair_hooks(&k->hooks);
     return k;
 }
 

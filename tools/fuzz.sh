@@ -285,7 +285,7 @@ coverage() {
     # comment lines are no code: a macro's use counts where it expands.
     for h in xalloc*.h; do
         awk -v h="$h" '/==== xalloc common prelude v2/ { s1 = NR } /==== end of xalloc common prelude v2/ { e1 = NR }
-            /==== xalloc common implementation prelude v2/ { s2 = NR } /==== end of xalloc common implementation prelude v2/ { e2 = NR }
+            /==== xalloc common implementation prelude v3/ { s2 = NR } /==== end of xalloc common implementation prelude v3/ { e2 = NR }
             END { print h, s1 + 0, e1 + 0, s2 + 0, e2 + 0 }' "$h"
     done > "$dir/ranges.txt"
     awk -v out="$dir" '
