@@ -274,12 +274,12 @@
  *
  * CODE SIZE (arm-none-eabi-gcc -Os -mthumb -mcpu=cortex-m4
  * -ffunction-sections, XALLOC_DEBUG=0; tools/size.sh, `make size`)
- *   -Os (XBITMAP_SMALL 1): everything 8.8 KiB (9,012 bytes); what a
+ *   -Os (XBITMAP_SMALL 1): everything 8.8 KiB (9,016 bytes); what a
  *   program calling init, alloc, alloc_run and free links in
- *   (--gc-sections): 4.9 KiB (5,025). With XBITMAP_SMALL 0: everything
- *   10.2 KiB (10,408). With XALLOC_NO_INTROSPECTION: everything 5.8 KiB
- *   (5,899). With XBITMAP_RUN_TREE 0: everything 6.8 KiB (6,919), the
- *   program 3.2 KiB (3,245), the smallest build. Roughly: summary upkeep
+ *   (--gc-sections): 4.9 KiB (5,029). With XBITMAP_SMALL 0: everything
+ *   10.2 KiB (10,412). With XALLOC_NO_INTROSPECTION: everything 5.8 KiB
+ *   (5,903). With XBITMAP_RUN_TREE 0: everything 6.8 KiB (6,923), the
+ *   program 3.2 KiB (3,249), the smallest build. Roughly: summary upkeep
  *   1.1 KiB, the run tree 2.0 KiB (its upkeep in every change, the proof
  *   walk, its check), search (runs and, under XBITMAP_SMALL, one unit)
  *   1.1 KiB, reserved ranges 0.6 KiB, set-up 0.6 KiB, stats 0.2 KiB,

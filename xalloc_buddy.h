@@ -230,10 +230,10 @@
  *
  * CODE SIZE (.text + .rodata, Cortex-M4, arm-none-eabi-gcc 12 -Os
  * -ffunction-sections, XALLOC_DEBUG 0; `make size`)
- *   whole implementation 5.8 KiB (5,947 bytes); a program that calls only
- *   init, alloc and free links 2.2 KiB (2,223 bytes: both modes' free sets,
- *   as the mode is chosen at run time; 1,753 with XBUDDY_MODES 1); with
- *   XALLOC_NO_INTROSPECTION 3.2 KiB (3,255 bytes). XALLOC_DEBUG 1 adds about
+ *   whole implementation 5.8 KiB (5,941 bytes); a program that calls only
+ *   init, alloc and free links 2.2 KiB (2,217 bytes: both modes' free sets,
+ *   as the mode is chosen at run time; 1,747 with XBUDDY_MODES 1); with
+ *   XALLOC_NO_INTROSPECTION 3.2 KiB (3,249 bytes; 2,713 with XBUDDY_MODES 1). XALLOC_DEBUG 1 adds about
  *   0.5 KiB.
  *
  * THREADS
