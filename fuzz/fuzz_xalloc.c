@@ -428,6 +428,28 @@ static void check_no_false_oom(size_t size, size_t align)
     }
 }
 
+/* ... and a realloc of the block at bp has room of its own: the block and
+ * a free successor (in place, if bp has the alignment), or a free
+ * predecessor, the block and a free successor (moved down to the
+ * predecessor's start, if that has the alignment). Then it must not fail. */
+static void check_no_false_realloc_oom(const unsigned char *bp, size_t size, size_t align)
+{
+    size_t need = need_bytes(size), a = align > G ? align : G, i;
+    uintptr_t b = (uintptr_t)bp, hi, lo;
+    if (need == SIZE_MAX) return;
+    do_walk();
+    for (i = 0; i < S.nwalk && walk[i].p != bp; i++) { }
+    if (S.walk_overflow && i == S.nwalk) return;
+    FUZZ_CHECK(i < S.nwalk && walk[i].used, "realloc: the block is not a used block of the walk");
+    hi = b + walk[i].size + HDR + TAIL;
+    if (i + 1 < S.nwalk && !walk[i + 1].used && (uintptr_t)walk[i + 1].p == hi) hi += walk[i + 1].size + HDR;
+    FUZZ_CHECK((b & (a - 1)) || b + need > hi, "realloc failed while the block and its free successor hold it");
+    if (i > 0 && !walk[i - 1].used && (uintptr_t)walk[i - 1].p + walk[i - 1].size + HDR == b) {
+        lo = (uintptr_t)walk[i - 1].p;
+        FUZZ_CHECK((lo & (a - 1)) || lo + need > hi, "realloc failed while its free neighbours and the block hold it");
+    }
+}
+
 /* ---- operations ---------------------------------------------------------------------- */
 enum {
     OP_ALLOC, OP_FREE, OP_REALLOC, OP_CALLOC, OP_ALIGNED, OP_REALLOC_ALIGNED, OP_ADD_REGION,
@@ -514,6 +536,7 @@ static void do_realloc(size_t i, size_t align, size_t size)
         S.oom++;
         check_bytes(i);
         check_no_false_oom(size, align ? align : 1);
+        check_no_false_realloc_oom(b.p, size, align ? align : 1);
         return;
     }
     keep = b.req < size ? b.req : size;
@@ -525,6 +548,10 @@ static void do_realloc(size_t i, size_t align, size_t size)
         expect_ev(XALLOC_TRACE_ALLOC, q, size);
         memmove(&live[i], &live[i + 1], (S.nlive - i - 1) * sizeof live[0]); /* not dead: same block */
         S.nlive--;
+    } else if (q < b.p && q + need_bytes(size) > b.p) { /* moved down over itself: the free first */
+        expect_ev(XALLOC_TRACE_FREE, b.p, u);
+        expect_ev(XALLOC_TRACE_ALLOC, q, size);
+        model_remove(i);
     } else {
         expect_ev(XALLOC_TRACE_ALLOC, q, size);
         expect_ev(XALLOC_TRACE_FREE, b.p, u);

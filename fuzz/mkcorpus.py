@@ -133,6 +133,11 @@ def gen_xalloc():
     seeds['segments'] = h.bytes()
     # no description at all; lock hooks that must be ignored
     seeds['desc-null'] = H(2, H.F_NULLDESC, rsize=3000).alloc(10).alloc(20).free(0).misuse(0).stats().bytes()
+    # a full heap: the realloc moves down into a free predecessor (and successor)
+    for v in (0, 2, 3):
+        h = H(v, H.F_TRACE, rsize=4096, seed=v)
+        h.alloc(600).alloc(300).alloc(200).alloc(16).fill(16).free(0).free(1).realloc(0, 1000).stats()
+        seeds['v%d-realloc-grows-down' % v] = h.bytes()
     seeds['lock-only'] = H(1, H.F_LOCK_ONLY, rsize=3000).alloc(10).realloc(0, 50).stats().bytes()
     seeds['unlock-only'] = H(4, H.F_UNLOCK_ONLY, rsize=3000).alloc(10).free(0).stats().bytes()
     # regions too small for init, at the limit, with a large max_block

@@ -110,6 +110,38 @@ static void test_other_calls(void)
     XT_CHECK(errors == 0);
 }
 
+/* A realloc that moves down into its free predecessor (the heap being
+ * full otherwise): the moved block is exactly addressable, its bytes as
+ * they were (defined, for memcheck), and the part of the old block past
+ * its new end is poisoned again. */
+static void test_realloc_down(void)
+{
+    xalloc_heap *h = make();
+    unsigned char *a, *b, *c, *r;
+    size_t ub, ur, i;
+    XT_CHECK(h != NULL);
+    if (!h) return;
+    a = (unsigned char *)xalloc_alloc(h, 600);
+    b = (unsigned char *)xalloc_alloc(h, 3000);
+    c = (unsigned char *)xalloc_alloc(h, 200);
+    XT_CHECK(a && b && c && xalloc_alloc(h, 16) && xalloc_alloc(h, xalloc_max_alloc(h)));
+    if (!a || !b || !c) return;
+    ub = xalloc_usable_size(h, b);
+    for (i = 0; i < 3000; i++) b[i] = (unsigned char)(i * 7);
+    xalloc_free(h, a);
+    xalloc_free(h, c);
+    r = (unsigned char *)xalloc_realloc(h, b, 3400);
+    XT_CHECK(r == a);
+    if (r != a) return;
+    ur = xalloc_usable_size(h, r);
+    for (i = 0; i < 3000 && r[i] == (unsigned char)(i * 7); i++) { }
+    XT_CHECK_MSG(i == 3000, "byte %zu of the moved block changed", i);
+    check_live(r, ur, "realloc moved down");
+    if (r + ur + 8 < b + ub) san_freed(r + ur + 8, (size_t)(b + ub - (r + ur + 8)), "realloc moved down, the old block's end");
+    xalloc_free(h, r);
+    XT_CHECK(xalloc_check(h) == NULL && errors == 0);
+}
+
 /* Random allocations and frees; every live block stays exactly addressable
  * and every block freed is entirely poisoned. */
 static void test_random_map(void)
@@ -179,6 +211,7 @@ int main(int argc, char **argv)
     SAN_BEGIN(argc, argv, "the heap's poisoning");
     XT_RUN(test_alloc_free_sizes);
     XT_RUN(test_other_calls);
+    XT_RUN(test_realloc_down);
     XT_RUN(test_random_map);
 #if defined(SAN_ASAN)
     XT_RUN(test_asan_catches);

@@ -1052,6 +1052,69 @@ static void test_realloc_into_quick_block(void)
     XT_CHECK(total_errs() == 0);
 }
 
+/* realloc's last resort: a block that cannot grow in place, in a heap with
+ * no free block that holds the new size, moves down into its free
+ * predecessor (with its free successor too, if it takes that), keeping its
+ * bytes; where the predecessor's start lacks the alignment asked for, the
+ * realloc fails and the block stays as it was. */
+static void test_realloc_grows_down(void)
+{
+    int k;
+    for (k = 0; k < 3; k++) {
+        xalloc_heap *h = make(8192, 0);
+        unsigned char *a = xalloc_alloc(h, 600), *b = xalloc_alloc(h, 300), *c = xalloc_alloc(h, 200);
+        unsigned char *d = xalloc_alloc(h, 16), *big, *r;
+        size_t low, want = k == 1 ? 850 : 1000;
+        xalloc_stats st;
+        XT_CHECK(a && b && c && d);
+        big = xalloc_alloc(h, xalloc_max_alloc(h)); /* all the space after d */
+        XT_CHECK(big != NULL && xalloc_max_alloc(h) == 0);
+        fill(b, 300, 5);
+        fill(d, 16, 7);
+        xalloc_free(h, a);
+        if (k != 1) xalloc_free(h, c);     /* k == 1: the successor stays used */
+        XT_CHECK(xalloc_max_alloc(h) < want); /* no free block holds it */
+        if (k == 2) {                      /* an alignment a's start lacks */
+            low = (uintptr_t)a & (0 - (uintptr_t)a);
+            r = xalloc_realloc_aligned(h, b, 2 * low, want);
+            XT_CHECK(r == NULL && intact(b, 300, 5));
+            XT_CHECK(xalloc_max_alloc(h) < want);
+        } else {
+            r = xalloc_realloc(h, b, want);
+            XT_CHECK_MSG(r == a, "k %d: realloc gave %p, the predecessor is at %p", k, (void *)r, (void *)a);
+            XT_CHECK(r && intact(r, 300, 5) && xalloc_usable_size(h, r) >= want);
+            if (r) fill(r, want, 6);       /* all of it is the caller's */
+        }
+        XT_CHECK(intact(d, 16, 7));
+        xalloc_stats_get(h, &st);
+        XT_CHECK(st.live_blocks == (k == 1 ? 4u : 3u));
+        XT_CHECK(heap_ok(h) && total_errs() == 0);
+    }
+#if XALLOC_DEBUG >= 2
+    {   /* a write into the free predecessor is reported when the block takes it */
+        xalloc_heap *h = make(8192, 0);
+        unsigned char *a = xalloc_alloc(h, 600), *b = xalloc_alloc(h, 300), *r;
+        XT_CHECK(a && b && xalloc_alloc(h, 16) && xalloc_alloc(h, xalloc_max_alloc(h)));
+        fill(b, 300, 5);
+        xalloc_free(h, a);
+        UNPOISON(a + 100, 1);
+        a[100] = 1;                        /* use after free */
+#if XALLOC_DEBUG >= 4
+        /* the full check on entry sees it first and refuses the call */
+        XT_CHECK(xalloc_realloc(h, b, 800) == NULL && errs[XALLOC_E_CORRUPT] == 1 && intact(b, 300, 5));
+        a[100] = XALLOC_POISON_BYTE;
+        clear_errs();
+        r = xalloc_realloc(h, b, 800);
+        XT_CHECK(r == a && intact(r, 300, 5) && total_errs() == 0);
+#else
+        r = xalloc_realloc(h, b, 800);
+        XT_CHECK(r == a && intact(r, 300, 5) && errs[XALLOC_E_USE_AFTER_FREE] == 1 && total_errs() == 1);
+#endif
+        XT_CHECK(heap_ok(h));
+    }
+#endif
+}
+
 /* init refuses a region that runs past the top of the address space, as
  * add_region does, before it writes anything; add_region makes a region
  * that an earlier heap hid from ASan or valgrind visible before it writes
@@ -1744,6 +1807,7 @@ int main(int argc, char **argv)
     XT_RUN(test_write_after_free_quick_and_grow);
     XT_RUN(test_check_names_each_invariant);
     XT_RUN(test_check_names_record_damage);
+    XT_RUN(test_realloc_grows_down);
     XT_RUN(test_stress_shadow);
     return XT_DONE();
 }
