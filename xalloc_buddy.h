@@ -233,8 +233,8 @@
  *   whole implementation 5.8 KiB (5,941 bytes); a program that calls only
  *   init, alloc and free links 2.2 KiB (2,217 bytes: both modes' free sets,
  *   as the mode is chosen at run time; 1,747 with XBUDDY_MODES 1); with
- *   XALLOC_NO_INTROSPECTION 3.2 KiB (3,249 bytes; 2,713 with XBUDDY_MODES 1). XALLOC_DEBUG 1 adds about
- *   0.5 KiB.
+ *   XALLOC_NO_INTROSPECTION 3.2 KiB (3,249 bytes; 2,713 with XBUDDY_MODES
+ *   1). XALLOC_DEBUG 1 adds about 0.5 KiB.
  *
  * THREADS
  *   Not thread-safe by itself; set desc.hooks.lock/unlock (for example to
